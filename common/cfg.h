@@ -1,0 +1,152 @@
+/*
+ * cfg.h — the one typed configuration object of a pmm instance.
+ *
+ * Values come from config/config.yaml, from the environment (the process
+ * environment over the .env file), or from a default, with the precedence
+ * yaml > env > default. Every value remembers where it came from so
+ * `pmmd -n` and `pmmctl config` can show it. A bad config yields one message
+ * naming the file, line, key and what would be valid; callers exit with
+ * CFG_EXIT (78, EX_CONFIG) before anything else starts.
+ */
+#ifndef PMM_CFG_H
+#define PMM_CFG_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#define CFG_EXIT	78	/* sysexits.h EX_CONFIG */
+#define CFG_ERRLEN	1024
+
+enum cfg_src { CFG_SRC_DEFAULT = 0, CFG_SRC_ENV, CFG_SRC_YAML };
+enum cfg_env { CFG_ENV_SIM = 0, CFG_ENV_TESTNET, CFG_ENV_LIVE };
+enum cfg_refresh { CFG_REFRESH_REPLACE = 0, CFG_REFRESH_TOLERANCE };
+
+/*
+ * Every key, in the order it is printed. The dotted YAML name, its
+ * environment variable and its bounds live in cfg.c's key table.
+ */
+enum cfg_key {
+	CFG_INSTANCE_ID,
+	CFG_STRATEGY_NAME,
+	CFG_SYMBOL,
+	CFG_LEVERAGE,
+	CFG_INITIAL_CAPITAL,
+	CFG_MAX_NET_POSITION_RATIO,
+	CFG_ORDER_LEVELS,
+	CFG_ORDER_QTY_USDT,
+	CFG_ORDER_PRICE_OFFSET_PCT,
+	CFG_ORDER_REFRESH_MODE,
+	CFG_ORDER_REFRESH_TOLERANCE_PCT,
+	CFG_REFRESH_ORDERBOOK_INTERVAL,
+	CFG_REFRESH_RISK_INTERVAL,
+	CFG_LOG_TO_CSV,
+	CFG_LOG_DIRECTORY,
+	CFG_LOG_LEVEL,
+	CFG_MARKET_STALE_AFTER,
+	CFG_RISK_MAX_LOSS_USDT,
+	CFG_RISK_AUTO_RESUME_AFTER,
+	CFG_EXCH_COUNTDOWN_MS,
+	CFG_EXCH_RECV_WINDOW_MS,
+	CFG_SUP_MAX_DEATHS,
+	CFG_SUP_DEATH_WINDOW,
+	CFG_SUP_BACKOFF_INITIAL,
+	CFG_SUP_BACKOFF_MAX,
+	CFG_SUP_HEARTBEAT_INTERVAL,
+	CFG_SUP_HEARTBEAT_TIMEOUT,
+	CFG_SUP_READY_TIMEOUT,
+	CFG_SUP_STOP_TIMEOUT,
+	/* from .env / environment only */
+	CFG_API_KEY,
+	CFG_SECRET_KEY,
+	CFG_EXCHANGE_ENV,
+	CFG_LISTEN_KEY_REFRESH,
+	CFG_REST_URL,
+	CFG_WS_URL,
+	CFG_KEY_COUNT
+};
+
+struct cfg {
+	char		 yaml_path[PATH_MAX];
+	char		 env_path[PATH_MAX];
+
+	char		 instance_id[64];	/* default: strategy_name */
+	char		 strategy_name[64];
+	char		 symbol[32];		/* upper case, e.g. BTCUSDT */
+	int		 leverage;		/* 1..125 */
+	double		 initial_capital;	/* USDT */
+	double		 max_net_position_ratio;/* (0, 10] */
+
+	struct {
+		int		 levels;		/* 1..20 per side */
+		double		 quantity_per_order_usdt;
+		double		 price_offset_percent;	/* per level */
+		enum cfg_refresh refresh_mode;
+		double		 refresh_tolerance_percent;
+	} order;
+
+	struct {
+		double	orderbook_refresh_interval;	/* s */
+		double	risk_check_interval;		/* s */
+	} refresh;
+
+	struct {
+		bool	log_to_csv;
+		char	log_directory[PATH_MAX];
+		int	log_level;			/* enum log_level */
+	} logging;
+
+	struct {
+		double	stale_after;			/* s */
+	} market;
+
+	struct {
+		double	max_loss_usdt;			/* 0 = off */
+		double	auto_resume_after;		/* s, 0 = manual */
+	} risk;
+
+	struct {
+		int	countdown_cancel_ms;		/* 0 = off */
+		int	recv_window_ms;
+	} exchange;
+
+	struct {
+		int	max_deaths;		/* in death_window seconds ... */
+		double	death_window;		/* ... then escalate */
+		double	backoff_initial;	/* s, for the 2nd restart */
+		double	backoff_max;		/* s */
+		double	heartbeat_interval;	/* s */
+		double	heartbeat_timeout;	/* s: hung child is killed */
+		double	ready_timeout;		/* s */
+		double	stop_timeout;		/* s before SIGKILL on stop */
+	} supervisor;
+
+	/* .env / environment */
+	char		 api_key[128];
+	char		 secret_key[128];
+	enum cfg_env	 exchange_env;
+	int		 listen_key_refresh_interval;	/* s */
+	char		 rest_url[256];		/* resolved from env + overrides */
+	char		 ws_url[256];
+
+	enum cfg_src	 src[CFG_KEY_COUNT];
+	/* Warnings that are not errors (e.g. a limit below a few orders). */
+	char		 warnings[CFG_ERRLEN];
+};
+
+/*
+ * Load yaml_path and env_path (env_path may be missing: then only the process
+ * environment is used). On error returns -1 and writes one message to err
+ * that names file, line, key and what would be valid. Never prints.
+ */
+int		 cfg_load(struct cfg *c, const char *yaml_path,
+		    const char *env_path, char *err, size_t errlen);
+/* Defaults only (used by tests and as the starting point of cfg_load). */
+void		 cfg_defaults(struct cfg *c);
+/* Print the effective config, one "key = value  (source)" a line, secrets masked. */
+void		 cfg_print(const struct cfg *c, FILE *fp);
+const char	*cfg_key_name(enum cfg_key k);
+const char	*cfg_src_name(enum cfg_src s);
+const char	*cfg_env_name(enum cfg_env e);
+
+#endif
