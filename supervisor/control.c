@@ -1,0 +1,356 @@
+/*
+ * control.c — pmmd's control socket: the requests pmmctl sends.
+ *
+ * <rundir>/pmmd.sock is a stream socket in a 0700 directory; on top of
+ * that every client's credentials are checked (SO_PEERCRED): only our own
+ * user or root may steer the tree. A request is one line of text
+ * ("status", "pause why", ...); the answer is one JSON object, after which
+ * pmmd closes the connection. JSON keeps pmmctl's text and --json output
+ * built from the same data, like bgpctl's pluggable output.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "pmmd.h"
+#include "rundir.h"
+#include "timeutil.h"
+
+#define EV_CLIENT	4	/* see pmmd.c */
+
+int
+control_listen(struct pmmd *d)
+{
+	struct sockaddr_un sun;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (rundir_sock(sun.sun_path, sizeof(sun.sun_path), d->rundir,
+	    "pmmd.sock") == -1) {
+		log_warnx("%s: runtime dir path too long", __func__);
+		return -1;
+	}
+	unlink(sun.sun_path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) == -1 ||
+	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(sun.sun_path, 0600) == -1 || listen(fd, 8) == -1) {
+		log_warn("%s: %s", __func__, sun.sun_path);
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	d->ctl_lfd = fd;
+	return 0;
+}
+
+static void
+control_drop(struct pmmd *d, int idx)
+{
+	struct ctl_client *c = &d->clients[idx];
+
+	if (c->fd == -1)
+		return;
+	epoll_ctl(d->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+	close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+}
+
+void
+control_close_all(struct pmmd *d)
+{
+	int i;
+
+	for (i = 0; i < PMMD_MAX_CLIENTS; i++)
+		control_drop(d, i);
+	if (d->ctl_lfd != -1)
+		close(d->ctl_lfd);
+	d->ctl_lfd = -1;
+}
+
+static int
+control_peer_allowed(int fd)
+{
+	struct ucred uc;
+	socklen_t len = sizeof(uc);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &len) == -1)
+		return 0;
+	if (uc.uid == 0 || uc.uid == geteuid())
+		return 1;
+	log_warnx("control: refused uid %u (pid %d)", (unsigned)uc.uid,
+	    (int)uc.pid);
+	return 0;
+}
+
+void
+control_accept(struct pmmd *d)
+{
+	struct epoll_event ev;
+	int fd, i;
+
+	while ((fd = accept4(d->ctl_lfd, NULL, NULL,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
+		for (i = 0; i < PMMD_MAX_CLIENTS && d->clients[i].fd != -1; i++)
+			;
+		if (i == PMMD_MAX_CLIENTS || !control_peer_allowed(fd)) {
+			close(fd);
+			continue;
+		}
+		ev.events = EPOLLIN;
+		ev.data.u64 = ((uint64_t)EV_CLIENT << 32) | i;
+		if (epoll_ctl(d->epfd, EPOLL_CTL_ADD, fd, &ev) == -1) {
+			close(fd);
+			continue;
+		}
+		d->clients[i].fd = fd;
+		d->clients[i].len = 0;
+	}
+}
+
+/* JSON null for "not known yet" rather than a misleading 0. */
+static json_t *
+control_num(double v, int known)
+{
+	return known && isfinite(v) ? json_real(v) : json_null();
+}
+
+static json_t *
+control_services(struct pmmd *d, int64_t now_real)
+{
+	json_t *arr = json_array();
+	char how[96];
+	int i;
+
+	for (i = 0; i < SVC_COUNT; i++) {
+		const struct proc *p = &d->p[i];
+		struct shm_hb hb;
+		int64_t now_mono = now_mono_ns();
+
+		memset(&hb, 0, sizeof(hb));
+		SHM_SNAPSHOT(&d->shm->hb[i], &hb);
+		proc_describe_status(p->last_status, how, sizeof(how));
+		json_array_append_new(arr, json_pack(
+		    "{s:s, s:i, s:s, s:o, s:i, s:s, s:o, s:o, s:I}",
+		    "name", p->name,
+		    "pid", (int)p->pid,
+		    "state", proc_state_name(p->state),
+		    "uptime_s", control_num((now_real - p->started_real) / 1e9,
+			p->pid != 0),
+		    "restarts", (int)p->restarts,
+		    "last_exit", how,
+		    "last_exit_age_s", control_num(
+			(now_real - p->last_exit_real) / 1e9,
+			p->last_exit_real != 0),
+		    "heartbeat_age_ms", control_num(
+			(now_mono - hb.beat_ns) / 1e6,
+			p->pid != 0 && hb.beat_ns != 0),
+		    "heartbeats", (json_int_t)hb.beats));
+	}
+	return arr;
+}
+
+static json_t *
+control_status(struct pmmd *d)
+{
+	struct shm_market mk;
+	struct shm_risk rk;
+	struct shm_orders od;
+	int64_t now = now_real_ns();
+	int have_mid, paused;
+	const char *reason;
+	json_t *o;
+
+	memset(&mk, 0, sizeof(mk));
+	memset(&rk, 0, sizeof(rk));
+	memset(&od, 0, sizeof(od));
+	SHM_SNAPSHOT(&d->shm->market, &mk);
+	SHM_SNAPSHOT(&d->shm->risk, &rk);
+	SHM_SNAPSHOT(&d->shm->orders, &od);
+	have_mid = mk.recv_ts_ns != 0;
+	paused = rk.paused || d->procs.operator_paused;
+	reason = rk.paused ? rk.pause_reason :
+	    d->procs.operator_paused ? d->procs.operator_reason : "";
+	o = json_pack("{s:b, s:s, s:s, s:s, s:i, s:f, s:b, s:o}",
+	    "ok", 1,
+	    "instance", d->cfg.instance_id,
+	    "symbol", d->cfg.symbol,
+	    "env", cfg_env_name(d->cfg.exchange_env),
+	    "pid", (int)getpid(),
+	    "uptime_s", (now_mono_ns() - d->started_mono) / 1e9,
+	    "tree_ready", d->procs.tree_ready != 0,
+	    "services", control_services(d, now));
+	json_object_set_new(o, "strategy_paused", json_boolean(paused));
+	json_object_set_new(o, "pause_reason", json_string(reason));
+	json_object_set_new(o, "mid_price", control_num(mk.mid, have_mid));
+	json_object_set_new(o, "mark_price", control_num(
+	    mk.mark_price != 0 ? mk.mark_price : mk.mid, have_mid));
+	json_object_set_new(o, "best_bid", control_num(mk.bid, have_mid));
+	json_object_set_new(o, "best_ask", control_num(mk.ask, have_mid));
+	json_object_set_new(o, "price_age_ms", control_num(
+	    (now - mk.recv_ts_ns) / 1e6, have_mid));
+	json_object_set_new(o, "market_stale", json_boolean(mk.stale != 0));
+	json_object_set_new(o, "position", json_real(rk.position));
+	json_object_set_new(o, "position_notional",
+	    json_real(rk.position_notional));
+	json_object_set_new(o, "unrealized_pnl", json_real(rk.unrealized_pnl));
+	json_object_set_new(o, "realized_pnl", json_real(rk.realized_pnl));
+	json_object_set_new(o, "open_orders", json_integer(od.n_open));
+	return o;
+}
+
+static json_t *
+control_config(struct pmmd *d)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *fp;
+	json_t *o;
+
+	if ((fp = open_memstream(&text, &len)) == NULL)
+		return json_pack("{s:b, s:s}", "ok", 0, "error", "out of memory");
+	cfg_print(&d->cfg, fp);
+	fclose(fp);
+	o = json_pack("{s:b, s:s, s:s, s:s}", "ok", 1, "config", d->cfg_path,
+	    "env_file", d->env_path, "text", text ? text : "");
+	free(text);
+	return o;
+}
+
+static void
+control_pause(struct pmmd *d, int pause, const char *reason)
+{
+	struct pmm_msg m;
+
+	d->procs.operator_paused = pause;
+	snprintf(d->procs.operator_reason, sizeof(d->procs.operator_reason),
+	    "%s", pause ? (*reason ? reason : "paused by operator") : "");
+	proc_publish(d);
+	memset(&m, 0, sizeof(m));
+	snprintf(m.u.pause.text, sizeof(m.u.pause.text), "%s",
+	    d->procs.operator_reason);
+	proc_send(d, &d->p[SVC_RISK], pause ? PMM_MSG_PAUSE : PMM_MSG_RESUME,
+	    &m);
+	proc_send(d, &d->p[SVC_ORDER], pause ? PMM_MSG_PAUSE : PMM_MSG_RESUME,
+	    &m);
+	log_info("operator %s%s%s", pause ? "paused the strategy: " :
+	    "resumed the strategy", pause ? d->procs.operator_reason : "", "");
+}
+
+static json_t *
+control_crash(struct pmmd *d, const char *name)
+{
+	struct pmm_msg m;
+	int id = svc_from_name(name);
+
+	if (id < 0)
+		return json_pack("{s:b, s:s}", "ok", 0, "error",
+		    "unknown service (valid: market, order, risk, logger)");
+	memset(&m, 0, sizeof(m));
+	if (proc_send(d, &d->p[id], PMM_MSG_CRASH, &m) == -1)
+		return json_pack("{s:b, s:s}", "ok", 0, "error",
+		    "service is not running");
+	log_warnx("operator asked %s to crash", name);
+	return json_pack("{s:b}", "ok", 1);
+}
+
+static json_t *
+control_reload(struct pmmd *d)
+{
+	char msg[CFG_ERRLEN + 64];
+
+	if (pmmd_reload(d, msg, sizeof(msg)) == -1)
+		return json_pack("{s:b, s:s}", "ok", 0, "error", msg);
+	return json_pack("{s:b, s:s}", "ok", 1, "message", msg);
+}
+
+/* The keyword table: request word -> handler. */
+static json_t *
+control_dispatch(struct pmmd *d, char *req)
+{
+	char *arg = strchr(req, ' ');
+
+	if (arg != NULL)
+		*arg++ = '\0';
+	else
+		arg = req + strlen(req);
+	if (strcmp(req, "status") == 0)
+		return control_status(d);
+	if (strcmp(req, "config") == 0)
+		return control_config(d);
+	if (strcmp(req, "pause") == 0 || strcmp(req, "resume") == 0) {
+		control_pause(d, req[0] == 'p', arg);
+		return json_pack("{s:b}", "ok", 1);
+	}
+	if (strcmp(req, "reload") == 0)
+		return control_reload(d);
+	if (strcmp(req, "stop") == 0) {
+		proc_stop_tree(d, "pmmctl stop");
+		return json_pack("{s:b}", "ok", 1);
+	}
+	if (strcmp(req, "crash") == 0)
+		return control_crash(d, arg);
+	return json_pack("{s:b, s:s}", "ok", 0, "error", "unknown request");
+}
+
+static void
+control_answer(struct pmmd *d, int idx, char *req)
+{
+	json_t *o = control_dispatch(d, req);
+	char *out = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	size_t len, off = 0;
+	ssize_t n;
+
+	if (out != NULL) {
+		len = strlen(out);
+		/* answers are a few KB; a client that cannot take them loses */
+		while (off < len) {
+			n = send(d->clients[idx].fd, out + off, len - off,
+			    MSG_NOSIGNAL);
+			if (n <= 0)
+				break;
+			off += n;
+		}
+		(void)!send(d->clients[idx].fd, "\n", 1, MSG_NOSIGNAL);
+	}
+	free(out);
+	json_decref(o);
+	control_drop(d, idx);
+}
+
+void
+control_readable(struct pmmd *d, int idx)
+{
+	struct ctl_client *c = &d->clients[idx];
+	char *nl;
+	ssize_t n;
+
+	if (c->fd == -1)
+		return;
+	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
+	if (n <= 0) {
+		if (n == 0 || (errno != EAGAIN && errno != EINTR))
+			control_drop(d, idx);
+		return;
+	}
+	c->len += n;
+	c->buf[c->len] = '\0';
+	if ((nl = strchr(c->buf, '\n')) != NULL) {
+		*nl = '\0';
+		control_answer(d, idx, c->buf);
+	} else if (c->len == sizeof(c->buf) - 1) {
+		log_warnx("control: request too long, dropped");
+		control_drop(d, idx);
+	}
+}

@@ -1,0 +1,300 @@
+/*
+ * pmmctl.c — inspect and steer a running pmm tree.
+ *
+ * Like bgpctl: a keyword table maps the command line to one request, pmmd
+ * answers with JSON, and the output is either that JSON (--json) or a
+ * readable rendering of it. pmmctl finds pmmd's control socket exactly as
+ * pmmd does (common/rundir.c), from -i INSTANCE or from the config file.
+ */
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "cfg.h"
+#include "rundir.h"
+
+enum ctl_out { OUT_TEXT, OUT_JSON };
+
+struct ctl_cmd {
+	const char	*word;
+	const char	*sub;		/* second keyword, or NULL */
+	const char	*request;	/* line sent to pmmd */
+	int		 takes_arg;	/* rest of argv appended */
+	void		(*show)(json_t *);
+	const char	*help;
+};
+
+static void show_status(json_t *);
+static void show_config(json_t *);
+static void show_ok(json_t *);
+
+static const struct ctl_cmd ctl_cmds[] = {
+	{ "status", NULL, "status", 0, show_status,
+	    "services, prices, position and pause state" },
+	{ "config", NULL, "config", 0, show_config,
+	    "the running tree's effective config and each value's source" },
+	{ "pause", NULL, "pause", 1, show_ok,
+	    "pause the strategy: no new orders, none left open [reason]" },
+	{ "resume", NULL, "resume", 0, show_ok,
+	    "resume the strategy once the cause of a pause is gone" },
+	{ "reload", NULL, "reload", 0, show_ok,
+	    "re-read and validate the config; keep the old one if bad" },
+	{ "stop", NULL, "stop", 0, show_ok,
+	    "stop the tree in order (order service first)" },
+	{ "debug", "crash", "crash", 1, show_ok,
+	    "make a service crash from the inside: debug crash <service>" },
+	{ NULL, NULL, NULL, 0, NULL, NULL }
+};
+
+static void
+usage(FILE *fp)
+{
+	const struct ctl_cmd *c;
+
+	fprintf(fp, "usage: pmmctl [-i instance | -c config.yaml] [-e env-file] "
+	    "[--json] command\n\ncommands:\n");
+	for (c = ctl_cmds; c->word != NULL; c++)
+		fprintf(fp, "  %-7s %-6s %s\n", c->word, c->sub ? c->sub : "",
+		    c->help);
+	fprintf(fp, "\nThe runtime directory is $PMM_RUNTIME_DIR, else "
+	    "$XDG_RUNTIME_DIR/pmm/<instance>,\nelse /run/pmm/<instance>; the "
+	    "instance comes from -i or from the config\n(default "
+	    "config/config.yaml).\n");
+}
+
+static const char *
+jstr(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static double
+jnum(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static void
+fmt_age(char *buf, size_t len, double s)
+{
+	if (isnan(s))
+		snprintf(buf, len, "-");
+	else if (s < 120)
+		snprintf(buf, len, "%.1fs", s);
+	else if (s < 7200)
+		snprintf(buf, len, "%.0fm", s / 60);
+	else
+		snprintf(buf, len, "%.1fh", s / 3600);
+}
+
+static void
+show_status(json_t *o)
+{
+	json_t *svcs = json_object_get(o, "services"), *s;
+	char up[32], age[32];
+	size_t i;
+
+	printf("instance %s  %s on %s  pmmd pid %d  %s\n", jstr(o, "instance"),
+	    jstr(o, "symbol"), jstr(o, "env"),
+	    (int)json_integer_value(json_object_get(o, "pid")),
+	    json_is_true(json_object_get(o, "tree_ready")) ? "ready" :
+	    "NOT READY");
+	printf("\n%-8s %8s %-9s %8s %8s  %s\n", "SERVICE", "PID", "STATE",
+	    "UPTIME", "RESTARTS", "LAST EXIT");
+	json_array_foreach(svcs, i, s) {
+		fmt_age(up, sizeof(up), jnum(s, "uptime_s"));
+		fmt_age(age, sizeof(age), jnum(s, "last_exit_age_s"));
+		printf("%-8s %8d %-9s %8s %8d  %s%s%s%s\n", jstr(s, "name"),
+		    (int)json_integer_value(json_object_get(s, "pid")),
+		    jstr(s, "state"), up,
+		    (int)json_integer_value(json_object_get(s, "restarts")),
+		    jstr(s, "last_exit"),
+		    strcmp(age, "-") ? " (" : "", strcmp(age, "-") ? age : "",
+		    strcmp(age, "-") ? " ago)" : "");
+	}
+	fmt_age(age, sizeof(age), jnum(o, "price_age_ms") / 1000);
+	printf("\nmid      %s", isnan(jnum(o, "mid_price")) ? "-" : "");
+	if (!isnan(jnum(o, "mid_price")))
+		printf("%.2f (bid %.2f ask %.2f, %s old%s)", jnum(o, "mid_price"),
+		    jnum(o, "best_bid"), jnum(o, "best_ask"), age,
+		    json_is_true(json_object_get(o, "market_stale")) ?
+		    ", STALE" : "");
+	printf("\nposition %.6g %s (notional %.2f USDT, uPnL %.2f, rPnL %.2f)\n",
+	    jnum(o, "position"), jstr(o, "symbol"),
+	    jnum(o, "position_notional"), jnum(o, "unrealized_pnl"),
+	    jnum(o, "realized_pnl"));
+	printf("orders   %d open\n",
+	    (int)json_integer_value(json_object_get(o, "open_orders")));
+	if (json_is_true(json_object_get(o, "strategy_paused")))
+		printf("strategy PAUSED: %s\n", jstr(o, "pause_reason"));
+	else
+		printf("strategy running\n");
+}
+
+static void
+show_config(json_t *o)
+{
+	printf("# %s (env file %s)\n%s", jstr(o, "config"),
+	    jstr(o, "env_file"), jstr(o, "text"));
+}
+
+static void
+show_ok(json_t *o)
+{
+	const char *m = jstr(o, "message");
+
+	printf("%s\n", *m ? m : "ok");
+}
+
+/* Where the control socket is: -i, else the config's instance_id. */
+static int
+ctl_socket_path(char *buf, size_t len, const char *inst, const char *cfgp,
+    const char *envp)
+{
+	char dir[256], err[CFG_ERRLEN];
+	static struct cfg c;
+
+	if (inst == NULL && getenv("PMM_RUNTIME_DIR") == NULL) {
+		if (cfg_load(&c, cfgp, envp, err, sizeof(err)) == -1) {
+			fprintf(stderr, "pmmctl: %s\n(use -i INSTANCE to name "
+			    "the instance directly)\n", err);
+			return CFG_EXIT;
+		}
+		inst = c.instance_id;
+	}
+	if (rundir_resolve(dir, sizeof(dir), inst ? inst : "", err,
+	    sizeof(err)) == -1 ||
+	    rundir_sock(buf, len, dir, "pmmd.sock") == -1) {
+		fprintf(stderr, "pmmctl: %s\n", err);
+		return 1;
+	}
+	return 0;
+}
+
+static json_t *
+ctl_request(const char *path, const char *req)
+{
+	struct sockaddr_un sun;
+	char buf[65536];
+	size_t off = 0;
+	ssize_t n;
+	json_error_t jerr;
+	json_t *o;
+	int fd;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		fprintf(stderr, "pmmctl: cannot reach pmmd at %s: %s\n", path,
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return NULL;
+	}
+	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req) ||
+	    write(fd, "\n", 1) != 1) {
+		fprintf(stderr, "pmmctl: write: %s\n", strerror(errno));
+		close(fd);
+		return NULL;
+	}
+	while (off < sizeof(buf) - 1 &&
+	    (n = read(fd, buf + off, sizeof(buf) - 1 - off)) > 0)
+		off += n;
+	close(fd);
+	buf[off] = '\0';
+	if ((o = json_loads(buf, 0, &jerr)) == NULL)
+		fprintf(stderr, "pmmctl: bad answer from pmmd: %s\n", jerr.text);
+	return o;
+}
+
+static const struct ctl_cmd *
+ctl_match(int argc, char **argv, int *used)
+{
+	const struct ctl_cmd *c;
+
+	for (c = ctl_cmds; c->word != NULL; c++) {
+		if (strcmp(argv[0], c->word) != 0)
+			continue;
+		if (c->sub == NULL) {
+			*used = 1;
+			return c;
+		}
+		if (argc > 1 && strcmp(argv[1], c->sub) == 0) {
+			*used = 2;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *inst = NULL, *cfgp = "config/config.yaml", *envp = ".env";
+	enum ctl_out out = OUT_TEXT;
+	const struct ctl_cmd *cmd;
+	char path[256], req[512];
+	json_t *o;
+	int i, used, rc;
+
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
+		if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
+			out = OUT_JSON;
+		else if (strcmp(argv[i], "-i") == 0 && i + 1 < argc)
+			inst = argv[++i];
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+			cfgp = argv[++i];
+		else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc)
+			envp = argv[++i];
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			usage(stdout);
+			return 0;
+		} else {
+			usage(stderr);
+			return 64;
+		}
+	}
+	/* --json may also follow the command, as in "pmmctl status --json" */
+	if (argc > i && strcmp(argv[argc - 1], "--json") == 0) {
+		out = OUT_JSON;
+		argc--;
+	}
+	if (i >= argc || (cmd = ctl_match(argc - i, argv + i, &used)) == NULL) {
+		usage(stderr);
+		return 64;
+	}
+	snprintf(req, sizeof(req), "%s", cmd->request);
+	for (i += used; cmd->takes_arg && i < argc; i++) {
+		strncat(req, " ", sizeof(req) - strlen(req) - 1);
+		strncat(req, argv[i], sizeof(req) - strlen(req) - 1);
+	}
+	for (char *p = req; *p; p++)	/* one request is one line */
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if ((rc = ctl_socket_path(path, sizeof(path), inst, cfgp, envp)) != 0)
+		return rc;
+	if ((o = ctl_request(path, req)) == NULL)
+		return 1;
+	rc = json_is_true(json_object_get(o, "ok")) ? 0 : 1;
+	if (out == OUT_JSON) {
+		char *s = json_dumps(o, JSON_INDENT(2));
+		printf("%s\n", s);
+		free(s);
+	} else if (rc != 0)
+		fprintf(stderr, "pmmctl: %s\n", jstr(o, "error"));
+	else
+		cmd->show(o);
+	json_decref(o);
+	return rc;
+}

@@ -1,0 +1,97 @@
+/*
+ * pmmd.h — the supervisor's context and the functions its files share.
+ *
+ * pmmd.c holds main() and the event loop; proc.c the process table (spawn,
+ * reap, heartbeats, restart and stop); control.c the control socket that
+ * pmmctl talks to. All state lives in one struct pmmd.
+ */
+#ifndef PMM_PMMD_H
+#define PMM_PMMD_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "bus.h"
+#include "cfg.h"
+#include "policy.h"
+#include "shm.h"
+
+#define PMMD_MAX_CLIENTS	8
+#define PMMD_REQ_MAX		512
+#define PMMD_EXIT_ESCALATED	2
+
+struct proc {
+	enum svc_id	 id;
+	const char	*name;
+	pid_t		 pid;
+	enum proc_state	 state;
+	int		 ctl_fd;	/* our end of the socketpair */
+	unsigned	 restarts;
+	int		 last_status;	/* wait status; -1 = never died */
+	int		 hung;		/* killed by the watchdog */
+	int64_t		 last_exit_real;
+	int64_t		 started_real, ready_real;
+	int64_t		 started_mono, last_hb_mono;
+	int64_t		 restart_at_mono;	/* PROC_BACKOFF deadline */
+	int64_t		 stop_deadline_mono;	/* PROC_STOPPING deadline */
+	struct policy	 policy;
+	struct bus_stats st;
+	uint64_t	 seq;
+};
+
+struct ctl_client {
+	int		 fd;
+	size_t		 len;
+	char		 buf[PMMD_REQ_MAX];
+};
+
+struct pmmd {
+	struct cfg	 cfg;
+	char		 cfg_path[PATH_MAX];
+	char		 env_path[PATH_MAX];
+	char		 bindir[PATH_MAX];
+	char		 rundir[256];
+	char		 shm_name[128];
+	struct shm_state *shm;
+	struct shm_procs procs;		/* our section, published whole */
+
+	int		 epfd, sigfd, ctl_lfd, lock_fd;
+	struct ctl_client clients[PMMD_MAX_CLIENTS];
+	struct proc	 p[SVC_COUNT];
+	struct bus_peer	 logger;	/* service events for the log */
+
+	int		 stopping;	/* stop sequence running */
+	int		 stop_stage;	/* index into pmmd_stop_order */
+	int		 done;
+	int		 exit_code;
+	int		 tree_ready;
+	int64_t		 started_mono;
+	int64_t		 watchdog_usec;	/* systemd WatchdogSec, 0 = off */
+	int64_t		 next_watchdog_mono;
+};
+
+/* proc.c */
+void	 proc_table_init(struct pmmd *d);
+int	 proc_spawn(struct pmmd *d, struct proc *p);
+void	 proc_reap(struct pmmd *d);
+void	 proc_ctl_readable(struct pmmd *d, struct proc *p);
+void	 proc_tick(struct pmmd *d, int64_t now);
+int	 proc_send(struct pmmd *d, struct proc *p, uint8_t type,
+	    struct pmm_msg *m);
+void	 proc_stop_tree(struct pmmd *d, const char *why);
+void	 proc_publish(struct pmmd *d);
+int64_t	 proc_next_deadline(struct pmmd *d, int64_t now);
+void	 proc_describe_status(int status, char *buf, size_t len);
+
+/* control.c */
+int	 control_listen(struct pmmd *d);
+void	 control_accept(struct pmmd *d);
+void	 control_readable(struct pmmd *d, int idx);
+void	 control_close_all(struct pmmd *d);
+
+/* pmmd.c */
+int	 pmmd_reload(struct pmmd *d, char *msg, size_t len);
+void	 pmmd_notify(struct pmmd *d, const char *state);
+
+#endif
