@@ -1,0 +1,76 @@
+# lib.sh — shared helpers for the integration scripts (sourced, not run).
+#
+# Each script gets its own temporary directory with a config, a .env and a
+# runtime directory, so scripts can run in parallel and leave nothing
+# behind. Waiting is always "poll until a condition holds, or fail after a
+# generous deadline": no test depends on how fast the machine is.
+
+set -euo pipefail
+
+: "${PMM_BIN:?PMM_BIN must point at the build directory}"
+: "${PMM_SRC:?PMM_SRC must point at the source directory}"
+PMMD="$PMM_BIN/supervisor/pmmd"
+PMMCTL="$PMM_BIN/supervisor/pmmctl"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/pmm-test.XXXXXX")
+export PMM_RUNTIME_DIR="$T/run"
+PMMD_PID=""
+PMMD_LOG="$T/pmmd.log"
+
+cleanup() {
+	local rc=$?
+	if [ -n "$PMMD_PID" ] && kill -0 "$PMMD_PID" 2>/dev/null; then
+		kill -TERM "$PMMD_PID" 2>/dev/null || true
+		for _ in $(seq 50); do kill -0 "$PMMD_PID" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$PMMD_PID" 2>/dev/null || true
+	fi
+	if [ $rc -ne 0 ] && [ -f "$PMMD_LOG" ]; then
+		echo "---- pmmd log (last 60 lines) ----"; tail -n 60 "$PMMD_LOG"
+	fi
+	rm -rf "$T"
+	exit $rc
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok - $*"; }
+
+# write_config [extra yaml lines...]: a small valid config for the tree.
+write_config() {
+	{
+		echo "instance_id: t$$"
+		echo "symbol: BTCUSDT"
+		echo "logging:"
+		echo "  log_directory: $T/logs"
+		echo "  log_level: info"
+		echo "supervisor:"
+		echo "  heartbeat_interval: 0.2"
+		echo "  heartbeat_timeout: 2"
+		echo "  backoff_initial: 0.1"
+		echo "  backoff_max: 1"
+		for l in "$@"; do echo "$l"; done
+	} > "$T/config.yaml"
+	printf 'EXCHANGE_ENV=sim\nBINANCE_API_KEY=testkey\nBINANCE_SECRET_KEY=testsecret\n' > "$T/.env"
+	chmod 600 "$T/.env"
+}
+
+start_tree() {
+	"$PMMD" -c "$T/config.yaml" -e "$T/.env" >"$PMMD_LOG" 2>&1 &
+	PMMD_PID=$!
+}
+
+ctl() { "$PMMCTL" "$@"; }
+status_json() { "$PMMCTL" status --json 2>/dev/null; }
+
+# wait_for DESC SECONDS CMD...: poll CMD until it succeeds.
+wait_for() {
+	local desc=$1 secs=$2; shift 2
+	local deadline=$((SECONDS + secs))
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $deadline ] || fail "timed out after ${secs}s waiting for: $desc"
+		sleep 0.05
+	done
+}
+
+tree_ready() { status_json | jq -e '.tree_ready == true' ; }
+svc_field() { status_json | jq -r --arg n "$1" ".services[] | select(.name==\$n) | .$2"; }
