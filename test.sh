@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# test.sh — set everything up and run every test:
+#   1. install missing Debian packages (deploy/install-deps.sh)
+#   2. build with -Wall -Wextra -Werror and run all unit and integration tests
+#   3. build with AddressSanitizer + UBSan and run them again
+#   4. build the libFuzzer targets with clang and run each for a bounded time
+# Environment: FUZZ_SECONDS (default 60) per fuzz target; SKIP_ASAN=1 and
+# SKIP_FUZZ=1 to shorten a local run (CI runs everything).
+set -euo pipefail
+cd "$(dirname "$0")"
+J=$(nproc)
+
+deploy/install-deps.sh
+
+step() { printf '\n==== %s ====\n' "$*"; }
+
+step "build (RelWithDebInfo)"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$J"
+
+step "unit and integration tests"
+ctest --test-dir build --output-on-failure -j"$J"
+
+if [ "${SKIP_ASAN:-0}" != 1 ]; then
+	step "AddressSanitizer + UBSan build and tests"
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPMM_SANITIZE=ON >/dev/null
+	cmake --build build-asan -j"$J"
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --test-dir build-asan --output-on-failure -j"$J"
+fi
+
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+	step "libFuzzer targets (${FUZZ_SECONDS:-60} s each)"
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DPMM_FUZZ=ON >/dev/null
+	cmake --build build-fuzz -j"$J"
+	for f in build-fuzz/fuzz/fuzz_*; do
+		[ -x "$f" ] || continue
+		name=$(basename "$f")
+		corpus="build-fuzz/corpus-$name"
+		mkdir -p "$corpus"
+		seeds=()
+		[ -d "fuzz/corpus/$name" ] && seeds+=("fuzz/corpus/$name")
+		echo "-- $name"
+		"$f" -max_total_time="${FUZZ_SECONDS:-60}" -print_final_stats=1 \
+			"$corpus" "${seeds[@]}" > "$corpus.log" 2>&1 \
+			|| { tail -n 40 "$corpus.log"; echo "FAIL: $name found a crash"; exit 1; }
+		tail -n 8 "$corpus.log"
+	done
+fi
+
+step "all tests passed"
