@@ -321,11 +321,14 @@ static void
 pmmd_abspath(char *dst, size_t len, const char *src)
 {
 	char cwd[PATH_MAX];
+	int n;
 
 	if (src[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
-		snprintf(dst, len, "%s", src);
+		n = snprintf(dst, len, "%s", src);
 	else
-		snprintf(dst, len, "%s/%s", cwd, src);
+		n = snprintf(dst, len, "%s/%s", cwd, src);
+	if (n < 0 || (size_t)n >= len)
+		fatalx("path too long: %s", src);
 }
 
 static int
