@@ -16,14 +16,14 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "shm.h"
+#include "timeutil.h"
 
 #define BENCH_MAX_ROUNDS	31
-#define BENCH_ROUND_NS		(30 * 1000000LL)	/* one round's length */
+#define BENCH_ROUND_NS		(30 * NS_PER_MS)	/* one round's length */
 #define BENCH_CHUNK		256	/* ops between clock reads */
 #define BENCH_PACE_NS		1000	/* paced writer: 1 publish/us */
 #define BENCH_TARGET_READ_NS	100.0
@@ -59,15 +59,6 @@ struct bench_result {
 	uint64_t	ops, fails;	/* fails: snapshots that hit the bound */
 	double		peer_mops;	/* background process, Mops/s */
 };
-
-static int64_t
-bench_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static int
 bench_cmp_double(const void *a, const void *b)
@@ -115,11 +106,11 @@ bench_round(struct bench *b, const struct bench_sect *s, enum bench_op op,
 	int64_t t0, t1;
 	uint64_t n = 0;
 
-	t0 = bench_now();
+	t0 = now_mono_ns();
 	do {
 		bench_chunk(b, s, op, fails);
 		n += BENCH_CHUNK;
-		t1 = bench_now();
+		t1 = now_mono_ns();
 	} while (t1 - t0 < BENCH_ROUND_NS);
 	*ops += n;
 	return (double)(t1 - t0) / (double)n;
@@ -129,7 +120,7 @@ bench_round(struct bench *b, const struct bench_sect *s, enum bench_op op,
 static void
 bench_spin_until(int64_t t)
 {
-	while (bench_now() < t)
+	while (now_mono_ns() < t)
 		;
 }
 
@@ -143,7 +134,7 @@ bench_peer_loop(struct bench *b, const struct bench_sect *s,
     enum bench_peer peer)
 {
 	unsigned char *buf;
-	int64_t next = bench_now();
+	int64_t next = now_mono_ns();
 	uint64_t n = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -214,10 +205,10 @@ bench_measure(struct bench *b, const struct bench_sect *s, enum bench_op op,
 	bench_round(b, s, op, &r.ops, &r.fails);  /* warm caches and TLB */
 	r.ops = r.fails = 0;
 	peer0 = atomic_load(&b->bg->ops);
-	t0 = bench_now();
+	t0 = now_mono_ns();
 	for (i = 0; i < b->rounds; i++)
 		ns[i] = bench_round(b, s, op, &r.ops, &r.fails);
-	t1 = bench_now();
+	t1 = now_mono_ns();
 	peer1 = atomic_load(&b->bg->ops);
 	if (peer != PEER_NONE) {
 		bench_peer_stop(b, pid);
