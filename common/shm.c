@@ -109,7 +109,7 @@ shm_name(char *buf, size_t len, const char *instance)
 	if (len == 0)
 		return;
 	snprintf(buf, len, "/pmm-%s-%u", instance, (unsigned)getuid());
-	for (i = 1; buf[i] != '\0'; i++)
+	for (i = 1; i < len && buf[i] != '\0'; i++)
 		if (buf[i] == '/')
 			buf[i] = '_';
 }
