@@ -60,7 +60,7 @@ struct cfg_keydef {
 	size_t			 size;
 	double			 min, max;	/* value, or string length */
 	unsigned		 flags;
-	const char		*def;		/* parsed like any other input */
+	const char		*def;		/* parsed like any input */
 	const struct cfg_enum	*enums;		/* NULL-name terminated */
 	cfg_check_fn		 check;
 	const char		*charset;	/* said when check fails */
@@ -169,7 +169,8 @@ static const struct cfg_keydef cfg_keys[CFG_KEY_COUNT] = {
 	    "PMM_RISK_MAX_LOSS_USDT", CFG_T_DBL, FLD(risk.max_loss_usdt),
 	    .min = 0, .max = CFG_NOMAX, .def = "250" },
 	[CFG_RISK_AUTO_RESUME_AFTER] = { "risk.auto_resume_after",
-	    "PMM_RISK_AUTO_RESUME_AFTER", CFG_T_DBL, FLD(risk.auto_resume_after),
+	    "PMM_RISK_AUTO_RESUME_AFTER", CFG_T_DBL,
+	    FLD(risk.auto_resume_after),
 	    .min = 0, .max = 86400, .def = "60" },
 	[CFG_EXCH_COUNTDOWN_MS] = { "exchange.countdown_cancel_ms",
 	    "PMM_EXCHANGE_COUNTDOWN_CANCEL_MS", CFG_T_INT,
@@ -891,18 +892,20 @@ cfg_dotenv_read(struct cfg_loader *ld)
 static int
 cfg_gather_env(struct cfg_loader *ld)
 {
-	const char	*v;
-	size_t		 i;
-	int		 k, line;
+	struct cfg_dotenv	*d;
+	const char		*v;
+	size_t			 i;
+	int			 k, line;
 
 	for (k = 0; k < CFG_KEY_COUNT; k++) {
 		line = 0;
 		v = getenv(cfg_keys[k].env);
-		for (i = ld->ndotenv; v == NULL && i > 0; i--)
-			if (strcmp(ld->dotenv[i - 1].key, cfg_keys[k].env) == 0) {
-				v = ld->dotenv[i - 1].val;
-				line = ld->dotenv[i - 1].line;
-			}
+		/* The last assignment in the file wins, as in a shell. */
+		for (i = ld->ndotenv; v == NULL && i > 0; i--) {
+			d = &ld->dotenv[i - 1];
+			if (strcmp(d->key, cfg_keys[k].env) == 0)
+				v = d->val, line = d->line;
+		}
 		if (v != NULL)
 			v += strspn(v, " \t\r\n");
 		if (v == NULL || *v == '\0')	/* KEY= is unset, as in sh */
@@ -1066,23 +1069,48 @@ cfg_yaml_misplaced(struct cfg_loader *ld, const char *key, int line)
 	return 0;
 }
 
-static int
-cfg_yaml_unknown(struct cfg_loader *ld, const char *section, const char *key,
-    int line)
+/* "levels" at the top level: name the section it belongs in. */
+static const char *
+cfg_yaml_home(const char *key)
 {
-	char	hint[64], list[512];
+	const char	*dot;
+	int		 k;
 
+	for (k = 0; k < CFG_KEY_COUNT; k++)
+		if (!(cfg_keys[k].flags & CFG_F_ENVONLY) &&
+		    (dot = strrchr(cfg_keys[k].name, '.')) != NULL &&
+		    strcasecmp(dot + 1, key) == 0)
+			return cfg_keys[k].name;
+	return NULL;
+}
+
+static int
+cfg_yaml_unknown(struct cfg_loader *ld, const char *section,
+    const char *typed, int line)
+{
+	const char	*in = *section ? "in " : "at the top level";
+	const char	*home;
+	char		 hint[64], list[512], key[64];
+
+	cfg_quote(key, sizeof(key), typed);
 	if (cfg_yaml_misplaced(ld, key, line) == -1)
 		return -1;
-	cfg_children(section, key, hint, sizeof(hint), list, sizeof(list));
-	if (hint[0] != '\0')
+	cfg_children(section, typed, hint, sizeof(hint), list, sizeof(list));
+	if (strchr(typed, '.') != NULL)
+		cfg_errf(ld, "%s:%d: unknown key \"%s\" %s%s (write nested "
+		    "keys as a mapping: the section name, a colon, then the "
+		    "key indented on the next line)", ld->yaml_path, line, key,
+		    in, section);
+	else if (hint[0] != '\0')
 		cfg_errf(ld, "%s:%d: unknown key \"%s\" %s%s (did you mean "
-		    "\"%s\"?)", ld->yaml_path, line, key,
-		    *section ? "in " : "at the top level", section, hint);
+		    "\"%s\"?)", ld->yaml_path, line, key, in, section, hint);
+	else if ((home = cfg_yaml_home(typed)) != NULL)
+		cfg_errf(ld, "%s:%d: unknown key \"%s\" %s%s (did you mean "
+		    "%s? it goes in that section)", ld->yaml_path, line, key,
+		    in, section, home);
 	else
 		cfg_errf(ld, "%s:%d: unknown key \"%s\" %s%s (valid: %s)",
-		    ld->yaml_path, line, key,
-		    *section ? "in " : "at the top level", section, list);
+		    ld->yaml_path, line, key, in, section, list);
 	return -1;
 }
 
@@ -1093,15 +1121,18 @@ cfg_yaml_dup(struct cfg_loader *ld, yaml_document_t *doc,
 {
 	yaml_node_t		*k = yaml_document_get_node(doc, pair->key), *o;
 	yaml_node_pair_t	*p;
+	char			 name[64];
 
 	for (p = first; p < pair; p++) {
 		o = yaml_document_get_node(doc, p->key);
 		if (o->type == YAML_SCALAR_NODE &&
 		    strcmp((char *)o->data.scalar.value,
 		    (char *)k->data.scalar.value) == 0) {
+			cfg_quote(name, sizeof(name),
+			    (char *)k->data.scalar.value);
 			cfg_errf(ld, "%s:%d: duplicate key \"%s\" %s%s "
 			    "(first at line %d)", ld->yaml_path, cfg_line(k),
-			    (char *)k->data.scalar.value,
+			    name,
 			    *section ? "in " : "at the top level", section,
 			    cfg_line(o));
 			return -1;
@@ -1113,52 +1144,60 @@ cfg_yaml_dup(struct cfg_loader *ld, yaml_document_t *doc,
 static int	cfg_yaml_mapping(struct cfg_loader *, yaml_document_t *,
 		    yaml_node_t *, const char *);
 
+/* The value of a known key: one scalar, kept as text until cfg_apply(). */
+static int
+cfg_yaml_leaf(struct cfg_loader *ld, enum cfg_key k, yaml_node_t *vn)
+{
+	char	valid[128];
+
+	if (vn->type != YAML_SCALAR_NODE) {
+		cfg_errf(ld, "%s:%d: %s: expected a single value, got %s",
+		    ld->yaml_path, cfg_line(vn), cfg_keys[k].name,
+		    cfg_node_kind(vn));
+		return -1;
+	}
+	if (cfg_node_null(vn)) {
+		cfg_valid(&cfg_keys[k], valid, sizeof(valid));
+		cfg_errf(ld, "%s:%d: %s: no value given (valid: %s)",
+		    ld->yaml_path, cfg_line(vn), cfg_keys[k].name, valid);
+		return -1;
+	}
+	free(ld->raw[k].val);
+	if ((ld->raw[k].val = strdup((char *)vn->data.scalar.value)) == NULL) {
+		cfg_errf(ld, "out of memory");
+		return -1;
+	}
+	ld->raw[k].src = CFG_SRC_YAML;
+	ld->raw[k].line = cfg_line(vn);
+	return 0;
+}
+
 /* One "key: value" pair inside section. */
 static int
 cfg_yaml_pair(struct cfg_loader *ld, yaml_document_t *doc,
     yaml_node_t *kn, yaml_node_t *vn, const char *section)
 {
 	const char	*key = (const char *)kn->data.scalar.value;
-	char		 path[128], valid[128];
+	char		 path[128];
 	int		 k;
 
+	/* "order_config.levels: 3" would dodge the duplicate check. */
+	if (strchr(key, '.') != NULL)
+		return cfg_yaml_unknown(ld, section, key, cfg_line(kn));
 	snprintf(path, sizeof(path), "%s%s%s", section, *section ? "." : "",
 	    key);
-	if ((k = cfg_yaml_key(path)) != -1) {
-		if (vn->type != YAML_SCALAR_NODE) {
-			cfg_errf(ld, "%s:%d: %s: expected a single value, got "
-			    "%s", ld->yaml_path, cfg_line(vn), path,
-			    cfg_node_kind(vn));
-			return -1;
-		}
-		if (cfg_node_null(vn)) {
-			cfg_valid(&cfg_keys[k], valid, sizeof(valid));
-			cfg_errf(ld, "%s:%d: %s: no value given (valid: %s)",
-			    ld->yaml_path, cfg_line(vn), path, valid);
-			return -1;
-		}
-		free(ld->raw[k].val);
-		if ((ld->raw[k].val = strdup((char *)vn->data.scalar.value))
-		    == NULL) {
-			cfg_errf(ld, "out of memory");
-			return -1;
-		}
-		ld->raw[k].src = CFG_SRC_YAML;
-		ld->raw[k].line = cfg_line(vn);
-		return 0;
+	if ((k = cfg_yaml_key(path)) != -1)
+		return cfg_yaml_leaf(ld, k, vn);
+	if (!cfg_yaml_section(path))
+		return cfg_yaml_unknown(ld, section, key, cfg_line(kn));
+	if (cfg_node_null(vn))
+		return 0;	/* "risk:" with nothing under it */
+	if (vn->type != YAML_MAPPING_NODE) {
+		cfg_errf(ld, "%s:%d: %s: expected a mapping of keys, got %s",
+		    ld->yaml_path, cfg_line(vn), path, cfg_node_kind(vn));
+		return -1;
 	}
-	if (cfg_yaml_section(path)) {
-		if (cfg_node_null(vn))
-			return 0;	/* "risk:" with nothing under it */
-		if (vn->type != YAML_MAPPING_NODE) {
-			cfg_errf(ld, "%s:%d: %s: expected a mapping of keys, "
-			    "got %s", ld->yaml_path, cfg_line(vn), path,
-			    cfg_node_kind(vn));
-			return -1;
-		}
-		return cfg_yaml_mapping(ld, doc, vn, path);
-	}
-	return cfg_yaml_unknown(ld, section, key, cfg_line(kn));
+	return cfg_yaml_mapping(ld, doc, vn, path);
 }
 
 static int
@@ -1188,7 +1227,8 @@ cfg_yaml_syntax(struct cfg_loader *ld, const yaml_parser_t *yp)
 {
 	if (yp->error == YAML_READER_ERROR)
 		cfg_errf(ld, "%s: byte %zu: %s", ld->yaml_path,
-		    yp->problem_offset, yp->problem ? yp->problem : "bad input");
+		    yp->problem_offset,
+		    yp->problem ? yp->problem : "bad input");
 	else if (yp->context != NULL)
 		cfg_errf(ld, "%s:%zu:%zu: YAML syntax error: %s (%s that "
 		    "starts at line %zu)",
@@ -1216,6 +1256,27 @@ cfg_yaml_doc(struct cfg_loader *ld, yaml_document_t *doc)
 		return -1;
 	}
 	return cfg_yaml_mapping(ld, doc, root, "");
+}
+
+/* A second "---" document would be ignored: say so instead. */
+static int
+cfg_yaml_no_more(struct cfg_loader *ld, yaml_parser_t *yp)
+{
+	yaml_document_t	 doc;
+	yaml_node_t	*root;
+	int		 rc = 0;
+
+	if (!yaml_parser_load(yp, &doc)) {
+		cfg_yaml_syntax(ld, yp);
+		return -1;
+	}
+	if ((root = yaml_document_get_root_node(&doc)) != NULL) {
+		cfg_errf(ld, "%s:%zu: a second YAML document; put every key in "
+		    "one", ld->yaml_path, doc.start_mark.line + 1);
+		rc = -1;
+	}
+	yaml_document_delete(&doc);
+	return rc;
 }
 
 static int
@@ -1250,6 +1311,8 @@ cfg_yaml_read(struct cfg_loader *ld)
 		rc = cfg_yaml_doc(ld, &doc);
 		yaml_document_delete(&doc);
 	}
+	if (rc == 0)
+		rc = cfg_yaml_no_more(ld, &yp);
 	yaml_parser_delete(&yp);
 	fclose(fp);
 	return rc;

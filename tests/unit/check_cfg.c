@@ -936,6 +936,16 @@ static const struct bad bad[] = {
 	    .msg = "config.yaml:2:1: YAML syntax error: found unexpected end "
 	    "of stream (while scanning a quoted scalar that starts at line "
 	    "1)" },
+	{ .yaml = "order_config.levels: 3\n",
+	    .msg = "config.yaml:1: unknown key \"order_config.levels\" at the "
+	    "top level (write nested keys as a mapping: the section name, a "
+	    "colon, then the key indented on the next line)" },
+	{ .yaml = "levels: 3\n",
+	    .msg = "config.yaml:1: unknown key \"levels\" at the top level "
+	    "(did you mean order_config.levels? it goes in that section)" },
+	{ .yaml = "symbol: BTCUSDT\n---\nleverage: 3\n",
+	    .msg = "config.yaml:2: a second YAML document; put every key in "
+	    "one" },
 	/* secrets and .env-only keys in the YAML file */
 	{ .yaml = "binance_secret_key: abc\n",
 	    .msg = "config.yaml:1: binance_secret_key: secrets belong in .env "
