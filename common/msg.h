@@ -113,7 +113,11 @@ struct pmm_msg {
 	} u;
 };
 
-/* Encode into buf; returns the length, or -1 if it does not fit in cap. */
+/*
+ * Encode into buf; returns the length, or -1 if it does not fit in cap or
+ * is a frame msg_decode would refuse (unknown type, text without its NUL,
+ * a NaN/inf price or quantity in TICK or FILL).
+ */
 ssize_t		 msg_encode(const struct pmm_msg *m, char *buf, size_t cap);
 /*
  * Decode exactly len bytes. Returns 0, or -1 with a one-line reason in err
