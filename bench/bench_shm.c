@@ -9,6 +9,7 @@
  *
  * usage: bench_shm [rounds]	(default 7; best and median are shown)
  */
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,7 @@ struct bench_bg {
 
 struct bench {
 	char		 name[96];
+	int		 cpu[2];	/* ours and the peer's; -1: not pinned */
 	struct shm_state *st;
 	struct bench_bg	*bg;
 	int		 rounds;
@@ -116,6 +118,42 @@ bench_round(struct bench *b, const struct bench_sect *s, enum bench_op op,
 	return (double)(t1 - t0) / (double)n;
 }
 
+static void
+bench_pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set) == -1)
+		log_warn("sched_setaffinity cpu %d", cpu);
+}
+
+/*
+ * Contention is only real when the two processes run at the same time:
+ * put them on two different CPUs rather than let the scheduler share one.
+ */
+static void
+bench_pick_cpus(struct bench *b)
+{
+	cpu_set_t set;
+	int i, n = 0;
+
+	b->cpu[0] = b->cpu[1] = -1;
+	if (sched_getaffinity(0, sizeof(set), &set) == -1)
+		return;
+	for (i = 0; i < CPU_SETSIZE && n < 2; i++)
+		if (CPU_ISSET(i, &set))
+			b->cpu[n++] = i;
+	if (n < 2) {
+		b->cpu[0] = b->cpu[1] = -1;
+		return;
+	}
+	bench_pin(b->cpu[0]);
+}
+
 /* The paced writer's wait: spin, a sleep would be far too coarse. */
 static void
 bench_spin_until(int64_t t)
@@ -138,6 +176,7 @@ bench_peer_loop(struct bench *b, const struct bench_sect *s,
 	uint64_t n = 0;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	bench_pin(b->cpu[1]);
 	buf = calloc(1, s->size);
 	if (buf == NULL)
 		_exit(1);
@@ -257,6 +296,7 @@ bench_setup(struct bench *b, int rounds)
 	char err[256], inst[48];
 
 	b->rounds = rounds;
+	bench_pick_cpus(b);
 	snprintf(inst, sizeof(inst), "bench-%d", (int)getpid());
 	shm_name(b->name, sizeof(b->name), inst);
 	b->st = shm_create(b->name, inst, err, sizeof(err));
@@ -289,8 +329,9 @@ main(int argc, char **argv)
 	orders = (struct bench_sect){ "orders", &b.st->orders.seq,
 	    b.st->orders.copy, sizeof(b.st->orders.copy[0]) };
 
-	printf("bench_shm: ns per operation, best and median of %d rounds; "
-	    "%ld cpus online\n", rounds, sysconf(_SC_NPROCESSORS_ONLN));
+	printf("bench_shm: ns per operation, best and median of %d rounds "
+	    "of %lld ms; us on cpu %d, peer on cpu %d\n", rounds,
+	    (long long)(BENCH_ROUND_NS / NS_PER_MS), b.cpu[0], b.cpu[1]);
 	printf("%-7s %6s  %-32s %8s %8s %9s %9s\n", "section", "bytes",
 	    "operation", "best", "median", "fails", "peer Mop/s");
 	bench_section(&b, &market);
