@@ -16,7 +16,7 @@ if [ ! -f .env ]; then
 	echo "created .env from config/.env.example"
 fi
 chmod 600 .env
-build/supervisor/pmmd -n -c config/config.yaml -e .env >/dev/null
+build/bin/pmmd -n -c config/config.yaml -e .env >/dev/null
 
 # pmmctl finds the tree the same way pmmd does; give it a place it can use.
 if [ -z "${PMM_RUNTIME_DIR:-}" ] && [ -z "${XDG_RUNTIME_DIR:-}" ] && [ ! -w /run ]; then
@@ -25,7 +25,7 @@ if [ -z "${PMM_RUNTIME_DIR:-}" ] && [ -z "${XDG_RUNTIME_DIR:-}" ] && [ ! -w /run
 fi
 
 mkdir -p logs
-build/sim/pmm-exchange --port 18080 >logs/pmm-exchange.log 2>&1 &
+build/bin/pmm-exchange --port 18080 >logs/pmm-exchange.log 2>&1 &
 EXCH=$!
 PMMD=""
 stop() {
@@ -40,13 +40,13 @@ for _ in $(seq 100); do
 	sleep 0.1
 done
 echo "pmm-exchange up on 127.0.0.1:18080 (log: logs/pmm-exchange.log)"
-echo "in another terminal:  build/supervisor/pmmctl status"
+echo "in another terminal:  build/bin/pmmctl status"
 
-build/supervisor/pmmd -c config/config.yaml -e .env &
+build/bin/pmmd -c config/config.yaml -e .env &
 PMMD=$!
 if [ -n "${RUN_SECONDS:-}" ]; then
 	sleep "$RUN_SECONDS"
-	build/supervisor/pmmctl status || true
+	build/bin/pmmctl status || true
 	exit 0
 fi
 wait "$PMMD"

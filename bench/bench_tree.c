@@ -67,7 +67,7 @@ bench_setup(struct bench *b)
 	b->pmmd[n] = '\0';
 	if ((slash = strrchr(b->pmmd, '/')) == NULL)
 		die("exe path");
-	strcpy(slash, "/../supervisor/pmmd");
+	strcpy(slash, "/../bin/pmmd");
 	snprintf(b->dir, sizeof(b->dir), "/tmp/pmm-bench.XXXXXX");
 	if (mkdtemp(b->dir) == NULL)
 		die("mkdtemp");

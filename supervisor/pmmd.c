@@ -306,14 +306,19 @@ pmmd_teardown(struct pmmd *d)
 {
 	char path[300];
 
+	/* only what we created: a refused second pmmd must not remove the
+	 * running one's socket or segment */
+	if (d->ctl_lfd != -1) {
+		snprintf(path, sizeof(path), "%s/pmmd.sock", d->rundir);
+		unlink(path);
+	}
 	control_close_all(d);
-	bus_peer_free(&d->logger);
+	if (d->logger.ring != NULL)
+		bus_peer_free(&d->logger);
 	if (d->shm != NULL) {
 		shm_detach(d->shm);
 		shm_destroy(d->shm_name);
 	}
-	snprintf(path, sizeof(path), "%s/pmmd.sock", d->rundir);
-	unlink(path);
 }
 
 /* An absolute path, so children and reloads do not depend on cwd. */

@@ -127,6 +127,7 @@ proc_exec_child(struct pmmd *d, struct proc *p, int fd)
 	snprintf(path, sizeof(path), "%s/pmm-%s", d->bindir, p->name);
 	setenv("PMM_SVC", p->name, 1);
 	execv(path, argv);
+	dprintf(2, "<3>pmmd: exec %s: %s\n", path, strerror(errno));
 	_exit(127);
 }
 

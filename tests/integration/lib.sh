@@ -9,8 +9,8 @@ set -euo pipefail
 
 : "${PMM_BIN:?PMM_BIN must point at the build directory}"
 : "${PMM_SRC:?PMM_SRC must point at the source directory}"
-PMMD="$PMM_BIN/supervisor/pmmd"
-PMMCTL="$PMM_BIN/supervisor/pmmctl"
+PMMD="$PMM_BIN/bin/pmmd"
+PMMCTL="$PMM_BIN/bin/pmmctl"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/pmm-test.XXXXXX")
 export PMM_RUNTIME_DIR="$T/run"
