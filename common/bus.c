@@ -408,6 +408,10 @@ bus_peer_publish(struct bus_peer *p, struct pmm_msg *m)
 	char	buf[PMM_MSG_MAX];
 	ssize_t	n;
 
+	if (p->ring == NULL) {
+		log_warnx("%s: %s: peer not initialised", __func__, p->path);
+		return -1;
+	}
 	msg_stamp(m, m->env.type, p->sender, p->seq);
 	if ((n = msg_encode(m, buf, sizeof(buf))) == -1) {
 		log_warnx("bus %s: cannot encode %s frame", p->path,
