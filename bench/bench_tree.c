@@ -14,6 +14,7 @@
  *   build/bench/bench_tree [rounds]       (default 10 rounds per service)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -57,7 +58,7 @@ write_file(const char *path, const char *text, mode_t mode)
 static void
 bench_setup(struct bench *b)
 {
-	char path[PATH_MAX + 32], text[1024];
+	char path[PATH_MAX + 32], text[PATH_MAX + 512];
 	ssize_t n;
 	char *slash;
 
@@ -98,6 +99,15 @@ bench_start(struct bench *b)
 	if ((b->pid = fork()) == -1)
 		die("fork");
 	if (b->pid == 0) {
+		char log[PATH_MAX + 32];
+		int fd;
+
+		/* keep the deaths pmmd logs out of the figures */
+		snprintf(log, sizeof(log), "%s/pmmd.log", b->dir);
+		if ((fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600)) != -1) {
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
 		execl(b->pmmd, "pmmd", "-c", cfg, "-e", env, (char *)NULL);
 		_exit(127);
 	}
@@ -243,5 +253,6 @@ main(int argc, char **argv)
 
 	kill(b.pid, SIGTERM);
 	waitpid(b.pid, &r, 0);
+	printf("(pmmd log and config: %s)\n", b.dir);
 	return 0;
 }
