@@ -28,7 +28,7 @@
  * - Not thread-safe: one engine, one thread (the wire side's event loop).
  *
  * CHANGES: (notes for the wire side when this API changes; newest first)
- * - (none yet)
+ * - exch_mkt_event gained raw/raw_len (replayed line's JSON, or NULL).
  */
 #ifndef PMM_EXCH_H
 #define PMM_EXCH_H
@@ -367,6 +367,13 @@ struct exch_mkt_event {
 	const char *symbol;		/* "BTCUSDT" */
 	int	price_precision, qty_precision;
 	int64_t	E_ms, T_ms;		/* event and transaction time (engine clock) */
+	/* Replay only: the recorded line's JSON, {"stream":..,"data":{..}}
+	 * exactly as in the file (its original ids and times), on the event
+	 * of the line's own type (bookTicker, trade, depthUpdate); NULL for
+	 * synthetic/manual events and for events the engine derives (the
+	 * aggTrade of a trade, markPrice). */
+	const char *raw;
+	size_t	raw_len;
 	union {
 		struct { int64_t u; double b, B, a, A; } bt;
 		struct { int64_t t; double p, q; bool m; } trade;	/* X "MARKET" */

@@ -1,0 +1,1729 @@
+/*
+ * exch.c — the engine object of pmm-exchange: ties the symbol specs and
+ * filters, the client books, the accounts, the market source and the rate
+ * limiter together behind exch.h.
+ *
+ * Flow of an order: validate (symbol, position side, time in force,
+ * client id, filters, open-order limit, reduce-only, post-only, FOK,
+ * margin) -> create (NEW event) -> match as taker (book.c) -> rest the
+ * remainder or expire it. Flow of the market: the source (synthetic or
+ * replay) calls the mkt_sink below; each event updates the outside book,
+ * is published through on_market, and then runs the fill model on the
+ * resting client orders. Every fill goes through fill_hook(), which does
+ * the accounting (account.c) and publishes ORDER_TRADE_UPDATE and
+ * ACCOUNT_UPDATE through on_user.
+ *
+ * Orders never leave the book from inside a callback of the matcher:
+ * work that would (reduce-only orders made void by a position change)
+ * is queued and done once the matcher has returned.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "sim_int.h"
+#include "timeutil.h"
+
+#define CLIENT_TRADE_BASE	900000000000LL	/* client fills' trade ids */
+#define GTD_MIN_AHEAD_MS	600000LL
+#define GTD_MAX_MS		253402300799000LL
+#define FUNDING_RATE		0.0001
+#define FUNDING_EVERY_MS	(8 * 3600 * 1000LL)
+
+struct exch_sym {
+	struct exch_symbol_spec spec;
+	struct book *book;
+	struct ext_book ext;
+	struct synth *synth;
+	double	mark;
+	int64_t	mark_ms;
+	struct exch_last_trade last;
+	int64_t	agg_id;
+	int64_t	client_trade_id;
+	int64_t	manual_u;		/* update ids of exch_ext_book() */
+	/* recently closed orders, a ring */
+	struct exch_order *closed;
+	int	*closed_acct;
+	int	closed_cap, closed_n, closed_head;
+	int	gtd_count;
+};
+
+struct exch {
+	struct exch_opts o;
+	struct exch_cb cb;
+	int	nsyms;
+	struct exch_sym sym[EXCH_SYM_MAX];
+	struct acct_sym asym[EXCH_SYM_MAX];
+	int	nacct;
+	struct exch_account *acct[EXCH_ACCT_MAX];
+	struct replay *replay;
+	struct rl *rl;
+	int64_t	next_order_id;
+	uint64_t cid_seq;
+	int64_t	ev_ns;			/* time of the event being processed */
+	int64_t	mark_due_ns;		/* next markPrice (market time) */
+	int	nemitted;		/* market events in this exch_step */
+	/* reduce-only orders to re-check once matching is over */
+	int	ro_pending[EXCH_ACCT_MAX * EXCH_SYM_MAX][2];
+	int	nro;
+	/* scratch for converting levels to doubles */
+	struct exch_level *lvbuf[2];
+	int	lvcap;
+};
+
+/* the engine and the symbol a matcher callback works for */
+struct hook_ctx {
+	struct exch *ex;
+	int	sym;
+};
+
+static void account_update(struct exch *, struct exch_account *, int sym,
+	    const char *reason);
+
+/* ------------------------------------------------------------------ */
+/* time                                                                */
+
+int64_t
+exch_now_ns(const struct exch *ex)
+{
+	if (ex->o.clock != NULL)
+		return ex->o.clock(ex->o.clock_arg);
+	return now_real_ns();
+}
+
+int64_t
+exch_now_ms(const struct exch *ex)
+{
+	return exch_now_ns(ex) / NS_PER_MS;
+}
+
+/* Time stamped on events: the market event being processed, or now. */
+static int64_t
+ev_ms(const struct exch *ex)
+{
+	return (ex->ev_ns != 0 ? ex->ev_ns : exch_now_ns(ex)) / NS_PER_MS;
+}
+
+/* ------------------------------------------------------------------ */
+/* options                                                             */
+
+void
+exch_opts_default(struct exch_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	exch_opts_add_symbol(o, "BTCUSDT");
+	exch_opts_add_symbol(o, "ETHUSDT");
+	o->maker_fee = 0.0002;
+	o->taker_fee = 0.0005;
+	o->market = EXCH_MKT_SYNTH;
+	o->synth.seed = 1;
+	o->synth.vol_mult = 2.5;
+	o->synth.depth_levels = 20;
+	o->synth.depth_interval_ms = 100;
+	o->synth.mark_interval_ms = 1000;
+	o->replay.speed = 1;
+	o->replay.max_batch = 1024;
+	rl_limits_default(&o->rl);
+	o->first_order_id = 4000000001LL;
+	o->closed_keep = 1000;
+	o->max_orders = 4096;
+}
+
+int
+exch_opts_add_symbol(struct exch_opts *o, const char *symbol)
+{
+	const struct exch_symbol_spec *s = exch_spec_builtin(symbol);
+
+	if (s == NULL || o->nsymbols >= EXCH_SYM_MAX)
+		return -1;
+	o->symbols[o->nsymbols++] = *s;
+	return 0;
+}
+
+int
+exch_opts_add_account(struct exch_opts *o, const char *api_key,
+    const char *secret, double usdt)
+{
+	struct exch_account_opts *a;
+
+	if (o->naccounts >= EXCH_ACCT_MAX || strlen(api_key) >= EXCH_KEYLEN ||
+	    strlen(secret) >= EXCH_KEYLEN || api_key[0] == '\0')
+		return -1;
+	a = &o->accounts[o->naccounts++];
+	snprintf(a->api_key, sizeof(a->api_key), "%s", api_key);
+	snprintf(a->secret, sizeof(a->secret), "%s", secret);
+	a->usdt = usdt;
+	a->leverage = 20;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* small helpers                                                       */
+
+static inline double
+px_of(const struct exch_sym *s, int64_t ticks)
+{
+	return (double)ticks * s->spec.tick_size;
+}
+
+static inline double
+qty_of(const struct exch_sym *s, int64_t lots)
+{
+	return (double)lots * s->spec.step_size;
+}
+
+static struct exch_sym *
+sym_by_name(struct exch *ex, const char *name, int *idx,
+    struct exch_err *e)
+{
+	int i = name != NULL ? exch_symbol_index(ex, name) : -1;
+
+	if (i < 0) {
+		if (name == NULL || name[0] == '\0')
+			exch_err_set(e, 400, -1102, "Mandatory parameter 'symbol' "
+			    "was not sent, was empty/null, or malformed.");
+		else
+			exch_err_set(e, 400, -1121, "Invalid symbol.");
+		return NULL;
+	}
+	if (idx != NULL)
+		*idx = i;
+	return &ex->sym[i];
+}
+
+static void
+order_export(const struct exch_sym *s, const struct bk_order *o,
+    struct exch_order *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->order_id = o->id;
+	snprintf(out->client_id, sizeof(out->client_id), "%s", o->cid);
+	snprintf(out->symbol, sizeof(out->symbol), "%s", s->spec.symbol);
+	out->side = o->side;
+	out->type = o->type;
+	out->tif = o->tif;
+	out->status = o->status;
+	out->stp = o->stp;
+	out->pside = EXCH_PS_BOTH;
+	out->price = px_of(s, o->px);
+	out->orig_qty = qty_of(s, o->orig);
+	out->executed_qty = qty_of(s, o->exec);
+	out->cum_quote = o->cum_quote;
+	out->avg_price = o->exec > 0 ? o->cum_quote / qty_of(s, o->exec) : 0;
+	out->reduce_only = (o->flags & BK_F_REDUCE) != 0;
+	out->time_ms = o->time_ms;
+	out->update_time_ms = o->update_ms;
+	out->good_till_ms = o->tif == EXCH_GTD ? o->gtd_ms : 0;
+	out->price_precision = s->spec.price_precision;
+	out->qty_precision = s->spec.qty_precision;
+}
+
+static void
+closed_record(struct exch_sym *s, const struct bk_order *o)
+{
+	int i;
+
+	if (s->closed_cap == 0)
+		return;
+	i = (s->closed_head + s->closed_n) % s->closed_cap;
+	if (s->closed_n == s->closed_cap) {
+		i = s->closed_head;
+		s->closed_head = (s->closed_head + 1) % s->closed_cap;
+	} else {
+		s->closed_n++;
+	}
+	order_export(s, o, &s->closed[i]);
+	s->closed_acct[i] = o->acct;
+}
+
+/* ------------------------------------------------------------------ */
+/* events                                                              */
+
+static void
+emit_market(struct exch *ex, struct exch_mkt_event *ev, int sym)
+{
+	const struct exch_sym *s = &ex->sym[sym];
+
+	ex->nemitted++;
+	if (ex->cb.on_market == NULL)
+		return;
+	ev->sym = sym;
+	ev->symbol = s->spec.symbol;
+	ev->price_precision = s->spec.price_precision;
+	ev->qty_precision = s->spec.qty_precision;
+	ex->cb.on_market(ex->cb.arg, ev);
+}
+
+static void
+emit_order(struct exch *ex, int sym, const struct bk_order *o,
+    enum exch_exec x, int64_t lots, int64_t px, double fee, bool maker,
+    double rp, int64_t trade_id)
+{
+	struct exch_sym *s = &ex->sym[sym];
+	struct exch_account *a = ex->acct[o->acct];
+	struct exch_user_event ev;
+
+	if (ex->cb.on_user == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EXCH_EV_ORDER_UPDATE;
+	ev.acct = a;
+	ev.E_ms = ev_ms(ex);
+	ev.T_ms = o->update_ms;
+	order_export(s, o, &ev.ou.o);
+	ev.ou.x = x;
+	ev.ou.last_qty = qty_of(s, lots);
+	ev.ou.last_price = lots > 0 ? px_of(s, px) : 0;
+	ev.ou.commission = fee;
+	ev.ou.commission_asset = "USDT";
+	ev.ou.trade_id = trade_id;
+	ev.ou.bids_notional = a->pos[sym].buy_notional;
+	ev.ou.asks_notional = a->pos[sym].sell_notional;
+	ev.ou.maker = maker;
+	ev.ou.realized_pnl = rp;
+	ex->cb.on_user(ex->cb.arg, &ev);
+}
+
+static void
+pos_update(struct exch *ex, struct exch_account *a, int sym,
+    struct exch_pos_update *p)
+{
+	struct exch_position pos;
+
+	acct_position(a, sym, ex->asym, ex->nsyms, ex->o.taker_fee, &pos);
+	p->symbol = ex->sym[sym].spec.symbol;
+	p->pa = pos.position_amt;
+	p->ep = pos.entry_price;
+	p->bep = pos.break_even_price;
+	p->cr = pos.cum_realized_pnl;
+	p->up = pos.unrealized_pnl;
+	p->price_precision = pos.price_precision;
+}
+
+/* ACCOUNT_UPDATE with the balance and one symbol's position (sym < 0:
+ * balance only). */
+static void
+account_update(struct exch *ex, struct exch_account *a, int sym,
+    const char *reason)
+{
+	struct exch_user_event ev;
+
+	if (ex->cb.on_user == NULL)
+		return;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EXCH_EV_ACCOUNT_UPDATE;
+	ev.acct = a;
+	ev.E_ms = ev_ms(ex);
+	ev.T_ms = ev.E_ms;
+	ev.au.reason = reason;
+	ev.au.nbal = 1;
+	ev.au.bal[0].asset = "USDT";
+	ev.au.bal[0].wb = a->wallet;
+	ev.au.bal[0].cw = a->wallet;
+	ev.au.bal[0].bc = 0;
+	if (sym >= 0) {
+		ev.au.npos = 1;
+		pos_update(ex, a, sym, &ev.au.pos[0]);
+	}
+	ex->cb.on_user(ex->cb.arg, &ev);
+}
+
+/* ------------------------------------------------------------------ */
+/* the account's list of resting orders                                */
+
+static void
+alist_add(struct exch *ex, int sym, struct bk_order *o)
+{
+	struct acct_pos *p = &ex->acct[o->acct]->pos[sym];
+	struct book *b = ex->sym[sym].book;
+
+	o->aprev = BK_NIL;
+	o->anext = p->ohead;
+	if (p->ohead != BK_NIL)
+		book_order(b, p->ohead)->aprev = o->self;
+	p->ohead = o->self;
+	p->open_orders++;
+	acct_order_add(p, o->side, o->qty, px_of(&ex->sym[sym], o->px) *
+	    qty_of(&ex->sym[sym], o->qty));
+	if (o->tif == EXCH_GTD)
+		ex->sym[sym].gtd_count++;
+}
+
+/* The order leaves the book (filled, canceled, expired). */
+static void
+alist_del(struct exch *ex, int sym, struct bk_order *o)
+{
+	struct acct_pos *p = &ex->acct[o->acct]->pos[sym];
+	struct book *b = ex->sym[sym].book;
+
+	if (o->aprev != BK_NIL)
+		book_order(b, o->aprev)->anext = o->anext;
+	else
+		p->ohead = o->anext;
+	if (o->anext != BK_NIL)
+		book_order(b, o->anext)->aprev = o->aprev;
+	o->aprev = o->anext = BK_NIL;
+	p->open_orders--;
+	acct_order_sub(p, o->side, o->qty, px_of(&ex->sym[sym], o->px) *
+	    qty_of(&ex->sym[sym], o->qty));
+	if (o->tif == EXCH_GTD)
+		ex->sym[sym].gtd_count--;
+}
+
+/* End a resting order's life with status st (execution type x). */
+static void
+order_close(struct exch *ex, int sym, struct bk_order *o,
+    enum exch_status st, enum exch_exec x)
+{
+	struct exch_sym *s = &ex->sym[sym];
+
+	alist_del(ex, sym, o);
+	o->status = st;
+	o->update_ms = ev_ms(ex);
+	emit_order(ex, sym, o, x, 0, 0, 0, false, 0, 0);
+	closed_record(s, o);
+	book_remove(s->book, o);
+}
+
+/* ------------------------------------------------------------------ */
+/* matcher hooks                                                       */
+
+static int64_t
+cap_hook(void *arg, const struct bk_order *o, int64_t lots)
+{
+	struct hook_ctx *h = arg;
+	int64_t amt, room;
+
+	if (!(o->flags & BK_F_REDUCE))
+		return lots;
+	amt = h->ex->acct[o->acct]->pos[h->sym].amt;
+	room = o->side == EXCH_BUY ? (amt < 0 ? -amt : 0) : (amt > 0 ? amt : 0);
+	return lots < room ? lots : room;
+}
+
+static void
+ro_queue(struct exch *ex, int acct, int sym)
+{
+	int i;
+
+	for (i = 0; i < ex->nro; i++)
+		if (ex->ro_pending[i][0] == acct && ex->ro_pending[i][1] == sym)
+			return;
+	if (ex->nro < EXCH_ACCT_MAX * EXCH_SYM_MAX) {
+		ex->ro_pending[ex->nro][0] = acct;
+		ex->ro_pending[ex->nro][1] = sym;
+		ex->nro++;
+	}
+}
+
+/* Account for one side of a fill: o traded lots at px. */
+static void
+fill_one(struct exch *ex, int sym, struct bk_order *o, int64_t lots,
+    int64_t px, bool maker)
+{
+	struct exch_sym *s = &ex->sym[sym];
+	struct exch_account *a = ex->acct[o->acct];
+	struct acct_pos *p = &a->pos[sym];
+	double price = px_of(s, px), notional = price * qty_of(s, lots);
+	double fee = notional * (maker ? ex->o.maker_fee : ex->o.taker_fee);
+	int64_t before = p->amt;
+	double rp;
+
+	/* the order's margin shrinks by what filled (its qty is already down) */
+	if (o->resting)
+		acct_order_sub(p, o->side, lots, px_of(s, o->px) * qty_of(s, lots));
+	rp = acct_fill(a, sym, &ex->asym[sym], o->side == EXCH_BUY ? lots : -lots,
+	    price, fee);
+	o->cum_quote += notional;
+	o->status = o->qty == 0 ? EXCH_ST_FILLED : EXCH_ST_PARTIALLY_FILLED;
+	o->update_ms = ev_ms(ex);
+	p->update_ms = a->update_ms = o->update_ms;
+	emit_order(ex, sym, o, EXCH_X_TRADE, lots, px, fee, maker, rp,
+	    ++s->client_trade_id);
+	account_update(ex, a, sym, "ORDER");
+	if (o->resting && o->qty == 0) {
+		/* book.c removes it after we return; unlink the rest here */
+		alist_del(ex, sym, o);
+		closed_record(s, o);
+	}
+	/* a smaller or flipped position may void reduce-only orders */
+	if (p->amt == 0 || (before > 0) != (p->amt > 0) || llabs(p->amt) <
+	    llabs(before))
+		ro_queue(ex, o->acct, sym);
+}
+
+static void
+fill_hook(void *arg, struct bk_order *maker, struct bk_order *taker,
+    int64_t lots, int64_t px)
+{
+	struct hook_ctx *h = arg;
+
+	if (maker != NULL)
+		fill_one(h->ex, h->sym, maker, lots, px, true);
+	if (taker != NULL)
+		fill_one(h->ex, h->sym, taker, lots, px, false);
+}
+
+static void
+stp_hook(void *arg, struct bk_order *o)
+{
+	struct hook_ctx *h = arg;
+	struct exch *ex = h->ex;
+
+	alist_del(ex, h->sym, o);
+	o->status = EXCH_ST_EXPIRED_IN_MATCH;
+	o->update_ms = ev_ms(ex);
+	emit_order(ex, h->sym, o, EXCH_X_EXPIRED, 0, 0, 0, false, 0, 0);
+	closed_record(&ex->sym[h->sym], o);
+}
+
+static void
+hooks_init(struct exch *ex, int sym, struct hook_ctx *hc, struct bk_hooks *h)
+{
+	hc->ex = ex;
+	hc->sym = sym;
+	h->arg = hc;
+	h->cap = cap_hook;
+	h->fill = fill_hook;
+	h->stp_expire = stp_hook;
+}
+
+/*
+ * Expire reduce-only orders that can no longer reduce anything: the
+ * position is flat or on their own side. (A reduce-only order larger than
+ * the position stays; its fills are capped.)
+ */
+static void
+ro_process(struct exch *ex)
+{
+	int i;
+
+	for (i = 0; i < ex->nro; i++) {
+		int acct = ex->ro_pending[i][0], sym = ex->ro_pending[i][1];
+		struct acct_pos *p = &ex->acct[acct]->pos[sym];
+		struct book *b = ex->sym[sym].book;
+		uint32_t k = p->ohead;
+
+		while (k != BK_NIL) {
+			struct bk_order *o = book_order(b, k);
+
+			k = o->anext;
+			if (!(o->flags & BK_F_REDUCE))
+				continue;
+			if ((o->side == EXCH_BUY && p->amt >= 0) ||
+			    (o->side == EXCH_SELL && p->amt <= 0))
+				order_close(ex, sym, o, EXCH_ST_EXPIRED, EXCH_X_EXPIRED);
+		}
+	}
+	ex->nro = 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* the market sink                                                     */
+
+static void
+emit_mark(struct exch *ex, int sym, int64_t t_ns)
+{
+	struct exch_sym *s = &ex->sym[sym];
+	struct exch_mkt_event ev;
+	int64_t ms = t_ns / NS_PER_MS;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EXCH_EV_MARK_PRICE;
+	ev.E_ms = ev.T_ms = ms;
+	ev.mark.p = s->mark;
+	ev.mark.i = s->mark;
+	ev.mark.P = s->mark;
+	ev.mark.r = FUNDING_RATE;
+	ev.mark.next_funding_ms = (ms / FUNDING_EVERY_MS + 1) * FUNDING_EVERY_MS;
+	s->mark_ms = ms;
+	emit_market(ex, &ev, sym);
+}
+
+/* markPrice every mark_interval_ms of market time, from the mid. */
+static void
+mark_timer(struct exch *ex, int64_t t_ns)
+{
+	int64_t iv = ex->o.synth.mark_interval_ms * NS_PER_MS;
+	int i;
+
+	if (iv <= 0 || ex->o.market == EXCH_MKT_MANUAL)
+		return;
+	while (ex->mark_due_ns <= t_ns) {
+		for (i = 0; i < ex->nsyms; i++) {
+			struct exch_sym *s = &ex->sym[i];
+			int64_t b, bq, a, aq;
+
+			if (!ext_best(&s->ext, BK_BID, &b, &bq) ||
+			    !ext_best(&s->ext, BK_ASK, &a, &aq))
+				continue;
+			s->mark = px_of(s, b + a) / 2;
+			ex->asym[i].mark = s->mark;
+			emit_mark(ex, i, ex->mark_due_ns);
+		}
+		ex->mark_due_ns += iv;
+	}
+}
+
+static void
+first_mark(struct exch *ex, int sym)
+{
+	struct exch_sym *s = &ex->sym[sym];
+	int64_t b, bq, a, aq;
+
+	/* until the first markPrice, the first mid stands in for it */
+	if (s->mark > 0 || !ext_best(&s->ext, BK_BID, &b, &bq) ||
+	    !ext_best(&s->ext, BK_ASK, &a, &aq))
+		return;
+	s->mark = px_of(s, b + a) / 2;
+	ex->asym[sym].mark = s->mark;
+}
+
+static void
+run_top(struct exch *ex, int sym)
+{
+	struct hook_ctx hc;
+	struct bk_hooks h;
+
+	hooks_init(ex, sym, &hc, &h);
+	book_on_ext_top(ex->sym[sym].book, &ex->sym[sym].ext, &h);
+	ro_process(ex);
+}
+
+static void
+sink_book_ticker(void *arg, int sym, int64_t t_ns, int64_t u, int64_t bid,
+    int64_t bidq, int64_t ask, int64_t askq, const char *raw, size_t rawlen)
+{
+	struct exch *ex = arg;
+	struct exch_sym *s = &ex->sym[sym];
+	struct exch_mkt_event ev;
+
+	ex->ev_ns = t_ns;
+	mark_timer(ex, t_ns);
+	ext_set_top(&s->ext, bid, bidq, ask, askq, u, t_ns / NS_PER_MS);
+	first_mark(ex, sym);
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EXCH_EV_BOOK_TICKER;
+	ev.E_ms = ev.T_ms = t_ns / NS_PER_MS;
+	ev.raw = raw;
+	ev.raw_len = rawlen;
+	ev.bt.u = u;
+	ev.bt.b = px_of(s, bid);
+	ev.bt.B = qty_of(s, bidq);
+	ev.bt.a = px_of(s, ask);
+	ev.bt.A = qty_of(s, askq);
+	emit_market(ex, &ev, sym);
+	run_top(ex, sym);
+}
+
+static void
+sink_trade(void *arg, int sym, int64_t t_ns, int64_t id, int64_t px,
+    int64_t lots, bool buyer_maker, const char *raw, size_t rawlen)
+{
+	struct exch *ex = arg;
+	struct exch_sym *s = &ex->sym[sym];
+	struct exch_mkt_event ev;
+	struct hook_ctx hc;
+	struct bk_hooks h;
+
+	ex->ev_ns = t_ns;
+	mark_timer(ex, t_ns);
+	s->last.price = px_of(s, px);
+	s->last.qty = qty_of(s, lots);
+	s->last.id = id;
+	s->last.time_ms = t_ns / NS_PER_MS;
+	s->last.buyer_maker = buyer_maker;
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EXCH_EV_TRADE;
+	ev.E_ms = ev.T_ms = t_ns / NS_PER_MS;
+	ev.raw = raw;
+	ev.raw_len = rawlen;
+	ev.trade.t = id;
+	ev.trade.p = s->last.price;
+	ev.trade.q = s->last.qty;
+	ev.trade.m = buyer_maker;
+	emit_market(ex, &ev, sym);
+	/* one aggTrade per trade: the sources do not say which trades one
+	 * taker order made */
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EXCH_EV_AGG_TRADE;
+	ev.E_ms = ev.T_ms = t_ns / NS_PER_MS;
+	ev.agg.a = ++s->agg_id;
+	ev.agg.f = ev.agg.l = id;
+	ev.agg.p = s->last.price;
+	ev.agg.q = s->last.qty;
+	ev.agg.m = buyer_maker;
+	emit_market(ex, &ev, sym);
+	hooks_init(ex, sym, &hc, &h);
+	book_on_ext_trade(s->book, px, lots, buyer_maker, &h);
+	ro_process(ex);
+}
+
+static int
+lvbuf_fit(struct exch *ex, int n)
+{
+	int s;
+
+	if (n <= ex->lvcap)
+		return 0;
+	for (s = 0; s < 2; s++) {
+		struct exch_level *nb = realloc(ex->lvbuf[s],
+		    (size_t)n * sizeof(*nb));
+
+		if (nb == NULL)
+			return -1;
+		ex->lvbuf[s] = nb;
+	}
+	ex->lvcap = n;
+	return 0;
+}
+
+static void
+sink_depth(void *arg, int sym, int64_t t_ns, int64_t U, int64_t u, int64_t pu,
+    const struct ext_level *b, int nb, const struct ext_level *a, int na,
+    bool snapshot, const char *raw, size_t rawlen)
+{
+	struct exch *ex = arg;
+	struct exch_sym *s = &ex->sym[sym];
+	const struct ext_level *lv[2] = { b, a };
+	int n[2] = { nb, na }, side, i;
+	struct exch_mkt_event ev;
+
+	ex->ev_ns = t_ns;
+	mark_timer(ex, t_ns);
+	if (snapshot) {
+		s->ext.n[0] = s->ext.n[1] = 0;
+	}
+	for (side = 0; side < 2; side++)
+		for (i = 0; i < n[side]; i++) {
+			if (ext_set(&s->ext, side, lv[side][i].px,
+			    lv[side][i].qty) == -1) {
+				log_warnx("%s: out of memory", __func__);
+				return;
+			}
+			book_on_ext_level(s->book, side, lv[side][i].px,
+			    ext_qty_at(&s->ext, side, lv[side][i].px));
+		}
+	s->ext.last_u = u;
+	first_mark(ex, sym);
+	if (snapshot)
+		return;		/* REST data: no stream carries it */
+	if (lvbuf_fit(ex, nb > na ? nb : na) == -1) {
+		log_warnx("%s: out of memory", __func__);
+		return;
+	}
+	for (side = 0; side < 2; side++)
+		for (i = 0; i < n[side]; i++) {
+			ex->lvbuf[side][i].price = px_of(s, lv[side][i].px);
+			ex->lvbuf[side][i].qty = qty_of(s, lv[side][i].qty);
+		}
+	memset(&ev, 0, sizeof(ev));
+	ev.type = EXCH_EV_DEPTH;
+	ev.E_ms = ev.T_ms = t_ns / NS_PER_MS;
+	ev.raw = raw;
+	ev.raw_len = rawlen;
+	ev.depth.U = U;
+	ev.depth.u = u;
+	ev.depth.pu = pu;
+	ev.depth.nb = nb;
+	ev.depth.na = na;
+	ev.depth.b = ex->lvbuf[0];
+	ev.depth.a = ex->lvbuf[1];
+	emit_market(ex, &ev, sym);
+	/* without a bookTicker yet, the depth is the top */
+	if (!s->ext.top_valid)
+		run_top(ex, sym);
+}
+
+static const struct mkt_sink *
+sink_of(struct exch *ex, struct mkt_sink *k)
+{
+	k->arg = ex;
+	k->book_ticker = sink_book_ticker;
+	k->trade = sink_trade;
+	k->depth = sink_depth;
+	return k;
+}
+
+/* ------------------------------------------------------------------ */
+/* creation                                                            */
+
+static struct exch_account *
+account_new(struct exch *ex, const char *key, const char *secret,
+    double usdt, int leverage)
+{
+	struct exch_account *a;
+	int i;
+
+	if (ex->nacct >= EXCH_ACCT_MAX || key == NULL || key[0] == '\0' ||
+	    strlen(key) >= EXCH_KEYLEN || secret == NULL ||
+	    strlen(secret) >= EXCH_KEYLEN || exch_account_by_key(ex, key) != NULL)
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (a == NULL) {
+		log_warn("%s", __func__);
+		return NULL;
+	}
+	a->id = ex->nacct;
+	snprintf(a->key, sizeof(a->key), "%s", key);
+	snprintf(a->secret, sizeof(a->secret), "%s", secret);
+	a->wallet = usdt;
+	for (i = 0; i < EXCH_SYM_MAX; i++) {
+		a->pos[i].leverage = leverage > 0 ? leverage : 20;
+		a->pos[i].ohead = BK_NIL;
+	}
+	ex->acct[ex->nacct++] = a;
+	return a;
+}
+
+static int
+sym_init(struct exch *ex, int i, int64_t now)
+{
+	struct exch_sym *s = &ex->sym[i];
+
+	s->spec = ex->o.symbols[i];
+	if (s->spec.tick_size <= 0 || s->spec.step_size <= 0) {
+		log_warnx("exchange: symbol %s: tick and step must be > 0",
+		    s->spec.symbol);
+		return -1;
+	}
+	ext_init(&s->ext);
+	s->book = book_new((uint32_t)ex->o.max_orders);
+	s->closed_cap = ex->o.closed_keep > 0 ? ex->o.closed_keep : 1;
+	s->closed = calloc((size_t)s->closed_cap, sizeof(*s->closed));
+	s->closed_acct = calloc((size_t)s->closed_cap, sizeof(int));
+	if (s->book == NULL || s->closed == NULL || s->closed_acct == NULL) {
+		log_warnx("exchange: out of memory");
+		return -1;
+	}
+	s->client_trade_id = CLIENT_TRADE_BASE;
+	s->manual_u = 1;
+	ex->asym[i].spec = &s->spec;
+	if (ex->o.market == EXCH_MKT_SYNTH) {
+		s->synth = synth_new(&ex->o.synth, i, &s->spec, now);
+		if (s->synth == NULL)
+			return -1;
+		s->mark = s->spec.start_price;
+		ex->asym[i].mark = s->mark;
+	}
+	return 0;
+}
+
+struct exch *
+exch_new(const struct exch_opts *o, const struct exch_cb *cb)
+{
+	struct exch *ex = calloc(1, sizeof(*ex));
+	int64_t now;
+	int i;
+
+	if (ex == NULL) {
+		log_warn("%s", __func__);
+		return NULL;
+	}
+	ex->o = *o;
+	if (cb != NULL)
+		ex->cb = *cb;
+	if (ex->o.nsymbols < 1 || ex->o.nsymbols > EXCH_SYM_MAX) {
+		log_warnx("exchange: need 1..%d symbols", EXCH_SYM_MAX);
+		free(ex);
+		return NULL;
+	}
+	if (ex->o.synth.mark_interval_ms <= 0)
+		ex->o.synth.mark_interval_ms = 1000;
+	now = exch_now_ns(ex);
+	ex->nsyms = ex->o.nsymbols;
+	ex->next_order_id = ex->o.first_order_id > 0 ? ex->o.first_order_id : 1;
+	ex->mark_due_ns = now;
+	for (i = 0; i < ex->nsyms; i++)
+		if (sym_init(ex, i, now) == -1)
+			goto fail;
+	for (i = 0; i < ex->o.naccounts; i++) {
+		const struct exch_account_opts *a = &ex->o.accounts[i];
+
+		if (account_new(ex, a->api_key, a->secret, a->usdt,
+		    a->leverage) == NULL) {
+			log_warnx("exchange: account %d: bad or duplicate key", i);
+			goto fail;
+		}
+	}
+	ex->rl = rl_new(&ex->o.rl);
+	if (ex->rl == NULL)
+		goto fail;
+	if (ex->o.market == EXCH_MKT_REPLAY) {
+		ex->replay = replay_open(&ex->o.replay, ex->o.symbols, ex->nsyms,
+		    now);
+		if (ex->replay == NULL)
+			goto fail;
+	}
+	return ex;
+fail:
+	exch_free(ex);
+	return NULL;
+}
+
+void
+exch_free(struct exch *ex)
+{
+	int i;
+
+	if (ex == NULL)
+		return;
+	for (i = 0; i < ex->nsyms; i++) {
+		book_free(ex->sym[i].book);
+		ext_free(&ex->sym[i].ext);
+		synth_free(ex->sym[i].synth);
+		free(ex->sym[i].closed);
+		free(ex->sym[i].closed_acct);
+	}
+	for (i = 0; i < ex->nacct; i++)
+		free(ex->acct[i]);
+	replay_close(ex->replay);
+	rl_free(ex->rl);
+	free(ex->lvbuf[0]);
+	free(ex->lvbuf[1]);
+	free(ex);
+}
+
+void
+exch_set_cb(struct exch *ex, const struct exch_cb *cb)
+{
+	memset(&ex->cb, 0, sizeof(ex->cb));
+	if (cb != NULL)
+		ex->cb = *cb;
+}
+
+struct rl *
+exch_rl(struct exch *ex)
+{
+	return ex->rl;
+}
+
+double exch_fee_maker(const struct exch *ex) { return ex->o.maker_fee; }
+double exch_fee_taker(const struct exch *ex) { return ex->o.taker_fee; }
+
+/* ------------------------------------------------------------------ */
+/* symbols and accounts                                                */
+
+int
+exch_nsymbols(const struct exch *ex)
+{
+	return ex->nsyms;
+}
+
+int
+exch_symbol_index(const struct exch *ex, const char *symbol)
+{
+	int i;
+
+	for (i = 0; i < ex->nsyms; i++)
+		if (strcmp(ex->sym[i].spec.symbol, symbol) == 0)
+			return i;
+	return -1;
+}
+
+const struct exch_symbol_spec *
+exch_symbol(const struct exch *ex, int sym)
+{
+	if (sym < 0 || sym >= ex->nsyms)
+		return NULL;
+	return &ex->sym[sym].spec;
+}
+
+struct exch_account *
+exch_account_by_key(struct exch *ex, const char *api_key)
+{
+	int i;
+
+	if (api_key == NULL)
+		return NULL;
+	for (i = 0; i < ex->nacct; i++)
+		if (strcmp(ex->acct[i]->key, api_key) == 0)
+			return ex->acct[i];
+	return NULL;
+}
+
+struct exch_account *
+exch_account_at(struct exch *ex, int i)
+{
+	return i >= 0 && i < ex->nacct ? ex->acct[i] : NULL;
+}
+
+int
+exch_naccounts(const struct exch *ex)
+{
+	return ex->nacct;
+}
+
+struct exch_account *
+exch_account_add(struct exch *ex, const char *api_key, const char *secret,
+    double usdt)
+{
+	return account_new(ex, api_key, secret, usdt, 20);
+}
+
+const char *exch_account_key(const struct exch_account *a) { return a->key; }
+const char *exch_account_secret(const struct exch_account *a) { return a->secret; }
+int exch_account_id(const struct exch_account *a) { return a->id; }
+
+int
+exch_account_deposit(struct exch *ex, struct exch_account *a, double amount)
+{
+	a->wallet += amount;
+	a->update_ms = exch_now_ms(ex);
+	account_update(ex, a, -1, "DEPOSIT");
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* placing orders                                                      */
+
+/* A Binance-looking 22-character id for orders sent without one. */
+static void
+make_cid(struct exch *ex, char *buf, size_t len)
+{
+	static const char al[] =
+	    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+	uint64_t x = ++ex->cid_seq * 0x9E3779B97F4A7C15ULL ^ 0x5DEECE66DULL;
+	size_t i;
+
+	snprintf(buf, len, "sim");
+	for (i = 3; i < 22 && i + 1 < len; i++) {
+		x ^= x >> 29;
+		x *= 0xBF58476D1CE4E5B9ULL;
+		buf[i] = al[x % 62];
+	}
+	buf[i] = '\0';
+}
+
+static int
+check_tif(struct exch *ex, const struct exch_order_req *r,
+    enum exch_tif *tif, struct exch_err *e)
+{
+	int64_t now = exch_now_ms(ex);
+
+	*tif = r->tif_set ? r->tif : EXCH_GTC;
+	if (r->type == EXCH_LIMIT && !r->tif_set)
+		return exch_err_set(e, 400, -1102, "Mandatory parameter "
+		    "'timeInForce' was not sent, was empty/null, or malformed.");
+	if (r->type == EXCH_MARKET)
+		*tif = EXCH_GTC;	/* shown as GTC, as Binance does */
+	if (*tif == EXCH_GTD && (r->good_till_ms <= now + GTD_MIN_AHEAD_MS ||
+	    r->good_till_ms >= GTD_MAX_MS))
+		return exch_err_set(e, 400, -5040, "The goodTillDate timestamp "
+		    "must be greater than the current time plus 600 seconds and "
+		    "smaller than 253402300799000 (UTC 9999-12-31 23:59:59)");
+	return 0;
+}
+
+static int
+check_cid(struct exch *ex, struct exch_sym *s, struct exch_account *a,
+    const char *cid, struct exch_err *e)
+{
+	if (cid == NULL || cid[0] == '\0')
+		return 0;
+	if (!flt_cid_valid(cid))
+		return exch_err_set(e, 400, -4015, "Client order id is not valid.");
+	(void)ex;
+	if (book_find_cid(s->book, (unsigned)a->id, cid) != NULL)
+		return exch_err_set(e, 400, -4116, "ClientOrderId is duplicated.");
+	return 0;
+}
+
+/* Margin the order would add, as if it all rested at its price. */
+static int
+check_margin(struct exch *ex, struct exch_account *a, int sym,
+    const struct bk_order *o, double price, struct exch_err *e)
+{
+	struct acct_pos *p = &a->pos[sym];
+	struct exch_sym *s = &ex->sym[sym];
+	double before, after, avail, notional;
+
+	if (o->flags & BK_F_REDUCE)
+		return 0;
+	notional = price * qty_of(s, o->qty);
+	avail = acct_available(a, ex->asym, ex->nsyms);
+	before = acct_order_im(p, &ex->asym[sym]);
+	acct_order_add(p, o->side, o->qty, notional);
+	after = acct_order_im(p, &ex->asym[sym]);
+	acct_order_sub(p, o->side, o->qty, notional);
+	if (after - before > avail + 1e-9)
+		return exch_err_set(e, 400, -2019, "Margin is insufficient.");
+	return 0;
+}
+
+static int
+check_reduce_only(struct exch_account *a, int sym, const struct bk_order *o,
+    struct exch_err *e)
+{
+	int64_t amt = a->pos[sym].amt;
+
+	if (!(o->flags & BK_F_REDUCE))
+		return 0;
+	if ((o->side == EXCH_BUY && amt >= 0) || (o->side == EXCH_SELL && amt <= 0))
+		return exch_err_set(e, 400, -2022, "ReduceOnly Order is rejected.");
+	return 0;
+}
+
+/* Everything a client can get wrong, before anything is created. */
+static int
+order_validate(struct exch *ex, struct exch_account *a, int sym,
+    const struct exch_order_req *r, struct bk_order *o, struct exch_err *e)
+{
+	struct exch_sym *s = &ex->sym[sym];
+	struct flt_order f;
+	int64_t bpx = 0, bqty;
+	enum exch_tif tif;
+
+	if (r->pside != EXCH_PS_BOTH)
+		return exch_err_set(e, 400, -4061, "Order's position side does "
+		    "not match user's setting.");
+	if (check_tif(ex, r, &tif, e) == -1)
+		return -1;
+	if (check_cid(ex, s, a, r->client_id, e) == -1)
+		return -1;
+	memset(&f, 0, sizeof(f));
+	f.side = r->side;
+	f.type = r->type;
+	f.price = r->price;
+	f.qty = r->quantity;
+	f.reduce_only = r->reduce_only;
+	f.mark = s->mark;
+	if (ext_best(&s->ext, r->side == EXCH_BUY ? BK_ASK : BK_BID, &bpx, &bqty))
+		f.best_opposite = px_of(s, bpx);
+	f.last_price = f.best_opposite > 0 ? f.best_opposite : s->last.price;
+	if (flt_check(&s->spec, &f, &o->px, &o->qty, e) == -1)
+		return -1;
+	o->side = (uint8_t)r->side;
+	o->type = (uint8_t)r->type;
+	o->tif = (uint8_t)tif;
+	o->stp = (uint8_t)r->stp;
+	o->flags = r->reduce_only ? BK_F_REDUCE : 0;
+	o->acct = (uint16_t)a->id;
+	o->orig = o->qty;
+	o->gtd_ms = tif == EXCH_GTD ? r->good_till_ms : 0;
+	if (check_reduce_only(a, sym, o, e) == -1)
+		return -1;
+	if (r->type == EXCH_LIMIT && tif != EXCH_IOC && tif != EXCH_FOK &&
+	    a->pos[sym].open_orders >= s->spec.max_num_orders)
+		return exch_err_set(e, 400, -2025, "Reach max open order limit.");
+	if (tif == EXCH_GTX && r->type == EXCH_LIMIT &&
+	    book_taker_crosses(s->book, &s->ext, o))
+		return exch_err_set(e, 400, -5022, "Due to the order could not be "
+		    "executed as maker, the Post Only order will be rejected. The "
+		    "order will not be recorded in the order history");
+	if (tif == EXCH_FOK && book_taker_liquidity(s->book, &s->ext, o,
+	    o->qty) < cap_hook(&(struct hook_ctx){ ex, sym }, o, o->qty))
+		return exch_err_set(e, 400, -5021, "Due to the order could not be "
+		    "filled immediately, the FOK order has been rejected.");
+	if (tif == EXCH_FOK && cap_hook(&(struct hook_ctx){ ex, sym }, o,
+	    o->qty) < o->qty)
+		return exch_err_set(e, 400, -5021, "Due to the order could not be "
+		    "filled immediately, the FOK order has been rejected.");
+	return check_margin(ex, a, sym, o, r->type == EXCH_LIMIT ?
+	    px_of(s, o->px) : (f.best_opposite > 0 ? f.best_opposite : s->mark), e);
+}
+
+/* What is left after matching: rest it, or expire it. out gets the
+ * order as it ends up. */
+static void
+order_settle(struct exch *ex, int sym, struct bk_order *o, bool stp_expired,
+    struct exch_order *out)
+{
+	struct exch_sym *s = &ex->sym[sym];
+
+	if (o->qty == 0) {
+		if (out != NULL)
+			order_export(s, o, out);
+		closed_record(s, o);
+		book_release(s->book, o);
+		return;
+	}
+	if (stp_expired || o->type == EXCH_MARKET || o->tif == EXCH_IOC ||
+	    o->tif == EXCH_FOK || ((o->flags & BK_F_REDUCE) &&
+	    cap_hook(&(struct hook_ctx){ ex, sym }, o, o->qty) == 0)) {
+		o->status = stp_expired ? EXCH_ST_EXPIRED_IN_MATCH : EXCH_ST_EXPIRED;
+		o->update_ms = ev_ms(ex);
+		emit_order(ex, sym, o, EXCH_X_EXPIRED, 0, 0, 0, false, 0, 0);
+		if (out != NULL)
+			order_export(s, o, out);
+		closed_record(s, o);
+		book_release(s->book, o);
+		return;
+	}
+	o->queue = book_queue_for(&s->ext, o->side, o->px);
+	if (book_insert(s->book, o) == -1) {
+		o->status = EXCH_ST_EXPIRED;
+		emit_order(ex, sym, o, EXCH_X_EXPIRED, 0, 0, 0, false, 0, 0);
+		if (out != NULL)
+			order_export(s, o, out);
+		closed_record(s, o);
+		book_release(s->book, o);
+		return;
+	}
+	alist_add(ex, sym, o);
+	if (out != NULL)
+		order_export(s, o, out);
+}
+
+int
+exch_order_place(struct exch *ex, struct exch_account *a,
+    const struct exch_order_req *r, struct exch_order *out,
+    struct exch_err *e)
+{
+	struct exch_sym *s;
+	struct bk_order *o;
+	struct hook_ctx hc;
+	struct bk_hooks h;
+	int sym;
+	bool stp;
+
+	if ((s = sym_by_name(ex, r->symbol, &sym, e)) == NULL)
+		return -1;
+	if ((o = book_alloc(s->book)) == NULL)
+		return exch_err_set(e, 500, -1000, "An unknown error occured "
+		    "while processing the request.");
+	if (order_validate(ex, a, sym, r, o, e) == -1) {
+		book_release(s->book, o);
+		return -1;
+	}
+	o->id = ex->next_order_id++;
+	if (r->client_id != NULL && r->client_id[0] != '\0')
+		snprintf(o->cid, sizeof(o->cid), "%s", r->client_id);
+	else
+		make_cid(ex, o->cid, sizeof(o->cid));
+	o->status = EXCH_ST_NEW;
+	o->time_ms = o->update_ms = exch_now_ms(ex);
+	ex->ev_ns = 0;
+	emit_order(ex, sym, o, EXCH_X_NEW, 0, 0, 0, false, 0, 0);
+	hooks_init(ex, sym, &hc, &h);
+	stp = book_match_taker(s->book, &s->ext, o, &h);
+	order_settle(ex, sym, o, stp, out);
+	ro_process(ex);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* cancel, query, list                                                 */
+
+static struct bk_order *
+find_open(struct exch_sym *s, struct exch_account *a, int64_t order_id,
+    const char *cid)
+{
+	struct bk_order *o = NULL;
+
+	if (order_id > 0)
+		o = book_find(s->book, order_id);
+	else if (cid != NULL && cid[0] != '\0')
+		o = book_find_cid(s->book, (unsigned)a->id, cid);
+	if (o != NULL && o->acct != a->id)
+		return NULL;
+	return o;
+}
+
+static int
+need_id(int64_t order_id, const char *cid, struct exch_err *e)
+{
+	if (order_id <= 0 && (cid == NULL || cid[0] == '\0'))
+		return exch_err_set(e, 400, -1102, "Param 'orderId' or "
+		    "'origClientOrderId' must be sent, but both were empty/null!");
+	return 0;
+}
+
+int
+exch_order_cancel(struct exch *ex, struct exch_account *a, const char *symbol,
+    int64_t order_id, const char *cid, struct exch_order *out,
+    struct exch_err *e)
+{
+	struct exch_sym *s;
+	struct bk_order *o;
+	int sym;
+
+	if ((s = sym_by_name(ex, symbol, &sym, e)) == NULL ||
+	    need_id(order_id, cid, e) == -1)
+		return -1;
+	if ((o = find_open(s, a, order_id, cid)) == NULL)
+		return exch_err_set(e, 400, -2011, "Unknown order sent.");
+	ex->ev_ns = 0;
+	alist_del(ex, sym, o);
+	o->status = EXCH_ST_CANCELED;
+	o->update_ms = exch_now_ms(ex);
+	emit_order(ex, sym, o, EXCH_X_CANCELED, 0, 0, 0, false, 0, 0);
+	if (out != NULL)
+		order_export(s, o, out);
+	closed_record(s, o);
+	book_remove(s->book, o);
+	return 0;
+}
+
+static int
+cancel_all_sym(struct exch *ex, struct exch_account *a, int sym)
+{
+	struct acct_pos *p = &a->pos[sym];
+	int n = 0;
+
+	while (p->ohead != BK_NIL) {
+		struct bk_order *o = book_order(ex->sym[sym].book, p->ohead);
+
+		order_close(ex, sym, o, EXCH_ST_CANCELED, EXCH_X_CANCELED);
+		n++;
+	}
+	return n;
+}
+
+int
+exch_order_cancel_all(struct exch *ex, struct exch_account *a,
+    const char *symbol, struct exch_err *e)
+{
+	int sym;
+
+	if (sym_by_name(ex, symbol, &sym, e) == NULL)
+		return -1;
+	ex->ev_ns = 0;
+	return cancel_all_sym(ex, a, sym);
+}
+
+int
+exch_order_query(struct exch *ex, struct exch_account *a, const char *symbol,
+    int64_t order_id, const char *cid, struct exch_order *out,
+    struct exch_err *e)
+{
+	struct exch_sym *s;
+	struct bk_order *o;
+	int sym, i;
+
+	if ((s = sym_by_name(ex, symbol, &sym, e)) == NULL ||
+	    need_id(order_id, cid, e) == -1)
+		return -1;
+	if ((o = find_open(s, a, order_id, cid)) != NULL) {
+		order_export(s, o, out);
+		return 0;
+	}
+	/* newest first: a client id may have been reused after closing */
+	for (i = s->closed_n - 1; i >= 0; i--) {
+		int k = (s->closed_head + i) % s->closed_cap;
+		const struct exch_order *c = &s->closed[k];
+
+		if (s->closed_acct[k] != a->id)
+			continue;
+		if ((order_id > 0 && c->order_id == order_id) || (order_id <= 0 &&
+		    strcmp(c->client_id, cid) == 0)) {
+			*out = *c;
+			return 0;
+		}
+	}
+	return exch_err_set(e, 400, -2013, "Order does not exist.");
+}
+
+int
+exch_open_orders(struct exch *ex, struct exch_account *a, const char *symbol,
+    struct exch_order *out, int max, struct exch_err *e)
+{
+	int sym, n = 0, from = 0, to = ex->nsyms;
+
+	if (symbol != NULL) {
+		if (sym_by_name(ex, symbol, &sym, e) == NULL)
+			return -1;
+		from = sym;
+		to = sym + 1;
+	}
+	for (sym = from; sym < to; sym++) {
+		struct exch_sym *s = &ex->sym[sym];
+		uint32_t k;
+
+		for (k = a->pos[sym].ohead; k != BK_NIL && n < max;) {
+			struct bk_order *o = book_order(s->book, k);
+
+			order_export(s, o, &out[n++]);
+			k = o->anext;
+		}
+	}
+	return n;
+}
+
+int
+exch_open_order_count(struct exch *ex, struct exch_account *a,
+    const char *symbol)
+{
+	int i, n = 0;
+
+	for (i = 0; i < ex->nsyms; i++)
+		if (symbol == NULL || strcmp(symbol, ex->sym[i].spec.symbol) == 0)
+			n += a->pos[i].open_orders;
+	return n;
+}
+
+int
+exch_countdown_set(struct exch *ex, struct exch_account *a, const char *symbol,
+    int64_t countdown_ms, struct exch_err *e)
+{
+	struct acct_pos *p;
+	int sym;
+
+	if (sym_by_name(ex, symbol, &sym, e) == NULL)
+		return -1;
+	if (countdown_ms < 0)
+		return exch_err_set(e, 400, -1102, "Mandatory parameter "
+		    "'countdownTime' was not sent, was empty/null, or malformed.");
+	p = &a->pos[sym];
+	p->countdown_ms = countdown_ms;
+	p->countdown_deadline_ns = countdown_ms > 0 ?
+	    exch_now_ns(ex) + countdown_ms * NS_PER_MS : 0;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* account state                                                       */
+
+int
+exch_position(struct exch *ex, struct exch_account *a, const char *symbol,
+    struct exch_position *out, struct exch_err *e)
+{
+	int sym;
+
+	if (sym_by_name(ex, symbol, &sym, e) == NULL)
+		return -1;
+	acct_position(a, sym, ex->asym, ex->nsyms, ex->o.taker_fee, out);
+	return 0;
+}
+
+int
+exch_positions(struct exch *ex, struct exch_account *a,
+    struct exch_position *out, int max)
+{
+	int i;
+
+	for (i = 0; i < ex->nsyms && i < max; i++)
+		acct_position(a, i, ex->asym, ex->nsyms, ex->o.taker_fee, &out[i]);
+	return i;
+}
+
+void
+exch_account_info(struct exch *ex, struct exch_account *a,
+    struct exch_account_info *out)
+{
+	acct_info(a, ex->asym, ex->nsyms, out);
+}
+
+int
+exch_leverage_set(struct exch *ex, struct exch_account *a, const char *symbol,
+    int leverage, double *max_notional, struct exch_err *e)
+{
+	struct exch_sym *s;
+	struct acct_pos *p;
+	struct exch_user_event ev;
+	int sym, old;
+	double notional;
+
+	if ((s = sym_by_name(ex, symbol, &sym, e)) == NULL)
+		return -1;
+	if (leverage < 1 || leverage > s->spec.brackets[0].initial_leverage)
+		return exch_err_set(e, 400, -4028, "Leverage %d is not valid",
+		    leverage);
+	p = &a->pos[sym];
+	notional = fabs(qty_of(s, p->amt) * (s->mark > 0 ? s->mark : p->entry));
+	if (notional > exch_spec_max_notional(&s->spec, leverage))
+		return exch_err_set(e, 400, -2027, "Exceeded the maximum "
+		    "allowable position at current leverage.");
+	old = p->leverage;
+	p->leverage = leverage;
+	if (acct_available(a, ex->asym, ex->nsyms) < 0 && leverage < old) {
+		p->leverage = old;
+		return exch_err_set(e, 400, -2028, "Leverage is smaller than "
+		    "permitted: insufficient margin balance.");
+	}
+	if (max_notional != NULL)
+		*max_notional = exch_spec_max_notional(&s->spec, leverage);
+	if (ex->cb.on_user != NULL) {
+		memset(&ev, 0, sizeof(ev));
+		ev.type = EXCH_EV_ACCOUNT_CONFIG;
+		ev.acct = a;
+		ev.E_ms = ev.T_ms = exch_now_ms(ex);
+		ev.cfg.symbol = s->spec.symbol;
+		ev.cfg.leverage = leverage;
+		ex->cb.on_user(ex->cb.arg, &ev);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* public market state                                                 */
+
+int
+exch_book_top(struct exch *ex, int sym, struct exch_top *out)
+{
+	struct exch_sym *s;
+	int64_t b, bq, a, aq;
+
+	if (sym < 0 || sym >= ex->nsyms)
+		return -1;
+	s = &ex->sym[sym];
+	if (!ext_best(&s->ext, BK_BID, &b, &bq) || !ext_best(&s->ext, BK_ASK,
+	    &a, &aq))
+		return -1;
+	out->bid = px_of(s, b);
+	out->bid_qty = qty_of(s, bq);
+	out->ask = px_of(s, a);
+	out->ask_qty = qty_of(s, aq);
+	out->update_id = s->ext.top_valid ? s->ext.top_u : s->ext.last_u;
+	out->time_ms = s->ext.top_ms;
+	return 0;
+}
+
+int
+exch_depth(struct exch *ex, int sym, int limit, struct exch_level *bids,
+    int *nb, struct exch_level *asks, int *na, int64_t *last_update_id)
+{
+	struct exch_sym *s;
+	struct exch_level *out[2] = { bids, asks };
+	int *cnt[2] = { nb, na }, side, i;
+
+	if (sym < 0 || sym >= ex->nsyms)
+		return -1;
+	s = &ex->sym[sym];
+	for (side = 0; side < 2; side++) {
+		int n = s->ext.n[side];
+
+		for (i = 0; i < limit && i < n; i++) {
+			const struct ext_level *l = &s->ext.lv[side][n - 1 - i];
+
+			out[side][i].price = px_of(s, l->px);
+			out[side][i].qty = qty_of(s, l->qty);
+		}
+		*cnt[side] = i;
+	}
+	*last_update_id = s->ext.last_u;
+	return 0;
+}
+
+int
+exch_trade_last(struct exch *ex, int sym, struct exch_last_trade *out)
+{
+	if (sym < 0 || sym >= ex->nsyms || ex->sym[sym].last.id == 0)
+		return -1;
+	*out = ex->sym[sym].last;
+	return 0;
+}
+
+int
+exch_mark_get(struct exch *ex, int sym, struct exch_mark *out)
+{
+	struct exch_sym *s;
+
+	if (sym < 0 || sym >= ex->nsyms || ex->sym[sym].mark <= 0)
+		return -1;
+	s = &ex->sym[sym];
+	out->mark = out->index = out->est_settle = s->mark;
+	out->funding_rate = FUNDING_RATE;
+	out->time_ms = s->mark_ms > 0 ? s->mark_ms : exch_now_ms(ex);
+	out->next_funding_ms = (out->time_ms / FUNDING_EVERY_MS + 1) *
+	    FUNDING_EVERY_MS;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* driving the market                                                  */
+
+static int64_t
+source_next(const struct exch *ex, int *which)
+{
+	int64_t t = INT64_MAX;
+	int i;
+
+	*which = -1;
+	if (ex->replay != NULL)
+		return replay_next_ns(ex->replay);
+	for (i = 0; i < ex->nsyms; i++)
+		if (ex->sym[i].synth != NULL &&
+		    synth_next_ns(ex->sym[i].synth) < t) {
+			t = synth_next_ns(ex->sym[i].synth);
+			*which = i;
+		}
+	return t;
+}
+
+int64_t
+exch_next_due_ns(const struct exch *ex)
+{
+	int which;
+
+	return source_next(ex, &which);
+}
+
+bool
+exch_market_done(const struct exch *ex)
+{
+	return ex->replay != NULL && replay_done(ex->replay);
+}
+
+/* countdownCancelAll deadlines and GTD expiries due by now. */
+static void
+timers(struct exch *ex, int64_t now)
+{
+	int i, sym;
+
+	ex->ev_ns = now;
+	for (i = 0; i < ex->nacct; i++)
+		for (sym = 0; sym < ex->nsyms; sym++) {
+			struct acct_pos *p = &ex->acct[i]->pos[sym];
+
+			if (p->countdown_deadline_ns == 0 ||
+			    now < p->countdown_deadline_ns)
+				continue;
+			p->countdown_deadline_ns = 0;
+			p->countdown_ms = 0;
+			log_info("countdownCancelAll fired for account %d on %s",
+			    i, ex->sym[sym].spec.symbol);
+			cancel_all_sym(ex, ex->acct[i], sym);
+		}
+	for (sym = 0; sym < ex->nsyms; sym++) {
+		struct exch_sym *s = &ex->sym[sym];
+		uint32_t k, n;
+
+		if (s->gtd_count == 0)
+			continue;
+		n = book_pool_size(s->book);
+		for (k = 0; k < n; k++) {
+			struct bk_order *o = book_order(s->book, k);
+
+			if (o->resting && o->tif == EXCH_GTD &&
+			    o->gtd_ms <= now / NS_PER_MS)
+				order_close(ex, sym, o, EXCH_ST_EXPIRED,
+				    EXCH_X_EXPIRED);
+		}
+	}
+	ex->ev_ns = 0;
+}
+
+int
+exch_step(struct exch *ex, int64_t now)
+{
+	struct mkt_sink k;
+	int which, lines = 0;
+	int64_t t;
+
+	sink_of(ex, &k);
+	ex->nemitted = 0;
+	for (;;) {
+		t = source_next(ex, &which);
+		if (t > now)
+			break;
+		if (ex->replay != NULL) {
+			if (t == 0 && lines >= ex->o.replay.max_batch)
+				break;
+			if (replay_step(ex->replay, &k) == -1) {
+				ex->ev_ns = 0;
+				return -1;
+			}
+			lines++;
+		} else {
+			synth_step(ex->sym[which].synth, &k);
+		}
+	}
+	ex->ev_ns = 0;
+	/* marks keep their cadence when the market is quiet */
+	if (ex->replay == NULL || ex->o.replay.speed > 0)
+		mark_timer(ex, now);
+	ex->ev_ns = 0;
+	timers(ex, now);
+	return ex->nemitted;
+}
+
+/* ------------------------------------------------------------------ */
+/* manual outside market                                               */
+
+int
+exch_ext_book(struct exch *ex, int sym, const struct exch_level *bids, int nb,
+    const struct exch_level *asks, int na)
+{
+	struct exch_sym *s;
+	struct ext_level *lv[2] = { NULL, NULL };
+	const struct exch_level *in[2] = { bids, asks };
+	int n[2] = { nb, na }, side, i, k, total = 0, rc = -1;
+	int64_t U;
+
+	if (sym < 0 || sym >= ex->nsyms)
+		return -1;
+	s = &ex->sym[sym];
+	/* the diff: the new levels, and deletions of old ones not in it */
+	for (side = 0; side < 2; side++) {
+		lv[side] = calloc((size_t)(s->ext.n[side] + n[side] + 1),
+		    sizeof(struct ext_level));
+		if (lv[side] == NULL)
+			goto out;
+	}
+	for (side = 0; side < 2; side++) {
+		int nn = n[side], j;
+
+		for (k = 0; k < nn; k++) {
+			lv[side][k].px = llround(in[side][k].price /
+			    s->spec.tick_size);
+			lv[side][k].qty = llround(in[side][k].qty /
+			    s->spec.step_size);
+		}
+		for (i = 0; i < s->ext.n[side]; i++) {
+			for (j = 0; j < nn; j++)
+				if (lv[side][j].px == s->ext.lv[side][i].px)
+					break;
+			if (j == nn) {
+				lv[side][k].px = s->ext.lv[side][i].px;
+				lv[side][k++].qty = 0;
+			}
+		}
+		n[side] = k;
+		total += k;
+	}
+	U = s->manual_u;
+	s->manual_u += total > 0 ? total : 1;
+	ex->ev_ns = exch_now_ns(ex);
+	s->ext.top_valid = false;
+	sink_depth(ex, sym, ex->ev_ns, U, s->manual_u - 1, U - 1, lv[0], n[0],
+	    lv[1], n[1], false, NULL, 0);
+	ext_top_from_depth(&s->ext);
+	s->ext.top_u = s->manual_u - 1;
+	s->ext.top_ms = ex->ev_ns / NS_PER_MS;
+	{
+		int64_t b = 0, bq = 0, a = 0, aq = 0;
+
+		ext_best(&s->ext, BK_BID, &b, &bq);
+		ext_best(&s->ext, BK_ASK, &a, &aq);
+		sink_book_ticker(ex, sym, ex->ev_ns, s->manual_u - 1, b, bq, a, aq,
+		    NULL, 0);
+	}
+	rc = 0;
+out:
+	ex->ev_ns = 0;
+	free(lv[0]);
+	free(lv[1]);
+	return rc;
+}
+
+int
+exch_ext_trade(struct exch *ex, int sym, double price, double qty,
+    bool buyer_maker)
+{
+	struct exch_sym *s;
+	int64_t id;
+
+	if (sym < 0 || sym >= ex->nsyms || price <= 0 || qty <= 0)
+		return -1;
+	s = &ex->sym[sym];
+	id = s->last.id + 1;
+	sink_trade(ex, sym, exch_now_ns(ex), id, llround(price /
+	    s->spec.tick_size), llround(qty / s->spec.step_size), buyer_maker,
+	    NULL, 0);
+	ex->ev_ns = 0;
+	return 0;
+}
+
+int
+exch_ext_mark(struct exch *ex, int sym, double mark)
+{
+	if (sym < 0 || sym >= ex->nsyms || mark <= 0)
+		return -1;
+	ex->sym[sym].mark = mark;
+	ex->asym[sym].mark = mark;
+	emit_mark(ex, sym, exch_now_ns(ex));
+	return 0;
+}
