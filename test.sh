@@ -33,17 +33,17 @@ fi
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 	step "libFuzzer targets (${FUZZ_SECONDS:-60} s each)"
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DPMM_FUZZ=ON >/dev/null
-	cmake --build build-fuzz -j"$J"
+	cmake --build build-fuzz -j"$J" --target fuzzers
 	for f in build-fuzz/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
 		name=$(basename "$f")
 		corpus="build-fuzz/corpus-$name"
 		mkdir -p "$corpus"
-		seeds=()
-		[ -d "fuzz/corpus/$name" ] && seeds+=("fuzz/corpus/$name")
-		echo "-- $name"
+		seed="fuzz/seed_${name#fuzz_}.sh"
+		[ -x "$seed" ] && "$seed" "$corpus" "$f"
+		echo "-- $name ($(ls "$corpus" | wc -l) inputs to start from)"
 		"$f" -max_total_time="${FUZZ_SECONDS:-60}" -print_final_stats=1 \
-			"$corpus" "${seeds[@]}" > "$corpus.log" 2>&1 \
+			"$corpus" > "$corpus.log" 2>&1 \
 			|| { tail -n 40 "$corpus.log"; echo "FAIL: $name found a crash"; exit 1; }
 		tail -n 8 "$corpus.log"
 	done
