@@ -50,7 +50,9 @@ usage(FILE *fp)
 	    "  -h        this help\n"
 	    "\n"
 	    "Exit status: 0 stopped on request, 2 a service kept dying\n"
-	    "(escalation), 78 bad configuration, 1 other errors.\n"
+	    "(escalation), 78 bad configuration (also when a service finds\n"
+	    "it unusable, e.g. an order size below the exchange's filters),\n"
+	    "1 other errors.\n"
 	    "Runtime directory: $PMM_RUNTIME_DIR, else\n"
 	    "$XDG_RUNTIME_DIR/pmm/<instance>, else /run/pmm/<instance>.\n");
 }

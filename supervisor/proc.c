@@ -317,6 +317,17 @@ proc_died(struct pmmd *d, struct proc *p, int status)
 		d->tree_ready = 0;
 		pmmd_notify(d, "STATUS=restarting a service");
 	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == CFG_EXIT) {
+		/* the service found the config unusable (e.g. an order size the
+		 * exchange's filters refuse): restarting cannot help */
+		p->state = PROC_FAILED;
+		log_warnx("%s refused the configuration (exit %d); stopping "
+		    "the tree", p->name, CFG_EXIT);
+		proc_event(d, p, SVCEV_ESCALATED, status, "refused the config");
+		d->exit_code = CFG_EXIT;
+		proc_stop_tree(d, "a service refused the configuration");
+		return;
+	}
 	v = policy_death(&p->policy, now, &delay);
 	if (v == POLICY_ESCALATE) {
 		p->state = PROC_FAILED;
