@@ -1,0 +1,492 @@
+/*
+ * admin.c — pmm-exchange's own API under /sim/ (not Binance's): fault
+ * injection for testing clients (dropped sockets, latency, error bursts,
+ * 503s whose outcome the client must find out, clock skew, listenKey
+ * expiry), a way to move the market by hand, and inspection — every
+ * Binance request is recorded with its receive time so tests and
+ * benchmarks can measure a client's reaction time from the exchange's
+ * side. Secrets are never recorded: the signature is left out and the API
+ * key shows only as "present".
+ */
+#include "wire.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "timeutil.h"
+
+#define MSG_UNKNOWN	"Unknown error, please check your request or try " \
+			"again later."
+
+const char *
+wire_method_str(enum wire_method m)
+{
+	switch (m) {
+	case WM_GET:	return "GET";
+	case WM_POST:	return "POST";
+	case WM_PUT:	return "PUT";
+	case WM_DELETE:	return "DELETE";
+	default:	return "OTHER";
+	}
+}
+
+/* ---- recording ------------------------------------------------------------ */
+
+void
+admin_record(struct wire *w, const struct wire_req *req,
+    const struct wire_resp *resp)
+{
+	struct wire_reqrec	*rec;
+	json_t			*p;
+	int			 i;
+
+	if (strncmp(req->path, "/sim", 4) == 0)
+		return;		/* the admin API does not record itself */
+	rec = &w->reqlog[w->reqlog_head % WIRE_REQLOG_CAP];
+	json_decref(rec->params);
+	memset(rec, 0, sizeof(*rec));
+	rec->recv_ns = req->recv_ns;
+	rec->done_ns = now_real_ns();
+	rec->method = req->method;
+	rec->status = resp->status;
+	rec->apikey = req->apikey_state != 0;
+	snprintf(rec->path, sizeof(rec->path), "%.*s",
+	    (int)sizeof(rec->path) - 1, req->path);
+	p = json_object();
+	for (i = 0; i < req->nparams; i++)
+		if (strcmp(req->params[i].key, "signature") != 0)
+			json_object_set_new(p, req->params[i].key,
+			    json_string(req->params[i].val));
+	rec->params = p;
+	w->reqlog_head++;
+}
+
+void
+admin_free(struct wire *w)
+{
+	size_t	i;
+
+	if (w->reqlog == NULL)
+		return;
+	for (i = 0; i < WIRE_REQLOG_CAP; i++)
+		json_decref(w->reqlog[i].params);
+	free(w->reqlog);
+	w->reqlog = NULL;
+}
+
+static json_t *
+rec_json(const struct wire_reqrec *rec)
+{
+	json_t	*j = json_object();
+
+	json_object_set_new(j, "recv_ns", json_integer(rec->recv_ns));
+	json_object_set_new(j, "done_ns", json_integer(rec->done_ns));
+	json_object_set_new(j, "method", json_string(wire_method_str(rec->method)));
+	json_object_set_new(j, "path", json_string(rec->path));
+	json_object_set_new(j, "status", json_integer(rec->status));
+	if (rec->apikey)
+		json_object_set_new(j, "apiKey", json_string("present"));
+	json_object_set_new(j, "params", json_incref(rec->params));
+	return j;
+}
+
+/* GET /sim/requests?since=<ns>[&path=<p>][&limit=<n>] */
+static void
+adm_requests(struct wire *w, struct wire_req *req, struct wire_resp *r)
+{
+	const char	*path = wire_param(req, "path");
+	int64_t		 since = 0, limit = 10000;
+	uint64_t	 first, i;
+	json_t		*arr = json_array();
+
+	if (wire_param(req, "since") != NULL)
+		parse_i64(wire_param(req, "since"), &since);
+	if (wire_param(req, "limit") != NULL)
+		parse_i64(wire_param(req, "limit"), &limit);
+	first = w->reqlog_head > WIRE_REQLOG_CAP ?
+	    w->reqlog_head - WIRE_REQLOG_CAP : 0;
+	for (i = first; i < w->reqlog_head &&
+	    (int64_t)json_array_size(arr) < limit; i++) {
+		const struct wire_reqrec *rec = &w->reqlog[i % WIRE_REQLOG_CAP];
+
+		if (rec->recv_ns <= since || (path != NULL &&
+		    strcmp(rec->path, path) != 0))
+			continue;
+		json_array_append_new(arr, rec_json(rec));
+	}
+	resp_json(r, 200, json_pack("{s:I,s:I,s:o}", "now_ns",
+	    (json_int_t)now_real_ns(), "total", (json_int_t)w->reqlog_head,
+	    "requests", arr));
+}
+
+/* ---- faults ------------------------------------------------------------------ */
+
+static void
+fault_body(struct wire *w, struct wire_req *req, struct wire_resp *r,
+    int status)
+{
+	int64_t	until;
+
+	switch (status) {
+	case 429:
+		resp_error(r, 429, -1003, "Too many requests; current limit of "
+		    "IP(%s) is %d requests per minute. Please use the websocket "
+		    "for live updates to avoid polling the API.", req->ip,
+		    w->rl_limits.weight_1m);
+		r->retry_after = 60;
+		break;
+	case 418:
+		until = wire_now_ms(w) + 120000;
+		resp_error(r, 418, -1003, "Way too many requests; IP(%s) banned "
+		    "until %lld. Please use the websocket for live updates to "
+		    "avoid bans.", req->ip, (long long)until);
+		r->retry_after = 120;
+		break;
+	default:
+		resp_error(r, status, -1000, MSG_UNKNOWN);
+		break;
+	}
+}
+
+int
+admin_fault_pre(struct wire *w, struct wire_req *req, struct wire_resp *r)
+{
+	if (w->fault.burst_left <= 0)
+		return 0;
+	w->fault.burst_left--;
+	fault_body(w, req, r, w->fault.burst_status);
+	return 1;
+}
+
+static int
+get_i64(struct wire_req *req, const char *k, int64_t *v)
+{
+	const char *s = wire_param(req, k);
+
+	return s == NULL ? -1 : parse_i64(s, v);
+}
+
+static void
+adm_ok(struct wire_resp *r)
+{
+	resp_json(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+static void
+adm_bad(struct wire_resp *r, const char *what)
+{
+	resp_json(r, 400, json_pack("{s:b,s:s}", "ok", 0, "error", what));
+}
+
+static json_t *
+fault_json(const struct wire *w)
+{
+	return json_pack("{s:I,s:i,s:i,s:i,s:b,s:I,s:b}",
+	    "latency_ms", (json_int_t)w->fault.latency_ms,
+	    "burst_left", w->fault.burst_left,
+	    "burst_status", w->fault.burst_status,
+	    "unknown_left", w->fault.unknown_left,
+	    "unknown_execute", w->fault.unknown_execute,
+	    "skew_ms", (json_int_t)w->fault.skew_ms,
+	    "paused", w->paused);
+}
+
+static void
+adm_fault(struct wire *w, struct wire_req *req, struct wire_resp *r,
+    const char *what)
+{
+	const char	*s;
+	int64_t		 v = 0;
+	int		 n;
+
+	if (strcmp(what, "latency") == 0) {
+		if (get_i64(req, "ms", &v) == -1 || v < 0 || v > 600000)
+			{
+			adm_bad(r, "ms: 0..600000");
+			return;
+		}
+		w->fault.latency_ms = v;
+	} else if (strcmp(what, "burst") == 0) {
+		if (get_i64(req, "count", &v) == -1 || v < 0)
+			{
+			adm_bad(r, "count: >= 0");
+			return;
+		}
+		w->fault.burst_left = (int)v;
+		v = 503;
+		get_i64(req, "status", &v);
+		if (v != 500 && v != 502 && v != 503 && v != 429 && v != 418)
+			{
+			adm_bad(r, "status: 500|502|503|429|418");
+			return;
+		}
+		w->fault.burst_status = (int)v;
+	} else if (strcmp(what, "unknown") == 0) {
+		if (get_i64(req, "count", &v) == -1 || v < 0)
+			{
+			adm_bad(r, "count: >= 0");
+			return;
+		}
+		w->fault.unknown_left = (int)v;
+		s = wire_param(req, "execute");
+		w->fault.unknown_execute = s != NULL && strcmp(s, "true") == 0;
+	} else if (strcmp(what, "skew") == 0) {
+		if (get_i64(req, "ms", &v) == -1)
+			{
+			adm_bad(r, "ms: integer");
+			return;
+		}
+		w->fault.skew_ms = v;
+	} else if (strcmp(what, "drop") == 0) {
+		s = wire_param(req, "which");
+		n = s == NULL || strcmp(s, "all") == 0 ? 3 :
+		    strcmp(s, "market") == 0 ? 1 : strcmp(s, "user") == 0 ? 2 :
+		    0;
+		if (n == 0)
+			{
+			adm_bad(r, "which: market|user|all");
+			return;
+		}
+		n = ws_drop(w, n);
+		resp_json(r, 200, json_pack("{s:b,s:i}", "ok", 1, "dropped",
+		    n));
+		return;
+	} else if (strcmp(what, "expire_listenkey") == 0) {
+		for (n = 0; n < EXCH_ACCT_MAX; n++)
+			if (w->lkeys[n].acct != NULL)
+				w->lkeys[n].expires_ms = 0;	/* next tick */
+	} else if (strcmp(what, "clear") == 0) {
+		memset(&w->fault, 0, sizeof(w->fault));
+	} else
+		{
+			adm_bad(r, "unknown fault");
+			return;
+		}
+	resp_json(r, 200, json_pack("{s:b,s:o}", "ok", 1, "fault",
+	    fault_json(w)));
+}
+
+/* ---- market by hand ------------------------------------------------------------ */
+
+static int
+adm_symbol(struct wire *w, struct wire_req *req)
+{
+	const char *s = wire_param(req, "symbol");
+
+	return exch_symbol_index(w->ex, s ? s : "BTCUSDT");
+}
+
+/* Shift the whole outside book so its mid is at price, at once. */
+static void
+adm_mid(struct wire *w, struct wire_req *req, struct wire_resp *r)
+{
+	struct exch_level		 b[100], a[100];
+	const struct exch_symbol_spec	*sp;
+	double				 price, shift, tick;
+	int64_t				 lu;
+	int				 sym, nb = 0, na = 0, i;
+
+	if ((sym = adm_symbol(w, req)) < 0)
+		{
+			adm_bad(r, "symbol");
+			return;
+		}
+	if (parse_dec(wire_param(req, "price"), &price) == -1 || price <= 0)
+		{
+			adm_bad(r, "price");
+			return;
+		}
+	sp = exch_symbol(w->ex, sym);
+	tick = sp->tick_size;
+	if (exch_depth(w->ex, sym, 100, b, &nb, a, &na, &lu) == -1 ||
+	    nb == 0 || na == 0) {
+		/* empty book: one level a tick either side */
+		b[0].price = price - tick / 2;
+		a[0].price = price + tick / 2;
+		b[0].qty = a[0].qty = sp->min_qty * 100;
+		nb = na = 1;
+		shift = 0;
+	} else
+		shift = price - (b[0].price + a[0].price) / 2;
+	shift = (double)(long long)(shift / tick + (shift < 0 ? -0.5 : 0.5)) *
+	    tick;
+	for (i = 0; i < nb; i++)
+		b[i].price = (double)(long long)((b[i].price + shift) / tick +
+		    0.5) * tick;
+	for (i = 0; i < na; i++)
+		a[i].price = (double)(long long)((a[i].price + shift) / tick +
+		    0.5) * tick;
+	if (a[0].price <= b[0].price)
+		a[0].price = b[0].price + tick;
+	if (exch_ext_book(w->ex, sym, b, nb, a, na) == -1)
+		{
+			adm_bad(r, "book rejected");
+			return;
+		}
+	exch_ext_mark(w->ex, sym, price);
+	adm_ok(r);
+}
+
+/* POST /sim/book?symbol=&bid=&ask=[&qty=]: a one-level book. */
+static void
+adm_book(struct wire *w, struct wire_req *req, struct wire_resp *r)
+{
+	struct exch_level	b, a;
+	double			qty = 1;
+	int			sym;
+
+	if ((sym = adm_symbol(w, req)) < 0)
+		{
+			adm_bad(r, "symbol");
+			return;
+		}
+	if (parse_dec(wire_param(req, "bid"), &b.price) == -1 ||
+	    parse_dec(wire_param(req, "ask"), &a.price) == -1 ||
+	    a.price <= b.price)
+		{
+			adm_bad(r, "bid < ask");
+			return;
+		}
+	if (wire_param(req, "qty") != NULL &&
+	    parse_dec(wire_param(req, "qty"), &qty) == -1)
+		{
+			adm_bad(r, "qty");
+			return;
+		}
+	b.qty = a.qty = qty;
+	if (exch_ext_book(w->ex, sym, &b, 1, &a, 1) == -1)
+		{
+			adm_bad(r, "book rejected");
+			return;
+		}
+	adm_ok(r);
+}
+
+/* POST /sim/trade?symbol=&price=&qty=&side=BUY|SELL (the taker's side) */
+static void
+adm_trade(struct wire *w, struct wire_req *req, struct wire_resp *r)
+{
+	const char	*side = wire_param(req, "side");
+	double		 price, qty;
+	int		 sym;
+
+	if ((sym = adm_symbol(w, req)) < 0)
+		{
+			adm_bad(r, "symbol");
+			return;
+		}
+	if (parse_dec(wire_param(req, "price"), &price) == -1 ||
+	    parse_dec(wire_param(req, "qty"), &qty) == -1 || side == NULL)
+		{
+			adm_bad(r, "price, qty, side");
+			return;
+		}
+	if (exch_ext_trade(w->ex, sym, price, qty,
+	    strcmp(side, "SELL") == 0) == -1)
+		{
+			adm_bad(r, "trade rejected");
+			return;
+		}
+	adm_ok(r);
+}
+
+/* ---- state ---------------------------------------------------------------------- */
+
+static json_t *
+books_json(struct wire *w)
+{
+	json_t		*arr = json_array();
+	struct exch_top	 t;
+	struct exch_mark m;
+	int		 i;
+
+	for (i = 0; i < exch_nsymbols(w->ex); i++) {
+		memset(&t, 0, sizeof(t));
+		memset(&m, 0, sizeof(m));
+		exch_book_top(w->ex, i, &t);
+		exch_mark_get(w->ex, i, &m);
+		json_array_append_new(arr, json_pack("{s:s,s:f,s:f,s:f,s:f,"
+		    "s:I,s:f}", "symbol", exch_symbol(w->ex, i)->symbol,
+		    "bid", t.bid, "bidQty", t.bid_qty, "ask", t.ask,
+		    "askQty", t.ask_qty, "updateId", (json_int_t)t.update_id,
+		    "mark", m.mark));
+	}
+	return arr;
+}
+
+static json_t *
+accounts_json(struct wire *w)
+{
+	struct exch_account_info ai;
+	struct exch_position	 ps[EXCH_SYM_MAX];
+	json_t			*arr = json_array(), *pos;
+	int			 i, n, k;
+
+	for (i = 0; i < exch_naccounts(w->ex); i++) {
+		struct exch_account *a = exch_account_at(w->ex, i);
+
+		exch_account_info(w->ex, a, &ai);
+		pos = json_array();
+		n = exch_positions(w->ex, a, ps, EXCH_SYM_MAX);
+		for (k = 0; k < n; k++)
+			json_array_append_new(pos, json_pack("{s:s,s:f,s:f,"
+			    "s:f,s:i}", "symbol", ps[k].symbol, "amount",
+			    ps[k].position_amt, "entryPrice", ps[k].entry_price,
+			    "unrealizedPnl", ps[k].unrealized_pnl, "leverage",
+			    ps[k].leverage));
+		json_array_append_new(arr, json_pack("{s:i,s:f,s:f,s:i,s:o}",
+		    "id", exch_account_id(a), "walletBalance",
+		    ai.total_wallet_balance, "availableBalance",
+		    ai.available_balance, "openOrders",
+		    exch_open_order_count(w->ex, a, NULL), "positions", pos));
+	}
+	return arr;
+}
+
+static void
+adm_state(struct wire *w, struct wire_resp *r)
+{
+	resp_json(r, 200, json_pack("{s:I,s:o,s:o,s:o,s:i,s:I,s:b}",
+	    "now_ns", (json_int_t)now_real_ns(), "books", books_json(w),
+	    "accounts", accounts_json(w), "fault", fault_json(w),
+	    "ws_sessions", w->nsessions, "ws_frames_out",
+	    (json_int_t)w->ws_frames_out, "market_done",
+	    exch_market_done(w->ex)));
+}
+
+int
+admin_handle(struct wire *w, struct wire_req *req, struct wire_resp *r)
+{
+	const char	*p = req->path;
+	int		 post = req->method == WM_POST;
+
+	if (strcmp(p, "/sim/requests") == 0 && req->method == WM_GET)
+		adm_requests(w, req, r);
+	else if (strcmp(p, "/sim/state") == 0 && req->method == WM_GET)
+		adm_state(w, r);
+	else if (strncmp(p, "/sim/fault/", 11) == 0 && post)
+		adm_fault(w, req, r, p + 11);
+	else if (strcmp(p, "/sim/mid") == 0 && post)
+		adm_mid(w, req, r);
+	else if (strcmp(p, "/sim/book") == 0 && post)
+		adm_book(w, req, r);
+	else if (strcmp(p, "/sim/trade") == 0 && post)
+		adm_trade(w, req, r);
+	else if (strcmp(p, "/sim/tick") == 0 && post) {
+		ws_push_book_tickers(w);
+		adm_ok(r);
+	} else if (strcmp(p, "/sim/pause") == 0 && post) {
+		w->paused = 1;
+		adm_ok(r);
+	} else if (strcmp(p, "/sim/resume") == 0 && post) {
+		w->paused = 0;
+		adm_ok(r);
+	} else if (strcmp(p, "/sim/ratelimit/reset") == 0 && post) {
+		rl_reset(exch_rl(w->ex));
+		adm_ok(r);
+	} else
+		resp_json(r, 404, json_pack("{s:b,s:s}", "ok", 0, "error",
+		    "unknown admin endpoint"));
+	return 0;
+}

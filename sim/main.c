@@ -1,0 +1,285 @@
+/*
+ * main.c — pmm-exchange: a local Binance USD-M futures exchange on
+ * 127.0.0.1. Parses the command line and the optional accounts file,
+ * builds the core (exch.h) and the wire side (wire.h), and runs the one
+ * event loop until SIGINT or SIGTERM.
+ *
+ * Accounts file (--config): one directive per line, '#' starts a comment.
+ *     account <api-key> <secret> <usdt-balance>
+ *     maker_fee 0.0002
+ *     taker_fee 0.0005
+ * Without an account line the demo account (config/.env.example) is used.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exch.h"
+#include "log.h"
+#include "wire.h"
+
+#define DEMO_KEY	"sN6AbwhpNOMIZyGKXiKQSg4ef53s06mcEy8L804XMv3Dmu7RXdZltBGuE7A6hWDd"
+#define DEMO_SECRET	"1FIzcqSpHJPmSXb8TiRDtJqw9q5CIlANe1LhUdHhxLAmz1KZlmXGKD1CWnGLqa9N"
+#define DEMO_USDT	10000.0
+
+static struct {
+	struct wire		 wire;
+	struct wire_opts	 wopts;
+	struct exch_opts	 eopts;
+	const char		*config;
+	const char		*port_file;
+} ctx;
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: pmm-exchange [--port N] [--synthetic [--seed N] [--volatility X]]\n"
+"                    [--replay FILE [--speed X|max] [--loop]] [--manual]\n"
+"                    [--config FILE] [--paused] [--port-file FILE]\n"
+"                    [--ws-ping SECS] [--ws-timeout SECS] [--ws-max-age SECS]\n"
+"                    [--log-level error|warn|info|debug] [--help]\n"
+"\n"
+"A local Binance USD-M futures exchange on 127.0.0.1: REST and WebSocket on\n"
+"one port (default 18080). Point a Binance client's base URLs at\n"
+"http://127.0.0.1:PORT and ws://127.0.0.1:PORT.\n"
+"\n"
+"  --synthetic         seeded synthetic market (the default)\n"
+"  --seed N            synthetic market seed (same seed, same market)\n"
+"  --volatility X      multiplier on the calibrated volatility (1)\n"
+"  --replay FILE       replay recorded combined streams (<ns> <json> lines)\n"
+"  --speed X|max       replay speed: 1 = real time, max = as fast as the\n"
+"                      subscribers read\n"
+"  --loop              start the replay over at its end\n"
+"  --manual            no market source: drive it with POST /sim/book|trade\n"
+"  --config FILE       accounts file (see docs/SIM.md)\n"
+"  --paused            start with the market stopped (POST /sim/resume)\n"
+"  --port-file FILE    write the listening port there once listening\n"
+"  --ws-ping SECS      ping an idle WebSocket after SECS (180)\n"
+"  --ws-timeout SECS   close a WebSocket silent that long (600)\n"
+"  --ws-max-age SECS   close WebSockets older than that (86400)\n");
+}
+
+static int
+load_config(const char *path, struct exch_opts *o)
+{
+	char	 line[1024], key[64], a1[256], a2[256], a3[64];
+	FILE	*f;
+	int	 n, lineno = 0, rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		log_warn("%s", path);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		lineno++;
+		if (strchr(line, '#') != NULL)
+			*strchr(line, '#') = '\0';
+		n = sscanf(line, "%63s %255s %255s %63s", key, a1, a2, a3);
+		if (n <= 0)
+			continue;
+		if (strcmp(key, "account") == 0 && n == 4) {
+			if (exch_opts_add_account(o, a1, a2, atof(a3)) == -1) {
+				log_warnx("%s:%d: cannot add the account",
+				    path, lineno);
+				rc = -1;
+			}
+		} else if (strcmp(key, "maker_fee") == 0 && n == 2)
+			o->maker_fee = atof(a1);
+		else if (strcmp(key, "taker_fee") == 0 && n == 2)
+			o->taker_fee = atof(a1);
+		else {
+			/* never echo the line: it may hold a secret */
+			log_warnx("%s:%d: unknown or malformed directive '%s'",
+			    path, lineno, key);
+			rc = -1;
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+static int
+num_arg(const char *s, double lo, double hi, double *out)
+{
+	char	*end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || *out < lo || *out > hi) {
+		log_warnx("bad number '%s' (%g..%g)", s, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+parse_args(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "synthetic", no_argument, NULL, 'S' },
+		{ "seed", required_argument, NULL, 's' },
+		{ "volatility", required_argument, NULL, 'v' },
+		{ "replay", required_argument, NULL, 'r' },
+		{ "speed", required_argument, NULL, 'x' },
+		{ "loop", no_argument, NULL, 'L' },
+		{ "manual", no_argument, NULL, 'M' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "paused", no_argument, NULL, 'P' },
+		{ "port-file", required_argument, NULL, 'F' },
+		{ "ws-ping", required_argument, NULL, 'i' },
+		{ "ws-timeout", required_argument, NULL, 't' },
+		{ "ws-max-age", required_argument, NULL, 'a' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct exch_opts	*o = &ctx.eopts;
+	double			 v;
+	int			 c, lvl;
+
+	while ((c = getopt_long(argc, argv, "p:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (num_arg(optarg, 0, 65535, &v) == -1)
+				return -1;
+			ctx.wopts.port = (int)v;
+			break;
+		case 'S':
+			o->market = EXCH_MKT_SYNTH;
+			break;
+		case 's':
+			if (num_arg(optarg, 0, 1e18, &v) == -1)
+				return -1;
+			o->synth.seed = (uint64_t)v;
+			break;
+		case 'v':
+			if (num_arg(optarg, 0, 1000, &v) == -1)
+				return -1;
+			o->synth.vol_mult = v;
+			break;
+		case 'r':
+			o->market = EXCH_MKT_REPLAY;
+			snprintf(o->replay.path, sizeof(o->replay.path), "%s",
+			    optarg);
+			break;
+		case 'x':
+			if (strcmp(optarg, "max") == 0)
+				o->replay.speed = 0;
+			else if (num_arg(optarg, 0.001, 1e6, &v) == -1)
+				return -1;
+			else
+				o->replay.speed = v;
+			break;
+		case 'L':
+			o->replay.loop = true;
+			break;
+		case 'M':
+			o->market = EXCH_MKT_MANUAL;
+			break;
+		case 'c':
+			ctx.config = optarg;
+			break;
+		case 'P':
+			ctx.wopts.paused = 1;
+			break;
+		case 'F':
+			ctx.port_file = optarg;
+			break;
+		case 'i':
+		case 't':
+		case 'a':
+			if (num_arg(optarg, 1, c == 'a' ? 1e7 : 65535, &v) == -1)
+				return -1;
+			if (c == 'i')
+				ctx.wopts.ws_ping_secs = (int)v;
+			else if (c == 't')
+				ctx.wopts.ws_hangup_secs = (int)v;
+			else
+				ctx.wopts.ws_max_age_secs = (int)v;
+			break;
+		case 'l':
+			if ((lvl = log_level_parse(optarg)) == -1) {
+				log_warnx("bad log level '%s'", optarg);
+				return -1;
+			}
+			log_setlevel(lvl);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			return -1;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+write_port_file(void)
+{
+	FILE	*f;
+
+	if (ctx.port_file == NULL)
+		return;
+	if ((f = fopen(ctx.port_file, "w")) == NULL) {
+		log_warn("%s", ctx.port_file);
+		return;
+	}
+	fprintf(f, "%d\n", wire_port(&ctx.wire));
+	fclose(f);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct exch	*ex;
+	struct exch_cb	 cb;
+	int		 rc;
+
+	log_init("pmm-exchange", LOG_LVL_INFO);
+	exch_opts_default(&ctx.eopts);
+	ctx.wopts.port = 18080;
+	ctx.wopts.iface = "127.0.0.1";
+	ctx.wopts.ws_ping_secs = 180;
+	ctx.wopts.ws_hangup_secs = 600;
+	ctx.wopts.ws_max_age_secs = 24 * 3600;
+	ctx.wopts.step_us = 10000;
+	if (parse_args(argc, argv) == -1)
+		return 2;
+	if (ctx.config != NULL && load_config(ctx.config, &ctx.eopts) == -1)
+		return 78;	/* EX_CONFIG */
+	if (ctx.eopts.naccounts == 0 && exch_opts_add_account(&ctx.eopts,
+	    DEMO_KEY, DEMO_SECRET, DEMO_USDT) == -1)
+		fatalx("cannot add the demo account");
+	/* the callbacks stay silent until wire_init() has built the hub */
+	memset(&cb, 0, sizeof(cb));
+	cb.on_market = ws_on_market;
+	cb.on_user = ws_on_user;
+	cb.arg = &ctx.wire;
+	if ((ex = exch_new(&ctx.eopts, &cb)) == NULL)
+		return 1;
+	if (wire_init(&ctx.wire, &ctx.wopts, ex) == -1) {
+		wire_free(&ctx.wire);
+		exch_free(ex);
+		return 1;
+	}
+	ctx.wire.rl_limits = ctx.eopts.rl;
+	write_port_file();
+	log_info("%d account(s), market: %s", ctx.eopts.naccounts,
+	    ctx.eopts.market == EXCH_MKT_REPLAY ? ctx.eopts.replay.path :
+	    ctx.eopts.market == EXCH_MKT_MANUAL ? "manual" : "synthetic");
+	rc = wire_run(&ctx.wire);
+	wire_free(&ctx.wire);
+	exch_free(ex);
+	log_info("stopped");
+	return rc == 0 ? 0 : 1;
+}
