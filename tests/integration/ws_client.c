@@ -203,6 +203,7 @@ main(int argc, char **argv)
 		c.rc = 0;
 	if (c.quiet)
 		printf("%d\n", c.got);
+	c.done = 1;	/* what destroy closes now is our doing */
 	lws_context_destroy(c.ctx);
 	free(c.frag);
 	return c.rc;
