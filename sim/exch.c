@@ -680,6 +680,45 @@ lvbuf_fit(struct exch *ex, int n)
 	return 0;
 }
 
+/*
+ * A REST snapshot in a recording. When it is newer than the diffs applied
+ * so far it replaces the depth. Recorders fetch it after subscribing, so it
+ * is usually OLDER than the diffs already seen (btcusdt_20240808: snapshot
+ * 5123107852948, diffs already at 5123107856210): then it only fills in
+ * levels we have not heard of, behind our best prices, since anything at
+ * the top has been updated by the newer diffs.
+ */
+static void
+snapshot_apply(struct exch_sym *s, const struct ext_level *lv[2], int n[2],
+    int64_t u)
+{
+	int side, i;
+
+	if (u >= s->ext.last_u) {
+		s->ext.n[0] = s->ext.n[1] = 0;
+		for (side = 0; side < 2; side++)
+			for (i = 0; i < n[side]; i++)
+				ext_set(&s->ext, side, lv[side][i].px,
+				    lv[side][i].qty);
+		s->ext.last_u = u;
+		return;
+	}
+	for (side = 0; side < 2; side++) {
+		int64_t best = 0;
+		bool have = s->ext.n[side] > 0;
+
+		if (have)
+			best = s->ext.lv[side][s->ext.n[side] - 1].px;
+		for (i = 0; i < n[side]; i++) {
+			int64_t px = lv[side][i].px;
+			bool behind = side == BK_BID ? px < best : px > best;
+
+			if (have && behind && ext_qty_at_depth(&s->ext, side, px) == 0)
+				ext_set(&s->ext, side, px, lv[side][i].qty);
+		}
+	}
+}
+
 static void
 sink_depth(void *arg, int sym, int64_t t_ns, int64_t U, int64_t u, int64_t pu,
     const struct ext_level *b, int nb, const struct ext_level *a, int na,
@@ -694,7 +733,9 @@ sink_depth(void *arg, int sym, int64_t t_ns, int64_t U, int64_t u, int64_t pu,
 	ex->ev_ns = t_ns;
 	mark_timer(ex, t_ns);
 	if (snapshot) {
-		s->ext.n[0] = s->ext.n[1] = 0;
+		snapshot_apply(s, lv, n, u);
+		first_mark(ex, sym);
+		return;		/* REST data: no stream carries it */
 	}
 	for (side = 0; side < 2; side++)
 		for (i = 0; i < n[side]; i++) {
@@ -708,8 +749,6 @@ sink_depth(void *arg, int sym, int64_t t_ns, int64_t U, int64_t u, int64_t pu,
 		}
 	s->ext.last_u = u;
 	first_mark(ex, sym);
-	if (snapshot)
-		return;		/* REST data: no stream carries it */
 	if (lvbuf_fit(ex, nb > na ? nb : na) == -1) {
 		log_warnx("%s: out of memory", __func__);
 		return;
@@ -1726,4 +1765,41 @@ exch_ext_mark(struct exch *ex, int sym, double mark)
 	ex->asym[sym].mark = mark;
 	emit_mark(ex, sym, exch_now_ns(ex));
 	return 0;
+}
+
+int
+exch_synth_set_mid(struct exch *ex, int sym, double price)
+{
+	struct exch_sym *s;
+	struct mkt_sink k;
+	int64_t now;
+
+	if (sym < 0 || sym >= ex->nsyms || price <= 0 || ex->replay != NULL)
+		return -1;
+	s = &ex->sym[sym];
+	now = exch_now_ns(ex);
+	if (s->synth != NULL) {
+		synth_set_mid(s->synth, price, now, sink_of(ex, &k));
+	} else {
+		/* manual: shift every level by the move of the mid */
+		struct exch_level lv[2][64];
+		int n[2] = { 0, 0 }, side, i;
+		int64_t b, bq, a, aq, d;
+
+		if (!ext_best(&s->ext, BK_BID, &b, &bq) ||
+		    !ext_best(&s->ext, BK_ASK, &a, &aq))
+			return -1;
+		d = llround(price / s->spec.tick_size) - (b + a) / 2;
+		for (side = 0; side < 2; side++)
+			for (i = s->ext.n[side] - 1; i >= 0 && n[side] < 64; i--) {
+				lv[side][n[side]].price = px_of(s,
+				    s->ext.lv[side][i].px + d);
+				lv[side][n[side]++].qty = qty_of(s,
+				    s->ext.lv[side][i].qty);
+			}
+		if (exch_ext_book(ex, sym, lv[0], n[0], lv[1], n[1]) == -1)
+			return -1;
+	}
+	ex->ev_ns = 0;
+	return exch_ext_mark(ex, sym, price);
 }

@@ -28,6 +28,8 @@
  * - Not thread-safe: one engine, one thread (the wire side's event loop).
  *
  * CHANGES: (notes for the wire side when this API changes; newest first)
+ * - exch_synth_set_mid() added (REQUESTS.md 1); exch_new() emits nothing
+ *   (REQUESTS.md 2, now said at exch_new()).
  * - exch_mkt_event gained raw/raw_len (replayed line's JSON, or NULL).
  */
 #ifndef PMM_EXCH_H
@@ -454,7 +456,8 @@ struct exch_cb {
 
 struct exch;
 
-/* NULL (reason logged) on a bad option or an unreadable replay file. */
+/* NULL (reason logged) on a bad option or an unreadable replay file.
+ * exch_new() emits no event: the first come from the first exch_step(). */
 struct exch *exch_new(const struct exch_opts *, const struct exch_cb *);
 void	exch_free(struct exch *);
 /* Replace the callbacks (e.g. once the server is up). */
@@ -602,6 +605,13 @@ int	exch_ext_book(struct exch *, int sym, const struct exch_level *bids,
 int	exch_ext_trade(struct exch *, int sym, double price, double qty,
 	    bool buyer_maker);
 int	exch_ext_mark(struct exch *, int sym, double mark);
+/*
+ * Move the market's mid to price at once (admin, benchmarks): the
+ * synthetic generator continues from there; a manual book is shifted.
+ * Publishes bookTicker, a depth diff and markPrice (mark = price) and
+ * runs the fill model. -1 for a replayed market or a bad symbol/price.
+ */
+int	exch_synth_set_mid(struct exch *, int sym, double price);
 
 /* The engine's rate limiter (configured from exch_opts.rl). */
 struct rl *exch_rl(struct exch *);

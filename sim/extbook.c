@@ -128,6 +128,15 @@ ext_qty_at(const struct ext_book *b, int side, int64_t px)
 	return found ? b->lv[side][i].qty : 0;
 }
 
+int64_t
+ext_qty_at_depth(const struct ext_book *b, int side, int64_t px)
+{
+	bool found;
+	int i = ext_find(b, side, px, &found);
+
+	return found ? b->lv[side][i].qty : 0;
+}
+
 bool
 ext_best(const struct ext_book *b, int side, int64_t *px, int64_t *qty)
 {

@@ -43,33 +43,34 @@
 #define RP_MAXBAD_LOG	5
 #define RP_NUMLEN	40
 
+/*
+ * LEJP matches a path when the value's path starts with it and keeps the
+ * match of the member name inside its arrays, so "data.b" is both the
+ * bookTicker's bid (a string) and the depth's bid levels (values at
+ * array depth 2): the callback tells them apart by ctx->ipos.
+ */
 enum rp_path {
-	RP_STREAM, RP_E, RP_EE, RP_TT, RP_U, RP_UU, RP_PU, RP_B, RP_BQ, RP_A,
-	RP_AQ, RP_T, RP_P, RP_Q, RP_M, RP_BLV, RP_ALV, RP_LUID,
-	RP_SBLV, RP_SALV,
+	RP_STREAM, RP_E, RP_U, RP_UU, RP_PU, RP_B, RP_BQ, RP_A, RP_AQ, RP_T,
+	RP_P, RP_Q, RP_M, RP_LUID, RP_SB, RP_SA,
 };
 
 static const char *const rp_paths[] = {
 	[RP_STREAM] = "stream",
 	[RP_E] = "data.e",
-	[RP_EE] = "data.E",
-	[RP_TT] = "data.T",
 	[RP_U] = "data.u",
 	[RP_UU] = "data.U",
 	[RP_PU] = "data.pu",
-	[RP_B] = "data.b",
+	[RP_B] = "data.b",	/* bid price, or the bid levels */
 	[RP_BQ] = "data.B",
-	[RP_A] = "data.a",	/* ask price, or aggTrade id */
+	[RP_A] = "data.a",	/* ask price, aggTrade id, or the ask levels */
 	[RP_AQ] = "data.A",
 	[RP_T] = "data.t",
 	[RP_P] = "data.p",
 	[RP_Q] = "data.q",
 	[RP_M] = "data.m",
-	[RP_BLV] = "data.b[][]",
-	[RP_ALV] = "data.a[][]",
 	[RP_LUID] = "lastUpdateId",
-	[RP_SBLV] = "bids[][]",
-	[RP_SALV] = "asks[][]",
+	[RP_SB] = "bids",
+	[RP_SA] = "asks",
 };
 
 struct rp_levels {
@@ -257,9 +258,7 @@ rp_cb(struct lejp_ctx *ctx, char reason)
 	case RP_UU: m->U = strtoll(v, NULL, 10); break;
 	case RP_PU: m->pu = strtoll(v, NULL, 10); break;
 	case RP_T: m->t = strtoll(v, NULL, 10); break;
-	case RP_B: m->b = strtod(v, NULL); break;
 	case RP_BQ: m->B = strtod(v, NULL); break;
-	case RP_A: m->a = strtod(v, NULL); break;
 	case RP_AQ: m->A = strtod(v, NULL); break;
 	case RP_P: m->p = strtod(v, NULL); break;
 	case RP_Q: m->q = strtod(v, NULL); break;
@@ -268,15 +267,24 @@ rp_cb(struct lejp_ctx *ctx, char reason)
 		m->luid = strtoll(v, NULL, 10);
 		m->has_luid = true;
 		break;
-	case RP_BLV:
-	case RP_ALV:
-	case RP_SBLV:
-	case RP_SALV: {
-		int side = (ctx->path_match - 1 == RP_BLV ||
-		    ctx->path_match - 1 == RP_SBLV) ? BK_BID : BK_ASK;
+	case RP_B:
+	case RP_A:
+	case RP_SB:
+	case RP_SA: {
+		int pm = ctx->path_match - 1;
+		int side = (pm == RP_B || pm == RP_SB) ? BK_BID : BK_ASK;
 		struct rp_levels *l = &m->lv[side];
 
-		if (ctx->i[ctx->ipos - 1] == 0)
+		if (ctx->ipos == 0) {		/* a scalar: bookTicker, aggTrade */
+			if (pm == RP_B)
+				m->b = strtod(v, NULL);
+			else if (pm == RP_A)
+				m->a = strtod(v, NULL);
+			break;
+		}
+		if (ctx->ipos != 2)
+			break;
+		if (ctx->i[1] == 0)
 			l->px = strtod(v, NULL);
 		else if (lv_push(l, l->px, strtod(v, NULL), &m->nomem) == -1)
 			return -1;

@@ -65,16 +65,17 @@
 #define CAL_QUOTE_HZ		191.7
 #define CAL_TRADE_HZ		61.8
 #define CAL_BURST_TRADES	4.05
-#define CAL_JUMP_PER_S		5.88
+#define CAL_JUMP_PER_S		3.0	/* + as many spread closes = 5.9 */
 #define CAL_JUMP_MU		1.386	/* ln 4 ticks */
 #define CAL_JUMP_SIGMA		1.29
-#define CAL_SPREAD1_P		0.942
-#define CAL_SPREAD_WIDE_MEAN	12.0
+#define CAL_JUMP_ZMAX		3.0
+#define CAL_SPREAD_WIDE_MEAN	10.0	/* extra ticks a jump opens */
+#define CAL_SPREAD_CLOSE_P	0.27	/* wide 5.8 % of quotes */
 #define CAL_TOP_MU		0.985	/* ln 2.68 BTC */
 #define CAL_TOP_SIGMA		1.3
 #define CAL_DEEP_MU		(-1.2)	/* ln 0.3 BTC */
 #define CAL_DEEP_SIGMA		1.5
-#define CAL_TRADE_MU		(-4.0)
+#define CAL_TRADE_MU		(-4.135)	/* ln 0.016 BTC */
 #define CAL_TRADE_SIGMA		1.87
 #define CAL_BUYER_MAKER_P	0.549
 #define CAL_VOL_BP		1.2	/* 1-s sigma, basis points */
@@ -85,7 +86,7 @@
  * changes add the rest. Tuned with bench/bench_synth.c so the measured
  * 1-s sigma matches CAL_VOL_BP x vol_mult.
  */
-#define CAL_JUMP_VAR_SHARE	0.80
+#define CAL_JUMP_VAR_SHARE	1.18
 
 #define SYN_MAXLV	256
 #define SYN_MAXPEND	4096
@@ -285,39 +286,47 @@ emit_ticker(struct synth *s, const struct mkt_sink *k, int64_t t)
 /* ------------------------------------------------------------------ */
 /* events                                                              */
 
+/* Jump size: lognormal, its tail cut at 3 sigma (the recording's largest
+ * mid moves are transient spread spikes, not lasting jumps). */
+static int64_t
+jump_ticks(struct synth *s)
+{
+	double z = rng_normal(&s->rng);
+	int64_t jt;
+
+	if (z > CAL_JUMP_ZMAX)
+		z = CAL_JUMP_ZMAX;
+	jt = llround(exp(CAL_JUMP_MU + CAL_JUMP_SIGMA * z) * s->jump_scale);
+	return jt < 1 ? 1 : jt;
+}
+
 static void
 quote_event(struct synth *s, const struct mkt_sink *k)
 {
 	struct rng *r = &s->rng;
-	int64_t spread;
 
 	if (rng_unit(r) < s->jump_p) {
-		double j = rng_lognormal(r, CAL_JUMP_MU, CAL_JUMP_SIGMA) *
-		    s->jump_scale;
-		int64_t jt = llround(j) < 1 ? 1 : llround(j);
+		int64_t jt = jump_ticks(s);
+		int64_t wide = 1 + (int64_t)rng_exp(r, CAL_SPREAD_WIDE_MEAN);
 
-		if (rng_unit(r) < 0.5)
-			jt = -jt;
-		/* move the side in the jump's direction last so they never cross */
-		if (jt > 0) {
-			move_top(s, BK_ASK, s->ask + jt);
+		if (wide >= s->nlv)
+			wide = s->nlv - 1;
+		/* the side the price runs to moves first and overshoots: the
+		 * spread opens, to close again over the next quotes */
+		if (rng_unit(r) < 0.5) {
+			move_top(s, BK_ASK, s->ask + jt + wide - 1);
 			move_top(s, BK_BID, s->bid + jt);
 		} else {
-			move_top(s, BK_BID, s->bid + jt);
-			move_top(s, BK_ASK, s->ask + jt);
+			move_top(s, BK_BID, s->bid - jt - wide + 1);
+			move_top(s, BK_ASK, s->ask - jt);
 		}
+	} else if (s->ask - s->bid > 1 && rng_unit(r) < CAL_SPREAD_CLOSE_P) {
+		/* refill the gap from one side */
+		if (rng_unit(r) < 0.5)
+			move_top(s, BK_ASK, s->bid + 1);
+		else
+			move_top(s, BK_BID, s->ask - 1);
 	}
-	if (rng_unit(r) < CAL_SPREAD1_P)
-		spread = 1;
-	else
-		spread = 2 + (int64_t)rng_exp(r, CAL_SPREAD_WIDE_MEAN);
-	if (spread >= s->nlv)
-		spread = s->nlv - 1;
-	/* spread changes pull the ask and bid around the mid alternately */
-	if (rng_unit(r) < 0.5)
-		move_top(s, BK_ASK, s->bid + spread);
-	else
-		move_top(s, BK_BID, s->ask - spread);
 	if (rng_unit(r) < 0.5) {
 		s->bq[0] = top_size(s);
 		pend(s, BK_BID, s->bid, s->bq[0]);
@@ -362,22 +371,48 @@ burst_event(struct synth *s, const struct mkt_sink *k)
 	s->t_burst += (int64_t)rng_exp(r, s->burst_gap_ns) + 1;
 }
 
+/* Publish the changes since the last flush as one diff at time t. */
 static void
-depth_event(struct synth *s, const struct mkt_sink *k)
+depth_flush(struct synth *s, const struct mkt_sink *k, int64_t t)
 {
 	int side;
 
-	if (s->npend[0] + s->npend[1] > 0) {
-		for (side = 0; side < 2; side++)
-			memcpy(s->out[side], s->pend[side],
-			    (size_t)s->npend[side] * sizeof(struct ext_level));
-		k->depth(k->arg, s->sym, s->t_depth, s->pend_U, s->u, s->last_u,
-		    s->out[0], s->npend[0], s->out[1], s->npend[1], false,
-		    NULL, 0);
-		s->last_u = s->u;
-		s->npend[0] = s->npend[1] = 0;
-	}
+	if (s->npend[0] + s->npend[1] == 0)
+		return;
+	for (side = 0; side < 2; side++)
+		memcpy(s->out[side], s->pend[side],
+		    (size_t)s->npend[side] * sizeof(struct ext_level));
+	k->depth(k->arg, s->sym, t, s->pend_U, s->u, s->last_u, s->out[0],
+	    s->npend[0], s->out[1], s->npend[1], false, NULL, 0);
+	s->last_u = s->u;
+	s->npend[0] = s->npend[1] = 0;
+}
+
+static void
+depth_event(struct synth *s, const struct mkt_sink *k)
+{
+	depth_flush(s, k, s->t_depth);
 	s->t_depth += s->o.depth_interval_ms * 1000000LL;
+}
+
+void
+synth_set_mid(struct synth *s, double price, int64_t t_ns,
+    const struct mkt_sink *k)
+{
+	int64_t bid = (int64_t)floor(price / s->spec->tick_size + 1e-9);
+
+	if (bid < s->nlv + 1)
+		bid = s->nlv + 1;
+	/* the side moving away first, so the book never crosses */
+	if (bid > s->bid) {
+		move_top(s, BK_ASK, bid + 1);
+		move_top(s, BK_BID, bid);
+	} else {
+		move_top(s, BK_BID, bid);
+		move_top(s, BK_ASK, bid + 1);
+	}
+	emit_ticker(s, k, t_ns);
+	depth_flush(s, k, t_ns);
 }
 
 /* ------------------------------------------------------------------ */
@@ -387,8 +422,9 @@ synth_opts_fill(struct exch_synth_opts *o)
 {
 	if (o->vol_mult <= 0)
 		o->vol_mult = 2.5;
+	/* trade bursts publish a bookTicker too: together they make 191.7/s */
 	if (o->quote_rate_hz <= 0)
-		o->quote_rate_hz = CAL_QUOTE_HZ;
+		o->quote_rate_hz = CAL_QUOTE_HZ - CAL_TRADE_HZ / CAL_BURST_TRADES;
 	if (o->trade_rate_hz <= 0)
 		o->trade_rate_hz = CAL_TRADE_HZ;
 	if (o->depth_levels <= 1 || o->depth_levels > SYN_MAXLV)
@@ -423,6 +459,7 @@ synth_new(const struct exch_synth_opts *opts, int sym,
 	ticks_per_bp = spec->start_price * 1e-4 / spec->tick_size;
 	want_var = pow(CAL_VOL_BP * s->o.vol_mult * ticks_per_bp, 2) *
 	    CAL_JUMP_VAR_SHARE;
+	/* E[J^2] of the lognormal; the 3-sigma cut is left to the share */
 	jump_var = CAL_JUMP_PER_S * exp(2 * CAL_JUMP_MU +
 	    2 * CAL_JUMP_SIGMA * CAL_JUMP_SIGMA);
 	s->jump_scale = sqrt(want_var / jump_var);

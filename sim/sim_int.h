@@ -48,6 +48,8 @@ void	ext_clear(struct ext_book *);
 int	ext_set(struct ext_book *, int side, int64_t px, int64_t qty);
 /* Quantity resting at px on side in the merged view (top + depth). */
 int64_t	ext_qty_at(const struct ext_book *, int side, int64_t px);
+/* Quantity of the depth level at px (ignoring the bookTicker top). */
+int64_t	ext_qty_at_depth(const struct ext_book *, int side, int64_t px);
 /* Best price on side (merged view), false if the side is empty. */
 bool	ext_best(const struct ext_book *, int side, int64_t *px, int64_t *qty);
 /* Make the top the bookTicker's; depth levels it has crossed are then
@@ -272,6 +274,9 @@ void	synth_free(struct synth *);
 int64_t	synth_next_ns(const struct synth *);
 /* Emit the next event (and the depth batch due with it). */
 void	synth_step(struct synth *, const struct mkt_sink *);
+/* Jump the book to a 1-tick spread at price (admin), publishing it. */
+void	synth_set_mid(struct synth *, double price, int64_t t_ns,
+	    const struct mkt_sink *);
 
 struct replay;
 /* syms: the engine's symbols (lines for others are skipped). */
