@@ -744,8 +744,10 @@ sink_depth(void *arg, int sym, int64_t t_ns, int64_t U, int64_t u, int64_t pu,
 				log_warnx("%s: out of memory", __func__);
 				return;
 			}
-			book_on_ext_level(s->book, side, lv[side][i].px,
-			    ext_qty_at(&s->ext, side, lv[side][i].px));
+			/* queues only move where a client order waits */
+			if (book_level(s->book, side, lv[side][i].px) != NULL)
+				book_on_ext_level(s->book, side, lv[side][i].px,
+				    ext_qty_at(&s->ext, side, lv[side][i].px));
 		}
 	s->ext.last_u = u;
 	first_mark(ex, sym);

@@ -28,6 +28,8 @@
  * - Not thread-safe: one engine, one thread (the wire side's event loop).
  *
  * CHANGES: (notes for the wire side when this API changes; newest first)
+ * - Replayed depth diffs carry their levels (REQUESTS.md 3, fixed in
+ *   931616b: LEJP keeps the member's path match inside its arrays).
  * - exch_synth_set_mid() added (REQUESTS.md 1); exch_new() emits nothing
  *   (REQUESTS.md 2, now said at exch_new()).
  * - exch_mkt_event gained raw/raw_len (replayed line's JSON, or NULL).
