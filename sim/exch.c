@@ -1587,9 +1587,22 @@ source_next(const struct exch *ex, int *which)
 int64_t
 exch_next_due_ns(const struct exch *ex)
 {
-	int which;
+	int which, i, sym;
+	int64_t t = source_next(ex, &which);
 
-	return source_next(ex, &which);
+	/* the engine's own timers count too, so a quiet market still fires
+	 * countdownCancelAll and markPrice on time */
+	if (ex->o.market != EXCH_MKT_MANUAL && (ex->replay == NULL ||
+	    ex->o.replay.speed > 0) && ex->mark_due_ns < t)
+		t = ex->mark_due_ns;
+	for (i = 0; i < ex->nacct; i++)
+		for (sym = 0; sym < ex->nsyms; sym++) {
+			int64_t d = ex->acct[i]->pos[sym].countdown_deadline_ns;
+
+			if (d != 0 && d < t)
+				t = d;
+		}
+	return t;
 }
 
 bool

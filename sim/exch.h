@@ -28,6 +28,7 @@
  * - Not thread-safe: one engine, one thread (the wire side's event loop).
  *
  * CHANGES: (notes for the wire side when this API changes; newest first)
+ * - exch_next_due_ns() also reports markPrice and countdown deadlines.
  * - Replayed depth diffs carry their levels (REQUESTS.md 3, fixed in
  *   931616b: LEJP keeps the member's path match inside its arrays).
  * - exch_synth_set_mid() added (REQUESTS.md 1); exch_new() emits nothing
@@ -477,8 +478,10 @@ int64_t	exch_now_ms(const struct exch *);
  * Returns the number of market events emitted, -1 on a fatal error.
  */
 int	exch_step(struct exch *, int64_t now_ns);
-/* When the next market event is due (epoch ns); 0 = call again at once
- * (max-speed replay), INT64_MAX = nothing scheduled. */
+/* When exch_step() next has work (epoch ns): the next market event, a
+ * markPrice, a countdownCancelAll deadline; 0 = call again at once
+ * (max-speed replay), INT64_MAX = nothing scheduled. GTD expiries are
+ * not included: call exch_step() at least every 100 ms or so anyway. */
 int64_t	exch_next_due_ns(const struct exch *);
 /* The replay has reached its end (and does not loop). */
 bool	exch_market_done(const struct exch *);

@@ -325,7 +325,10 @@ START_TEST(test_countdown)
 	tfix_place(f, f->a1, EXCH_BUY, EXCH_LIMIT, EXCH_GTC, 0.01, 59000);
 	tfix_place(f, f->a1, EXCH_SELL, EXCH_LIMIT, EXCH_GTC, 0.01, 61000);
 	tfix_place(f, f->a2, EXCH_SELL, EXCH_LIMIT, EXCH_GTC, 0.01, 61000);
+	/* a manual market has nothing else scheduled */
+	ck_assert_int_eq(exch_next_due_ns(f->ex), INT64_MAX);
 	ck_assert_int_eq(exch_countdown_set(f->ex, f->a1, "BTCUSDT", 1000, &e), 0);
+	ck_assert_int_eq(exch_next_due_ns(f->ex), T0_NS + 1000 * 1000000LL);
 	at(900);
 	ck_assert_int_eq(exch_open_order_count(f->ex, f->a1, NULL), 2);
 	/* renewed at 900 ms: now due at 1900 */
