@@ -127,7 +127,7 @@ exch_opts_default(struct exch_opts *o)
 	o->replay.max_batch = 1024;
 	rl_limits_default(&o->rl);
 	o->first_order_id = 4000000001LL;
-	o->closed_keep = 1000;
+	o->closed_keep = 10000;
 	o->max_orders = 4096;
 }
 

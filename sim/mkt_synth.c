@@ -21,16 +21,20 @@
  *
  * THE MODEL. Three Poisson clocks drive the book (rates from the figures
  * above, overridable in exch_synth_opts):
- * - quote events (192/s): with probability 5.88/192 the mid jumps by a
- *   lognormal number of ticks (median 4, sigma 1.29, random sign), scaled
- *   so the 1-s volatility is 1.2 bp x vol_mult; the spread is redrawn
- *   (1 tick with p 0.942, else 2 + exponential(mean 12) ticks); one side's
- *   top size is redrawn (lognormal, median 2.68 BTC). Each emits bookTicker.
+ * - quote events (176.4/s; with the trade bursts' own bookTickers that is
+ *   the recorded 191.7/s): with probability 3.0/176.4 the price jumps by
+ *   a lognormal number of ticks (median 4, sigma 1.29, cut at 3 sigma,
+ *   random sign), scaled so that the 1-s volatility is 1.2 bp x vol_mult;
+ *   the side the price runs to overshoots by 1 + exponential(10) ticks, so
+ *   the spread opens, and each later quote event closes it from one side
+ *   with p 0.27 (wide 6-7 % of the time, as recorded; a jump plus its
+ *   close make the recorded ~6 mid changes/s). One side's top size is
+ *   redrawn (lognormal, median 2.68 BTC). Each emits bookTicker.
  * - trade bursts (61.8/4.05 per s): one aggressor, buyer-maker with
  *   p 0.549, a geometric number of trades (mean 4.05) of lognormal size
- *   (mu -4.0, sigma 1.87 BTC), each at the touch; a trade bigger than the
- *   touch sweeps it and continues one tick further (so trades and price
- *   moves stay consistent, and client orders see trade-throughs).
+ *   (median 0.016, sigma 1.87 BTC), each at the touch; a trade bigger than
+ *   the touch sweeps it and continues one tick further (so trades and
+ *   price moves stay consistent, and client orders see trade-throughs).
  * - depth flushes (every depth_interval_ms, 100 ms like @depth@100ms):
  *   every changed level since the last flush as one diff, U = first update
  *   id in it, u = last, pu = the previous event's u. bookTicker u uses the
@@ -40,15 +44,25 @@
  * Sizes scale with 60000 / start_price so other symbols trade similar
  * notionals; jumps are scaled in basis points.
  *
- * THE DEFAULT VOLATILITY MULTIPLIER is 2.5 (1-s sigma 3 bp). The default
- * bot quotes level 1 at 0.01 % (1 bp) from the mid and re-quotes every
- * 5 s: at the real 1.2 bp/s a level-1 order is crossed within a few
- * seconds anyway, but the next levels (2 and 3 bp) and a visible PnL need
- * moves of several bp per refresh. At 2.5x the 5-s sigma is ~6.7 bp, so a
- * newcomer sees fills on several levels, a position and PnL within the
- * first minute (check_mkt asserts first fills in < 60 s for the default
- * seed), while the market still looks like BTCUSDT tick by tick. Set
- * vol_mult 1 for the calibrated real-world volatility.
+ * WHAT IT PRODUCES (bench_synth 3600 1.0, seed 1, beside the recording):
+ *   bookTicker 191.9/s (191.7), mid changes 7.5/s (5.9), trades 64.1/s
+ *   (61.8), spread 1 tick 92.6 % (94.2 %), q99 19 ticks (29), trade size
+ *   q50 0.017 (0.016) q90 0.193 (0.265), 1-s sigma 1.25 bp (1.21), largest
+ *   5-s move 0.14 % (0.11 %), median |60-s move| 6.3 bp (7.4; the real
+ *   market trends a little, the model does not). At vol_mult 2.5: 1-s
+ *   sigma 2.96 bp, median |60-s move| 16.4 bp.
+ *
+ * THE DEFAULT VOLATILITY MULTIPLIER is 2.5 (1-s sigma 3 bp, "a few basis
+ * points" as config/config.yaml tells the newcomer). The default bot
+ * quotes 3 levels a side at 0.01 % (1 bp) steps around the mid and
+ * re-quotes every 5 s. Measured with bench_synth over seeds 1-10: at
+ * vol_mult 1 the first fill comes after 0.5-4.5 s and 17-29 fills follow
+ * in the first minute, mostly on level 1; at 2.5 the first fill comes
+ * after 0.2-2.8 s with 32-50 fills a minute, levels 2 and 3 (2-3 bp away)
+ * fill too and the position and PnL visibly move within the minute,
+ * while the market still looks like BTCUSDT tick by tick (same rates,
+ * spread and sizes). check_mkt asserts a first fill within 60 s for seeds
+ * 1-5. Set vol_mult 1 for the calibrated real-world volatility.
  *
  * Same seed and same start time give the same event sequence: the only
  * inputs are the PRNG (xoshiro256**, seeded through splitmix64) and the
@@ -80,7 +94,6 @@
 #define CAL_BUYER_MAKER_P	0.549
 #define CAL_VOL_BP		1.2	/* 1-s sigma, basis points */
 #define CAL_REF_PRICE		60000.0
-#define CAL_REF_TICK		0.1	/* jumps were measured in these ticks */
 /*
  * Share of the 1-s variance the jumps must carry: trade sweeps and spread
  * changes add the rest. Tuned with bench/bench_synth.c so the measured
