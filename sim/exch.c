@@ -80,7 +80,7 @@ struct hook_ctx {
 };
 
 static void account_update(struct exch *, struct exch_account *, int sym,
-	    const char *reason);
+	    const char *reason, double bc);
 
 /* ------------------------------------------------------------------ */
 /* time                                                                */
@@ -303,10 +303,10 @@ pos_update(struct exch *ex, struct exch_account *a, int sym,
 }
 
 /* ACCOUNT_UPDATE with the balance and one symbol's position (sym < 0:
- * balance only). */
+ * balance only); bc is the balance change other than PnL and fees. */
 static void
 account_update(struct exch *ex, struct exch_account *a, int sym,
-    const char *reason)
+    const char *reason, double bc)
 {
 	struct exch_user_event ev;
 
@@ -322,7 +322,7 @@ account_update(struct exch *ex, struct exch_account *a, int sym,
 	ev.au.bal[0].asset = "USDT";
 	ev.au.bal[0].wb = a->wallet;
 	ev.au.bal[0].cw = a->wallet;
-	ev.au.bal[0].bc = 0;
+	ev.au.bal[0].bc = bc;
 	if (sym >= 0) {
 		ev.au.npos = 1;
 		pos_update(ex, a, sym, &ev.au.pos[0]);
@@ -442,7 +442,7 @@ fill_one(struct exch *ex, int sym, struct bk_order *o, int64_t lots,
 	p->update_ms = a->update_ms = o->update_ms;
 	emit_order(ex, sym, o, EXCH_X_TRADE, lots, px, fee, maker, rp,
 	    ++s->client_trade_id);
-	account_update(ex, a, sym, "ORDER");
+	account_update(ex, a, sym, "ORDER", 0);
 	if (o->resting && o->qty == 0) {
 		/* book.c removes it after we return; unlink the rest here */
 		alist_del(ex, sym, o);
@@ -1013,7 +1013,7 @@ exch_account_deposit(struct exch *ex, struct exch_account *a, double amount)
 {
 	a->wallet += amount;
 	a->update_ms = exch_now_ms(ex);
-	account_update(ex, a, -1, "DEPOSIT");
+	account_update(ex, a, -1, "DEPOSIT", amount);
 	return 0;
 }
 

@@ -360,6 +360,9 @@ START_TEST(test_deposit)
 	ck_assert_near(wallet(f->a2), 1000500, 1e-9);
 	ck_assert_int_eq(f->user[f->nuser - 1].type, EXCH_EV_ACCOUNT_UPDATE);
 	ck_assert_str_eq(f->user[f->nuser - 1].au.reason, "DEPOSIT");
+	ck_assert_near(f->user[f->nuser - 1].au.bal[0].bc, 500, 1e-12);
+	ck_assert_near(f->user[f->nuser - 1].au.bal[0].wb, 1000500, 1e-9);
+	ck_assert_int_eq(f->user[f->nuser - 1].au.npos, 0);
 	ck_assert_ptr_eq(exch_account_by_key(f->ex, "key2"), f->a2);
 	ck_assert_ptr_null(exch_account_by_key(f->ex, "nope"));
 	ck_assert_str_eq(exch_account_secret(f->a2), "secret2");
