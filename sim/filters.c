@@ -149,120 +149,77 @@ fmt_plain(char *buf, size_t len, double v)
 /* ------------------------------------------------------------------ */
 /* built-in specs                                                      */
 
-struct bracket_row { int lev; double cap; double mmr; };
+/*
+ * { initial leverage, notional floor, cap, maintenance rate, cum }. cum is
+ * the maintenance amount that makes the tiers continuous:
+ * cum[i] = cum[i-1] + floor[i] x (rate[i] - rate[i-1]).
+ */
+#define BTC_BRACKETS {							\
+	{ 125, 0, 50000, 0.004, 0 },					\
+	{ 100, 50000, 600000, 0.005, 50 },				\
+	{ 75, 600000, 3000000, 0.0065, 950 },				\
+	{ 50, 3000000, 12000000, 0.01, 11450 },				\
+	{ 25, 12000000, 70000000, 0.02, 131450 },			\
+	{ 20, 70000000, 100000000, 0.025, 481450 },			\
+	{ 10, 100000000, 230000000, 0.05, 2981450 },			\
+	{ 5, 230000000, 480000000, 0.1, 14481450 },			\
+	{ 4, 480000000, 600000000, 0.125, 26481450 },			\
+	{ 3, 600000000, 800000000, 0.15, 41481450 },			\
+	{ 2, 800000000, 1200000000, 0.25, 121481450 },			\
+	{ 1, 1200000000, 1800000000, 0.5, 421481450 },			\
+}
+#define ETH_BRACKETS {							\
+	{ 125, 0, 50000, 0.004, 0 },					\
+	{ 100, 50000, 600000, 0.005, 50 },				\
+	{ 75, 600000, 3000000, 0.0065, 950 },				\
+	{ 50, 3000000, 12000000, 0.01, 11450 },				\
+	{ 25, 12000000, 50000000, 0.02, 131450 },			\
+	{ 20, 50000000, 65000000, 0.025, 381450 },			\
+	{ 10, 65000000, 150000000, 0.05, 2006450 },			\
+	{ 5, 150000000, 320000000, 0.1, 9506450 },			\
+	{ 4, 320000000, 400000000, 0.125, 17506450 },			\
+	{ 3, 400000000, 530000000, 0.15, 27506450 },			\
+	{ 2, 530000000, 800000000, 0.25, 80506450 },			\
+	{ 1, 800000000, 1200000000, 0.5, 280506450 },			\
+}
 
-static const struct bracket_row btc_brackets[] = {
-	{ 125, 50000, 0.004 }, { 100, 600000, 0.005 },
-	{ 75, 3000000, 0.0065 }, { 50, 12000000, 0.01 },
-	{ 25, 70000000, 0.02 }, { 20, 100000000, 0.025 },
-	{ 10, 230000000, 0.05 }, { 5, 480000000, 0.1 },
-	{ 4, 600000000, 0.125 }, { 3, 800000000, 0.15 },
-	{ 2, 1200000000, 0.25 }, { 1, 1800000000, 0.5 },
+static const struct exch_symbol_spec spec_btc = {
+	.symbol = "BTCUSDT", .base = "BTC", .quote = "USDT",
+	.price_precision = 2, .qty_precision = 3,
+	.tick_size = 0.10, .min_price = 556.80, .max_price = 4529764,
+	.step_size = 0.001, .min_qty = 0.001, .max_qty = 1000,
+	.mkt_step_size = 0.001, .mkt_min_qty = 0.001, .mkt_max_qty = 120,
+	.max_num_orders = 200, .max_num_algo_orders = 10,
+	.min_notional = 100,
+	.pct_up = 1.05, .pct_down = 0.95, .pct_decimal = 4,
+	.maint_margin_pct = 2.5, .required_margin_pct = 5.0,
+	.liquidation_fee = 0.0125, .market_take_bound = 0.05,
+	.trigger_protect = 0.05,
+	.onboard_date_ms = 1569398400000LL, .delivery_date_ms = 4133404800000LL,
+	.nbrackets = 12, .brackets = BTC_BRACKETS,
+	.start_price = 60000,
 };
-static const struct bracket_row eth_brackets[] = {
-	{ 125, 50000, 0.004 }, { 100, 600000, 0.005 },
-	{ 75, 3000000, 0.0065 }, { 50, 12000000, 0.01 },
-	{ 25, 50000000, 0.02 }, { 20, 65000000, 0.025 },
-	{ 10, 150000000, 0.05 }, { 5, 320000000, 0.1 },
-	{ 4, 400000000, 0.125 }, { 3, 530000000, 0.15 },
-	{ 2, 800000000, 0.25 }, { 1, 1200000000, 0.5 },
+
+static const struct exch_symbol_spec spec_eth = {
+	.symbol = "ETHUSDT", .base = "ETH", .quote = "USDT",
+	.price_precision = 2, .qty_precision = 3,
+	.tick_size = 0.01, .min_price = 39.86, .max_price = 306177,
+	.step_size = 0.001, .min_qty = 0.001, .max_qty = 10000,
+	.mkt_step_size = 0.001, .mkt_min_qty = 0.001, .mkt_max_qty = 2000,
+	.max_num_orders = 200, .max_num_algo_orders = 10,
+	.min_notional = 20,
+	.pct_up = 1.05, .pct_down = 0.95, .pct_decimal = 4,
+	.maint_margin_pct = 2.5, .required_margin_pct = 5.0,
+	.liquidation_fee = 0.0125, .market_take_bound = 0.05,
+	.trigger_protect = 0.05,
+	.onboard_date_ms = 1569398400000LL, .delivery_date_ms = 4133404800000LL,
+	.nbrackets = 12, .brackets = ETH_BRACKETS,
+	.start_price = 2600,
 };
-
-/* cum is the maintenance amount that makes the tiers continuous. */
-static void
-spec_brackets(struct exch_symbol_spec *s, const struct bracket_row *rows,
-    int n)
-{
-	double floor = 0, cum = 0, prev_mmr = 0;
-	int i;
-
-	for (i = 0; i < n && i < EXCH_BRACKET_MAX; i++) {
-		cum += floor * (rows[i].mmr - prev_mmr);
-		s->brackets[i].initial_leverage = rows[i].lev;
-		s->brackets[i].notional_floor = floor;
-		s->brackets[i].notional_cap = rows[i].cap;
-		s->brackets[i].maint_margin_ratio = rows[i].mmr;
-		s->brackets[i].cum = cum;
-		floor = rows[i].cap;
-		prev_mmr = rows[i].mmr;
-	}
-	s->nbrackets = i;
-}
-
-static void
-spec_common(struct exch_symbol_spec *s, const char *sym, const char *base)
-{
-	memset(s, 0, sizeof(*s));
-	snprintf(s->symbol, sizeof(s->symbol), "%s", sym);
-	snprintf(s->base, sizeof(s->base), "%s", base);
-	snprintf(s->quote, sizeof(s->quote), "USDT");
-	s->max_num_orders = 200;
-	s->max_num_algo_orders = 10;
-	s->pct_up = 1.05;
-	s->pct_down = 0.95;
-	s->pct_decimal = 4;
-	s->maint_margin_pct = 2.5;
-	s->required_margin_pct = 5.0;
-	s->liquidation_fee = 0.0125;
-	s->market_take_bound = 0.05;
-	s->trigger_protect = 0.05;
-	s->delivery_date_ms = 4133404800000LL;
-}
-
-static struct exch_symbol_spec spec_btc, spec_eth;
-
-/* Built once; the tables are constant after that, which is why a static
- * is acceptable here (no mutable state shared between engines). */
-static void
-spec_init(void)
-{
-	static bool done;
-	struct exch_symbol_spec *s;
-
-	if (done)
-		return;
-	s = &spec_btc;
-	spec_common(s, "BTCUSDT", "BTC");
-	s->price_precision = 2;
-	s->qty_precision = 3;
-	s->tick_size = 0.10;
-	s->min_price = 556.80;
-	s->max_price = 4529764;
-	s->step_size = 0.001;
-	s->min_qty = 0.001;
-	s->max_qty = 1000;
-	s->mkt_step_size = 0.001;
-	s->mkt_min_qty = 0.001;
-	s->mkt_max_qty = 120;
-	s->min_notional = 100;
-	s->onboard_date_ms = 1569398400000LL;
-	s->start_price = 60000;
-	spec_brackets(s, btc_brackets, (int)NELEM(btc_brackets));
-
-	s = &spec_eth;
-	spec_common(s, "ETHUSDT", "ETH");
-	s->price_precision = 2;
-	s->qty_precision = 3;
-	s->tick_size = 0.01;
-	s->min_price = 39.86;
-	s->max_price = 306177;
-	s->step_size = 0.001;
-	s->min_qty = 0.001;
-	s->max_qty = 10000;
-	s->mkt_step_size = 0.001;
-	s->mkt_min_qty = 0.001;
-	s->mkt_max_qty = 2000;
-	s->min_notional = 20;
-	s->onboard_date_ms = 1569398400000LL;
-	s->start_price = 2600;
-	spec_brackets(s, eth_brackets, (int)NELEM(eth_brackets));
-	done = true;
-}
 
 const struct exch_symbol_spec *
 exch_spec_builtin(const char *symbol)
 {
-	spec_init();
 	if (symbol == NULL)
 		return NULL;
 	if (strcmp(symbol, "BTCUSDT") == 0)
