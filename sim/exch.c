@@ -1650,6 +1650,32 @@ timers(struct exch *ex, int64_t now)
 	ex->ev_ns = 0;
 }
 
+/*
+ * A process stopped for a while (SIGSTOP, a debugger, a suspended VM)
+ * would come back to minutes of synthetic market due at once; nobody
+ * wants them in one burst. Skip what is older than this, once, loudly.
+ */
+#define SYNTH_MAX_LAG_NS	(10 * NS_PER_S)
+
+static void
+synth_catch_up(struct exch *ex, int64_t now)
+{
+	int i;
+
+	for (i = 0; i < ex->nsyms; i++) {
+		struct synth *sy = ex->sym[i].synth;
+
+		if (sy != NULL && synth_next_ns(sy) < now - SYNTH_MAX_LAG_NS) {
+			log_warnx("exchange: %s: market %.1f s behind, skipped ahead",
+			    ex->sym[i].spec.symbol, (double)(now -
+			    synth_next_ns(sy)) / NS_PER_S);
+			synth_skip(sy, now);
+		}
+	}
+	if (ex->mark_due_ns < now - SYNTH_MAX_LAG_NS)
+		ex->mark_due_ns = now;
+}
+
 int
 exch_step(struct exch *ex, int64_t now)
 {
@@ -1659,6 +1685,8 @@ exch_step(struct exch *ex, int64_t now)
 
 	sink_of(ex, &k);
 	ex->nemitted = 0;
+	if (ex->replay == NULL)
+		synth_catch_up(ex, now);
 	for (;;) {
 		t = source_next(ex, &which);
 		if (t > now)

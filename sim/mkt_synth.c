@@ -502,6 +502,17 @@ synth_free(struct synth *s)
 	free(s);
 }
 
+void
+synth_skip(struct synth *s, int64_t t_ns)
+{
+	if (s->t_quote < t_ns)
+		s->t_quote = t_ns;
+	if (s->t_burst < t_ns)
+		s->t_burst = t_ns;
+	if (s->t_depth < t_ns)
+		s->t_depth = t_ns;
+}
+
 int64_t
 synth_next_ns(const struct synth *s)
 {

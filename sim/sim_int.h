@@ -274,6 +274,8 @@ void	synth_free(struct synth *);
 int64_t	synth_next_ns(const struct synth *);
 /* Emit the next event (and the depth batch due with it). */
 void	synth_step(struct synth *, const struct mkt_sink *);
+/* Move the clocks to t_ns without generating the events in between. */
+void	synth_skip(struct synth *, int64_t t_ns);
 /* Jump the book to a 1-tick spread at price (admin), publishing it. */
 void	synth_set_mid(struct synth *, double price, int64_t t_ns,
 	    const struct mkt_sink *);

@@ -203,6 +203,26 @@ START_TEST(test_synth_step_independent)
 }
 END_TEST
 
+/* After a long stall the market skips ahead instead of bursting. */
+START_TEST(test_synth_stall)
+{
+	struct obs o;
+	struct exch *ex = synth_engine(&o, 9, 0);
+	long before;
+
+	run(ex, &o, 2);
+	before = o.nbt;
+	o.now += 120 * SEC;
+	ck_assert_int_ge(exch_step(ex, o.now), 0);
+	ck_assert_int_lt(o.nbt - before, 50);
+	run(ex, &o, 2);
+	ck_assert_int_gt(o.nbt - before, 200);	/* and goes on normally */
+	ck_assert(o.chain_ok);
+	exch_free(ex);
+	ext_free(&o.rebuilt);
+}
+END_TEST
+
 /*
  * A client that rebuilds the book from the diffs agrees with bookTicker
  * at every diff, the U/u/pu chain has no gap, the book never crosses.
@@ -619,6 +639,7 @@ mkt_suite(void)
 	tc = tcase_create("synthetic");
 	tcase_add_test(tc, test_synth_reproducible);
 	tcase_add_test(tc, test_synth_step_independent);
+	tcase_add_test(tc, test_synth_stall);
 	tcase_add_test(tc, test_synth_consistent);
 	tcase_add_test(tc, test_synth_calibrated);
 	tcase_add_test(tc, test_newcomer_sees_fills);
