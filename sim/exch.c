@@ -1107,9 +1107,19 @@ check_reduce_only(struct exch_account *a, int sym, const struct bk_order *o,
 	return 0;
 }
 
-/* Everything a client can get wrong, before anything is created. */
+/* How much of o its reduce-only flag lets trade now (all if not set). */
+static int64_t
+ro_room(struct exch *ex, int sym, const struct bk_order *o)
+{
+	struct hook_ctx hc = { ex, sym };
+
+	return cap_hook(&hc, o, o->qty);
+}
+
+/* The request's own fields: position side, time in force, client id and
+ * the symbol's filters. Fills o's price, quantity and flags. */
 static int
-order_validate(struct exch *ex, struct exch_account *a, int sym,
+check_params(struct exch *ex, struct exch_account *a, int sym,
     const struct exch_order_req *r, struct bk_order *o, struct exch_err *e)
 {
 	struct exch_sym *s = &ex->sym[sym];
@@ -1120,9 +1130,8 @@ order_validate(struct exch *ex, struct exch_account *a, int sym,
 	if (r->pside != EXCH_PS_BOTH)
 		return exch_err_set(e, 400, -4061, "Order's position side does "
 		    "not match user's setting.");
-	if (check_tif(ex, r, &tif, e) == -1)
-		return -1;
-	if (check_cid(ex, s, a, r->client_id, e) == -1)
+	if (check_tif(ex, r, &tif, e) == -1 ||
+	    check_cid(ex, s, a, r->client_id, e) == -1)
 		return -1;
 	memset(&f, 0, sizeof(f));
 	f.side = r->side;
@@ -1144,26 +1153,40 @@ order_validate(struct exch *ex, struct exch_account *a, int sym,
 	o->acct = (uint16_t)a->id;
 	o->orig = o->qty;
 	o->gtd_ms = tif == EXCH_GTD ? r->good_till_ms : 0;
-	if (check_reduce_only(a, sym, o, e) == -1)
+	return 0;
+}
+
+/* Everything a client can get wrong, before anything is created. */
+static int
+order_validate(struct exch *ex, struct exch_account *a, int sym,
+    const struct exch_order_req *r, struct bk_order *o, struct exch_err *e)
+{
+	struct exch_sym *s = &ex->sym[sym];
+	int64_t bpx, bqty;
+	double price;
+
+	if (check_params(ex, a, sym, r, o, e) == -1 ||
+	    check_reduce_only(a, sym, o, e) == -1)
 		return -1;
-	if (r->type == EXCH_LIMIT && tif != EXCH_IOC && tif != EXCH_FOK &&
+	if (o->type == EXCH_LIMIT && o->tif != EXCH_IOC && o->tif != EXCH_FOK &&
 	    a->pos[sym].open_orders >= s->spec.max_num_orders)
 		return exch_err_set(e, 400, -2025, "Reach max open order limit.");
-	if (tif == EXCH_GTX && r->type == EXCH_LIMIT &&
+	if (o->tif == EXCH_GTX && o->type == EXCH_LIMIT &&
 	    book_taker_crosses(s->book, &s->ext, o))
 		return exch_err_set(e, 400, -5022, "Due to the order could not be "
 		    "executed as maker, the Post Only order will be rejected. The "
 		    "order will not be recorded in the order history");
-	if (tif == EXCH_FOK && book_taker_liquidity(s->book, &s->ext, o,
-	    o->qty) < cap_hook(&(struct hook_ctx){ ex, sym }, o, o->qty))
+	if (o->tif == EXCH_FOK && o->type == EXCH_LIMIT &&
+	    (ro_room(ex, sym, o) < o->qty ||
+	    book_taker_liquidity(s->book, &s->ext, o, o->qty) < o->qty))
 		return exch_err_set(e, 400, -5021, "Due to the order could not be "
 		    "filled immediately, the FOK order has been rejected.");
-	if (tif == EXCH_FOK && cap_hook(&(struct hook_ctx){ ex, sym }, o,
-	    o->qty) < o->qty)
-		return exch_err_set(e, 400, -5021, "Due to the order could not be "
-		    "filled immediately, the FOK order has been rejected.");
-	return check_margin(ex, a, sym, o, r->type == EXCH_LIMIT ?
-	    px_of(s, o->px) : (f.best_opposite > 0 ? f.best_opposite : s->mark), e);
+	/* a MARKET order is margined at the price it would meet first */
+	price = px_of(s, o->px);
+	if (o->type == EXCH_MARKET)
+		price = ext_best(&s->ext, o->side == EXCH_BUY ? BK_ASK : BK_BID,
+		    &bpx, &bqty) ? px_of(s, bpx) : s->mark;
+	return check_margin(ex, a, sym, o, price, e);
 }
 
 /* What is left after matching: rest it, or expire it. out gets the
@@ -1182,8 +1205,7 @@ order_settle(struct exch *ex, int sym, struct bk_order *o, bool stp_expired,
 		return;
 	}
 	if (stp_expired || o->type == EXCH_MARKET || o->tif == EXCH_IOC ||
-	    o->tif == EXCH_FOK || ((o->flags & BK_F_REDUCE) &&
-	    cap_hook(&(struct hook_ctx){ ex, sym }, o, o->qty) == 0)) {
+	    o->tif == EXCH_FOK || ro_room(ex, sym, o) == 0) {
 		o->status = stp_expired ? EXCH_ST_EXPIRED_IN_MATCH : EXCH_ST_EXPIRED;
 		o->update_ms = ev_ms(ex);
 		emit_order(ex, sym, o, EXCH_X_EXPIRED, 0, 0, 0, false, 0, 0);
