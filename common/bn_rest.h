@@ -1,0 +1,224 @@
+/*
+ * bn_rest.h — Binance USD-M futures REST client on libcurl's multi
+ * interface, driven by the caller's event loop.
+ *
+ * Non-blocking, HTTP/1.1 keep-alive, TLS verification always on for https.
+ * The client never owns a loop: it asks the caller to watch fds through
+ * hooks (add/mod/del, epoll event bits) and to call it back when one is
+ * ready or when its timer is due. A blocking helper exists for start-up.
+ *
+ * Hooking into a pmm service (services/svc.h):
+ *
+ *	static void rest_fd(struct svc *s, int fd, uint32_t ev, void *a)
+ *	{ bn_rest_on_fd(a, fd, ev); }
+ *	static int add(void *a, int fd, uint32_t ev)
+ *	{ return svc_watch_fd(S, fd, ev, rest_fd, REST); }
+ *	static void del(void *a, int fd) { svc_unwatch_fd(S, fd); }
+ *	hooks = { .arg = s, .add_fd = add, .mod_fd = NULL, .del_fd = del };
+ *	(mod_fd NULL: the client re-adds the fd with del + add.)
+ *	on_timer: bn_rest_on_timeout(rest); then keep s->timer_ns no larger
+ *	than bn_rest_timeout_ns(rest) when that is >= 0.
+ *
+ * Requests are async with a completion callback. Signed requests carry
+ * every parameter in the query string, in the order given, then
+ * recvWindow, timestamp (local ms + clock offset) and signature last, with
+ * the API key in X-MBX-APIKEY; POST/PUT/DELETE send an empty body (Binance
+ * accepts parameters in the query string for every method). The key and
+ * secret are never logged: log lines name the method, path and status.
+ *
+ * Nothing is ever resent by the client. A request whose fate is not known
+ * (timeout or connection lost after sending, 5xx such as 503 "Unknown
+ * error" on a non-GET) completes with BN_OUT_UNKNOWN: the caller must ask
+ * the exchange (query the order by clientOrderId) before acting again.
+ */
+#ifndef PMM_BN_REST_H
+#define PMM_BN_REST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bn_parse.h"
+
+#define BN_PARAMS_MAX		4096
+#define BN_REST_MAXFD		32
+#define BN_GOV_SOFT_PCT		80	/* can_send says wait above this */
+#define BN_BAN_DEFAULT_MS	(5 * 60 * 1000)	/* 418 with no end given */
+#define BN_REST_WAIT		(-2)	/* request refused by the governor */
+
+enum bn_method { BN_GET = 0, BN_POST, BN_PUT, BN_DELETE };
+enum bn_auth { BN_AUTH_NONE = 0, BN_AUTH_KEY, BN_AUTH_SIGNED };
+
+enum bn_outcome {
+	BN_OUT_OK = 0,		/* 2xx: body is the answer */
+	BN_OUT_REJECTED,	/* the exchange refused it (4xx, or 5xx on GET) */
+	BN_OUT_NOT_SENT,	/* never left (connect/TLS/resolve failed) */
+	BN_OUT_UNKNOWN		/* may or may not have been executed */
+};
+
+/* Rate-limit headers of one response; -1 when absent. */
+struct bn_rl_hdr {
+	int	used_weight_1m;
+	int	order_count_10s;
+	int	order_count_1m;
+	int	retry_after_s;
+};
+
+/* ---- rate-limit governor (pure state machine, times in server ms) ----- */
+
+struct bn_gov {
+	int	lim_weight_1m, lim_orders_10s, lim_orders_1m;
+	/* last reported usage, and the window (start ms) it was counted in */
+	int	w1m, o10s, o1m;
+	int64_t	w1m_win, o10s_win, o1m_win;
+	int	inflight_w, inflight_o;	/* sent, not answered yet */
+	int64_t	backoff_until;		/* 429: nothing until then */
+	int64_t	ban_until;		/* 418: nothing until then */
+	unsigned n429, n418;
+};
+
+void	bn_gov_init(struct bn_gov *g);
+/* Limits from exchangeInfo; 0 keeps the current (default) value. */
+void	bn_gov_set_limits(struct bn_gov *g, int weight_1m, int orders_10s,
+	    int orders_1m);
+void	bn_gov_on_send(struct bn_gov *g, int weight, int orders);
+/*
+ * A response: headers update usage; 429 backs off until Retry-After or the
+ * window's end; 418 stops everything until the ban time in msg ("banned
+ * until <ms>"), else Retry-After, else BN_BAN_DEFAULT_MS.
+ */
+void	bn_gov_on_done(struct bn_gov *g, int64_t now_ms, int weight,
+	    int orders, long status, const struct bn_rl_hdr *h, int code,
+	    const char *msg);
+/*
+ * 0 when a request of this weight and order count may go now, else the
+ * milliseconds to wait. pct is the share of each limit usable (e.g. 80 for
+ * the soft check, 100 for the hard one). A ban or back-off blocks all.
+ */
+int64_t	bn_gov_wait_ms(const struct bn_gov *g, int64_t now_ms, int weight,
+	    int orders, int pct);
+
+/* ---- request parameters ----------------------------------------------- */
+
+struct bn_params {
+	char	s[BN_PARAMS_MAX];
+	size_t	len;
+	int	overflow;		/* set once something did not fit */
+};
+
+void	bn_params_init(struct bn_params *p);
+/* Append key=value, value percent-encoded (RFC 3986 unreserved kept). */
+int	bn_params_add(struct bn_params *p, const char *key, const char *val);
+int	bn_params_addf(struct bn_params *p, const char *key,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * The signed query string: params, recvWindow, timestamp, then
+ * signature=HMAC(secret, all of that). -1 if out is too small.
+ */
+int	bn_sign_query(const char *secret, const struct bn_params *p,
+	    int recv_window_ms, int64_t timestamp_ms, char *out, size_t outlen);
+
+/* Request weight of an endpoint (Binance's table; depth by its limit). */
+int	bn_rest_weight(enum bn_method m, const char *path,
+	    const struct bn_params *p);
+/* Orders an endpoint counts against the order limits (batch: its size). */
+int	bn_rest_orders(enum bn_method m, const char *path,
+	    const struct bn_params *p);
+
+/* ---- the client ------------------------------------------------------- */
+
+struct bn_rest;
+
+struct bn_rest_hooks {
+	void	*arg;
+	/* Watch fd for events (EPOLLIN/EPOLLOUT bits); 0 or -1. */
+	int	(*add_fd)(void *arg, int fd, uint32_t events);
+	/* Change the events; NULL: the client does del_fd then add_fd. */
+	int	(*mod_fd)(void *arg, int fd, uint32_t events);
+	void	(*del_fd)(void *arg, int fd);
+};
+
+struct bn_rest_opts {
+	const char	*base_url;	/* http://127.0.0.1:18080, https://... */
+	const char	*api_key;	/* may be NULL for public use */
+	const char	*secret;
+	int		 recv_window_ms;	/* default 5000 */
+	int		 timeout_ms;		/* whole request, default 10000 */
+	int		 connect_timeout_ms;	/* default 3000 */
+	int		 max_conns;		/* to the host, default 4 */
+};
+
+struct bn_resp {
+	uint64_t	 id;
+	enum bn_method	 method;
+	const char	*path;
+	enum bn_outcome	 outcome;
+	long		 status;	/* HTTP status, 0 when none */
+	int		 curl_code;	/* CURLE_* */
+	int		 code;		/* Binance error code from the body */
+	char		 msg[BN_MSGLEN];/* its msg, or the transport error */
+	const char	*body;		/* NUL-terminated; valid in the cb */
+	size_t		 body_len;
+	int64_t		 elapsed_ns;	/* submit to completion (order RTT) */
+	struct bn_rl_hdr hdr;
+};
+
+typedef void (*bn_rest_cb)(struct bn_rest *, const struct bn_resp *,
+    void *arg);
+
+/* NULL with the reason logged. Calls curl_global_init (after fork!). */
+struct bn_rest	*bn_rest_new(const struct bn_rest_opts *o,
+		    const struct bn_rest_hooks *h);
+/* Aborts what is in flight (callbacks are not called) and frees. */
+void		 bn_rest_free(struct bn_rest *r);
+
+/*
+ * Send a request. weight/orders < 0 take bn_rest_weight()/bn_rest_orders().
+ * Returns 0 (cb will be called exactly once, never from inside this call),
+ * BN_REST_WAIT when the governor forbids it (banned, backing off after a
+ * 429, or the limit would be exceeded; bn_rest_can_send() says how long),
+ * or -1 on a local error. *idp (may be NULL) receives the request id.
+ */
+int	bn_rest_request(struct bn_rest *r, enum bn_method m, const char *path,
+	    enum bn_auth auth, const struct bn_params *p, int weight,
+	    int orders, bn_rest_cb cb, void *arg, uint64_t *idp);
+
+/*
+ * Blocking: send and run a private poll loop until this request completes
+ * (other requests in flight progress too). out->body is a malloc'd copy
+ * the caller releases with bn_resp_release(). Returns 0 when a response
+ * (of any outcome) is in out, BN_REST_WAIT or -1 as bn_rest_request().
+ */
+int	bn_rest_request_sync(struct bn_rest *r, enum bn_method m,
+	    const char *path, enum bn_auth auth, const struct bn_params *p,
+	    int weight, int orders, struct bn_resp *out);
+void	bn_resp_release(struct bn_resp *out);
+
+/* Event-loop entry points (see the banner). */
+void	bn_rest_on_fd(struct bn_rest *r, int fd, uint32_t events);
+void	bn_rest_on_timeout(struct bn_rest *r);
+/* ns until bn_rest_on_timeout() is due: -1 none, 0 now. */
+int64_t	bn_rest_timeout_ns(const struct bn_rest *r);
+int	bn_rest_inflight(const struct bn_rest *r);
+
+/*
+ * Clock: offset = serverTime - local midpoint of the round trip of
+ * GET /fapi/v1/time. bn_rest_sync_time() blocks; a -1021 answer starts an
+ * async resync by itself.
+ */
+int	bn_rest_sync_time(struct bn_rest *r);
+int64_t	bn_rest_clock_offset_ms(const struct bn_rest *r);
+int	bn_rest_time_synced(const struct bn_rest *r);
+/* Local wall clock + offset: the exchange's time now, in ms. */
+int64_t	bn_rest_now_ms(const struct bn_rest *r);
+
+/* Soft check (BN_GOV_SOFT_PCT): 0 = send now, else ms to wait. */
+int64_t	bn_rest_can_send(const struct bn_rest *r, int weight, int orders);
+void	bn_rest_set_limits(struct bn_rest *r, int weight_1m, int orders_10s,
+	    int orders_1m);
+const struct bn_gov *bn_rest_gov(const struct bn_rest *r);
+
+const char	*bn_outcome_name(enum bn_outcome o);
+const char	*bn_method_name(enum bn_method m);
+
+#endif
