@@ -495,9 +495,9 @@ conn_up(struct bn_ws_conn *c)
 	if (!ws->ever_up)
 		log_info("%s: connected to %s", ws->name, ws->url);
 	else
-		log_info("%s: reconnected after %u failed attempt(s), %.1f s "
-		    "without data", ws->name, ws->fails,
-		    (double)(now - ws->down_since) / NS_PER_S);
+		log_info("%s: reconnected after %.1f s down (%u failed "
+		    "attempts)", ws->name,
+		    (double)(now - ws->down_since) / NS_PER_S, ws->fails);
 	ws->ever_up = 1;
 	ws->fails = 0;
 	bn_ws_event(ws, BN_WS_UP, "connected");

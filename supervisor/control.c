@@ -201,6 +201,7 @@ control_status(struct pmmd *d)
 	json_object_set_new(o, "price_age_ms", control_num(
 	    (now - mk.recv_ts_ns) / 1e6, have_mid));
 	json_object_set_new(o, "market_stale", json_boolean(mk.stale != 0));
+	json_object_set_new(o, "ws_reconnects", json_integer(mk.ws_reconnects));
 	json_object_set_new(o, "position", json_real(rk.position));
 	json_object_set_new(o, "position_notional",
 	    json_real(rk.position_notional));

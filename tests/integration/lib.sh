@@ -74,3 +74,51 @@ wait_for() {
 
 tree_ready() { status_json | jq -e '.tree_ready == true' ; }
 svc_field() { status_json | jq -r --arg n "$1" ".services[] | select(.name==\$n) | .$2"; }
+
+# ---- pmm-exchange beside the tree ----------------------------------------
+# For scripts that need market data: exch_start runs pmm-exchange on a
+# port the kernel picks (remembered, so a restart comes back on the same
+# one), exch_env points the tree's .env at it, exch_trap makes the exit
+# trap stop it too.
+EXCH_BIN="$PMM_BIN/bin/pmm-exchange"
+EXCH_PID=""
+EXCH_PORT=""
+EXCH_LOG="$T/exchange.log"
+
+# exch_start [pmm-exchange options...]
+exch_start() {
+	local pf="$T/exchange.port"
+	[ -x "$EXCH_BIN" ] || fail "no $EXCH_BIN (build it first)"
+	rm -f "$pf"
+	"$EXCH_BIN" --port "${EXCH_PORT:-0}" --port-file "$pf" "$@" \
+		>>"$EXCH_LOG" 2>&1 &
+	EXCH_PID=$!
+	wait_for "pmm-exchange listening" 30 test -s "$pf"
+	EXCH_PORT=$(cat "$pf")
+	wait_for "pmm-exchange answering" 30 \
+		curl -sf "http://127.0.0.1:$EXCH_PORT/fapi/v1/ping"
+}
+
+exch_stop() {
+	[ -n "$EXCH_PID" ] || return 0
+	kill -TERM "$EXCH_PID" 2>/dev/null || true
+	wait "$EXCH_PID" 2>/dev/null || true
+	EXCH_PID=""
+}
+
+# exch_env: after write_config and exch_start.
+exch_env() {
+	printf 'BINANCE_REST_URL=http://127.0.0.1:%s\nBINANCE_WS_URL=ws://127.0.0.1:%s\n' \
+		"$EXCH_PORT" "$EXCH_PORT" >> "$T/.env"
+}
+
+exch_trap() {
+	trap 'rc=$?; [ -z "$EXCH_PID" ] || kill -KILL "$EXCH_PID" 2>/dev/null
+	    if [ $rc -ne 0 ] && [ -f "$EXCH_LOG" ]; then
+		echo "---- pmm-exchange log (last 20 lines) ----"; tail -n 20 "$EXCH_LOG"
+	    fi; (exit $rc); cleanup' EXIT
+}
+
+# exch_get PATH: GET from the exchange (REST or /sim), body on stdout.
+exch_get() { curl -sf "http://127.0.0.1:$EXCH_PORT$1"; }
+exch_post() { curl -sf -X POST "http://127.0.0.1:$EXCH_PORT$1"; }

@@ -1,0 +1,309 @@
+/*
+ * mdfeed.c — the market service's feed logic: bookTicker and markPrice
+ * frames into the shared-memory market record and a TICK (see mdfeed.h).
+ *
+ * The hot path is mdf_on_book(): parse, fill the record and the tick. The
+ * caller publishes the TICK first and the record second. Nothing here
+ * allocates beyond what jansson needs to parse one frame.
+ *
+ * Parsing sits behind mdf_parse_book() / mdf_parse_mark() so it can move to
+ * common/bn_parse (the project's parsers for every Binance payload) by
+ * changing those two functions only.
+ */
+#include "mdfeed.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "timeutil.h"
+
+#define MDF_LOG_EVERY_NS	(60 * NS_PER_S)
+#define MDF_WHYLEN		96
+
+struct mdf_book {
+	int64_t	u, E;
+	char	s[32];
+	double	b, B, a, A;
+};
+
+struct mdf_mark {
+	int64_t	E;
+	char	s[32];
+	double	p;
+};
+
+/* ---- parsing (until common/bn_parse lands) -------------------------------- */
+
+/* Combined frames wrap the event in "data"; raw ones are the event. */
+static json_t *
+mdf_event(json_t *root)
+{
+	json_t *d = json_object_get(root, "data");
+
+	return json_is_object(d) ? d : root;
+}
+
+/* Binance sends prices and sizes as decimal strings. */
+static int
+mdf_num(json_t *o, const char *k, double *v, char *why)
+{
+	json_t *j = json_object_get(o, k);
+	const char *s;
+	char *end;
+
+	if (json_is_real(j) || json_is_integer(j)) {
+		*v = json_number_value(j);
+	} else if (json_is_string(j)) {
+		s = json_string_value(j);
+		errno = 0;
+		*v = strtod(s, &end);
+		if (end == s || *end != '\0' || errno != 0) {
+			snprintf(why, MDF_WHYLEN, "%s is not a number", k);
+			return -1;
+		}
+	} else {
+		snprintf(why, MDF_WHYLEN, "%s missing", k);
+		return -1;
+	}
+	if (!isfinite(*v) || *v < 0) {
+		snprintf(why, MDF_WHYLEN, "%s out of range", k);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+mdf_int(json_t *o, const char *k, int64_t *v, char *why)
+{
+	json_t *j = json_object_get(o, k);
+
+	if (!json_is_integer(j) || json_integer_value(j) < 0) {
+		snprintf(why, MDF_WHYLEN, "%s missing or not an id", k);
+		return -1;
+	}
+	*v = json_integer_value(j);
+	return 0;
+}
+
+static int
+mdf_sym(json_t *o, char *s, size_t len, char *why)
+{
+	json_t *j = json_object_get(o, "s");
+
+	if (!json_is_string(j) || json_string_length(j) >= len) {
+		snprintf(why, MDF_WHYLEN, "s missing");
+		return -1;
+	}
+	snprintf(s, len, "%s", json_string_value(j));
+	return 0;
+}
+
+static json_t *
+mdf_load(const char *buf, size_t len, char *why)
+{
+	json_error_t err;
+	json_t *root;
+
+	if ((root = json_loadb(buf, len, 0, &err)) == NULL)
+		snprintf(why, MDF_WHYLEN, "not JSON: %.60s", err.text);
+	else if (!json_is_object(root)) {
+		snprintf(why, MDF_WHYLEN, "not an object");
+		json_decref(root);
+		root = NULL;
+	}
+	return root;
+}
+
+static int
+mdf_parse_book(const char *buf, size_t len, struct mdf_book *out, char *why)
+{
+	json_t *root, *e;
+	int rc = -1;
+
+	if ((root = mdf_load(buf, len, why)) == NULL)
+		return -1;
+	e = mdf_event(root);
+	if (mdf_int(e, "u", &out->u, why) == 0 &&
+	    mdf_int(e, "E", &out->E, why) == 0 &&
+	    mdf_sym(e, out->s, sizeof(out->s), why) == 0 &&
+	    mdf_num(e, "b", &out->b, why) == 0 &&
+	    mdf_num(e, "B", &out->B, why) == 0 &&
+	    mdf_num(e, "a", &out->a, why) == 0 &&
+	    mdf_num(e, "A", &out->A, why) == 0)
+		rc = 0;
+	json_decref(root);
+	return rc;
+}
+
+static int
+mdf_parse_mark(const char *buf, size_t len, struct mdf_mark *out, char *why)
+{
+	json_t *root, *e;
+	int rc = -1;
+
+	if ((root = mdf_load(buf, len, why)) == NULL)
+		return -1;
+	e = mdf_event(root);
+	if (mdf_int(e, "E", &out->E, why) == 0 &&
+	    mdf_sym(e, out->s, sizeof(out->s), why) == 0 &&
+	    mdf_num(e, "p", &out->p, why) == 0)
+		rc = 0;
+	json_decref(root);
+	return rc;
+}
+
+/* ---- the record ----------------------------------------------------------- */
+
+void
+mdf_init(struct mdfeed *f, const char *symbol, double stale_after_s,
+    const struct shm_market *prev)
+{
+	size_t i;
+
+	memset(f, 0, sizeof(*f));
+	for (i = 0; symbol[i] != '\0' && i < sizeof(f->symbol) - 1; i++)
+		f->symbol[i] = (char)toupper((unsigned char)symbol[i]);
+	if (prev != NULL) {
+		f->rec = *prev;
+		f->reconnects_base = prev->ws_reconnects;
+	}
+	bn_stale_init(&f->stale, (int64_t)(stale_after_s * NS_PER_S));
+	f->rec.stale = 1;	/* nothing fresh until data flows */
+	f->last_u = -1;
+}
+
+void
+mdf_set_stale_after(struct mdfeed *f, double stale_after_s)
+{
+	f->stale.after_ns = (int64_t)(stale_after_s * NS_PER_S);
+}
+
+/* One line for the first bad frame, then at most one a minute. */
+static void
+mdf_bad(struct mdfeed *f, const char *what, const char *why, int64_t now)
+{
+	f->st.malformed++;
+	if (f->bad_logged_ns != 0 && now - f->bad_logged_ns < MDF_LOG_EVERY_NS) {
+		f->bad_unlogged++;
+		return;
+	}
+	if (f->bad_unlogged > 0)
+		log_warnx("malformed %s dropped: %s (and %llu more in the last "
+		    "minute)", what, why, (unsigned long long)f->bad_unlogged);
+	else
+		log_warnx("malformed %s dropped: %s", what, why);
+	f->bad_logged_ns = now;
+	f->bad_unlogged = 0;
+}
+
+int
+mdf_on_book(struct mdfeed *f, const char *data, size_t len, int64_t recv_real,
+    int64_t now, struct pmm_tick *t)
+{
+	struct shm_market *r = &f->rec;
+	struct mdf_book bt;
+	char why[MDF_WHYLEN];
+
+	if (mdf_parse_book(data, len, &bt, why) == -1) {
+		mdf_bad(f, "bookTicker", why, now);
+		return 0;
+	}
+	if (bt.b <= 0 || bt.a <= 0 || bt.b > bt.a) {
+		mdf_bad(f, "bookTicker", "prices not a book", now);
+		return 0;
+	}
+	if (strcmp(bt.s, f->symbol) != 0) {
+		f->st.other++;
+		return 0;
+	}
+	if (f->dedupe) {
+		if (bt.u <= f->last_u) {
+			f->st.dups++;
+			return 0;
+		}
+		f->dedupe = 0;
+	}
+	f->last_u = bt.u;
+	t->bid = r->bid = bt.b;
+	t->bid_qty = r->bid_qty = bt.B;
+	t->ask = r->ask = bt.a;
+	t->ask_qty = r->ask_qty = bt.A;
+	t->exch_ts_ns = r->exch_ts_ns = bt.E * NS_PER_MS;
+	t->recv_ts_ns = r->recv_ts_ns = recv_real;
+	t->update_id = r->update_id = (uint64_t)bt.u;
+	r->mid = (bt.b + bt.a) / 2;
+	r->updates++;
+	r->md_latency_ms = (double)(recv_real - r->exch_ts_ns) / NS_PER_MS;
+	f->st.books++;
+	if (bn_stale_feed(&f->stale, now)) {
+		r->stale = 0;
+		log_info("market data flowing: %s bid %.2f ask %.2f", f->symbol,
+		    bt.b, bt.a);
+	}
+	return 1;
+}
+
+int
+mdf_on_mark(struct mdfeed *f, const char *data, size_t len, int64_t now)
+{
+	struct mdf_mark mp;
+	char why[MDF_WHYLEN];
+
+	if (mdf_parse_mark(data, len, &mp, why) == -1) {
+		mdf_bad(f, "markPrice", why, now);
+		return 0;
+	}
+	if (mp.p <= 0) {
+		mdf_bad(f, "markPrice", "mark price not positive", now);
+		return 0;
+	}
+	if (strcmp(mp.s, f->symbol) != 0) {
+		f->st.other++;
+		return 0;
+	}
+	f->rec.mark_price = mp.p;
+	f->st.marks++;
+	return 1;
+}
+
+void
+mdf_rollover(struct mdfeed *f)
+{
+	f->dedupe = f->last_u >= 0;
+}
+
+int
+mdf_set_reconnects(struct mdfeed *f, uint64_t n)
+{
+	uint32_t v = f->reconnects_base + (uint32_t)n;
+
+	if (v == f->rec.ws_reconnects)
+		return 0;
+	f->rec.ws_reconnects = v;
+	return 1;
+}
+
+int
+mdf_check_stale(struct mdfeed *f, int64_t now)
+{
+	if (!bn_stale_check(&f->stale, now))
+		return 0;
+	f->rec.stale = 1;
+	f->st.went_stale++;
+	log_warnx("market data stale: no %s bookTicker for %.1f s, quoting "
+	    "stops until it returns", f->symbol,
+	    (double)f->stale.after_ns / NS_PER_S);
+	return 1;
+}
+
+int64_t
+mdf_stale_deadline(const struct mdfeed *f)
+{
+	return bn_stale_deadline(&f->stale);
+}
