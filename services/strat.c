@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bn_filters.h"
+
 /* Append-only; a new strategy is one file and one line here. */
 static const struct strat_impl strat_table[] = {
 	{ "simple_mm", "N levels each side of mid at k x offset",
@@ -303,6 +305,19 @@ strat_config_from_cfg(struct strat_config *sc, const struct cfg *c,
 	sc->refresh_mode = c->order.refresh_mode;
 	sc->tolerance_pct = c->order.refresh_tolerance_percent;
 	sc->paused = paused;
+}
+
+int
+strat_filters_from_bn(struct strat_filters *sf, const struct bn_filters *f)
+{
+	memset(sf, 0, sizeof(*sf));
+	if (f->tick.units <= 0 || f->step.units <= 0)
+		return -1;
+	sf->tick = bn_dec_double(&f->tick);
+	sf->step = bn_dec_double(&f->step);
+	sf->min_qty = bn_qty_double(f, f->min_qty_steps);
+	sf->min_notional = bn_dec_double(&f->min_notional);
+	return 0;
 }
 
 bool

@@ -175,13 +175,22 @@ bool		 strat_mid_moved(const struct strat_config *c, double last_mid,
 int		 strat_check(const struct strat_config *c,
 		    const struct strat_filters *f, double mid, char *err,
 		    size_t errlen);
+/*
+ * The filters of the Binance client (common/bn_filters.h, parsed from
+ * exchangeInfo) as the strategy takes them. Counts are on the same grid:
+ * a quote's px_ticks / qty_steps go straight to bn_fmt_price() /
+ * bn_fmt_qty(). -1 if f has no usable tick or step.
+ */
+struct bn_filters;
+int		 strat_filters_from_bn(struct strat_filters *sf,
+		    const struct bn_filters *f);
 /* The strategy inputs taken from a loaded config. */
 void		 strat_config_from_cfg(struct strat_config *sc,
 		    const struct cfg *c, bool paused);
 
 /*
- * Tick/step rounding. Kept behind these names so they can switch to the
- * Binance client's filter helpers without touching a strategy. A value
+ * Tick/step rounding on plain doubles, so the function needs nothing but
+ * numbers (backtests, tests); the grid is the one bn_filters uses. A value
  * within 1e-13 (relative) of a grid point counts as on it, so 99.0 computed
  * as 98.99999999999999 is not pushed a whole tick down.
  */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bn_filters.h"
 #include "strat.h"
 
 static const struct strat_impl	*impl;
@@ -882,6 +883,47 @@ START_TEST(test_config_from_cfg)
 }
 END_TEST
 
+/*
+ * The Binance client's filters drive the same ladder: prices formatted by
+ * bn_fmt_price() equal ours, and every rung passes its exact (integer)
+ * MIN_NOTIONAL check.
+ */
+START_TEST(test_bn_filters_adapter)
+{
+	struct bn_filters f;
+	char why[128], a[BN_NUMLEN], b[BN_NUMLEN];
+	int i;
+
+	bn_filters_init(&f, "BTCUSDT");
+	ck_assert_int_eq(bn_dec_parse("0.10", &f.tick), 0);
+	ck_assert_int_eq(bn_dec_parse("0.001", &f.step), 0);
+	ck_assert_int_eq(bn_dec_parse("0.001", &f.raw_min_qty), 0);
+	ck_assert_int_eq(bn_dec_parse("100", &f.min_notional), 0);
+	f.have_price = f.have_lot = 1;
+	ck_assert_int_eq(bn_filters_finish(&f, why, sizeof(why)), 0);
+	memset(&in.flt, 0, sizeof(in.flt));
+	ck_assert_int_eq(strat_filters_from_bn(&in.flt, &f), 0);
+	ck_assert(in.flt.tick == 0.1 && in.flt.step == 0.001);
+	ck_assert(in.flt.min_qty == 0.001 && in.flt.min_notional == 100);
+	in.cfg.qty_usdt = 100;
+	in.cfg.levels = 20;
+	ck_assert_int_eq(strat_eval(impl, &in, &out), 0);
+	ck_assert_int_eq(out.n_desired, 40);
+	for (i = 0; i < out.n_desired; i++) {
+		ck_assert_int_eq(bn_fmt_price(&f, out.desired[i].px_ticks, a,
+		    sizeof(a)), 0);
+		ck_assert_int_gt(strat_fmt(b, sizeof(b),
+		    out.desired[i].px_ticks, in.flt.tick), 0);
+		ck_assert_str_eq(a, b);
+		ck_assert(bn_notional_ok(&f, out.desired[i].px_ticks,
+		    out.desired[i].qty_steps));
+	}
+	assert_px(rung(STRAT_BUY, 1), 0.1, "59994.0");
+	memset(&f.tick, 0, sizeof(f.tick));
+	ck_assert_int_eq(strat_filters_from_bn(&in.flt, &f), -1);
+}
+END_TEST
+
 static Suite *
 strat_suite(void)
 {
@@ -902,6 +944,7 @@ strat_suite(void)
 	tcase_add_test(tc, test_clamp_mid_below_book);
 	tcase_add_test(tc, test_offset_inside_spread_not_clamped);
 	tcase_add_test(tc, test_fmt);
+	tcase_add_test(tc, test_bn_filters_adapter);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("decisions");
