@@ -1091,6 +1091,13 @@ headers(const char *key)
 	return l;
 }
 
+static void
+slist_cleanse(struct curl_slist *l)
+{
+	for (; l != NULL; l = l->next)
+		OPENSSL_cleanse(l->data, strlen(l->data));
+}
+
 static int
 opts_copy(struct bn_rest *r, const struct bn_rest_opts *o)
 {
@@ -1174,6 +1181,7 @@ bn_rest_free(struct bn_rest *r)
 	if (r->multi != NULL)
 		curl_multi_cleanup(r->multi);	/* closes sockets: del_fd */
 	curl_slist_free_all(r->hdr_anon);
+	slist_cleanse(r->hdr_key);	/* it holds the API key */
 	curl_slist_free_all(r->hdr_key);
 	OPENSSL_cleanse(r->secret, sizeof(r->secret));
 	OPENSSL_cleanse(r->key, sizeof(r->key));

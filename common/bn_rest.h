@@ -7,17 +7,34 @@
  * hooks (add/mod/del, epoll event bits) and to call it back when one is
  * ready or when its timer is due. A blocking helper exists for start-up.
  *
- * Hooking into a pmm service (services/svc.h):
+ * Hooking into a pmm service (services/svc.h), with the client kept in the
+ * service's context (struct ctx *c = s->priv; c->rest):
  *
- *	static void rest_fd(struct svc *s, int fd, uint32_t ev, void *a)
- *	{ bn_rest_on_fd(a, fd, ev); }
- *	static int add(void *a, int fd, uint32_t ev)
- *	{ return svc_watch_fd(S, fd, ev, rest_fd, REST); }
- *	static void del(void *a, int fd) { svc_unwatch_fd(S, fd); }
- *	hooks = { .arg = s, .add_fd = add, .mod_fd = NULL, .del_fd = del };
- *	(mod_fd NULL: the client re-adds the fd with del + add.)
- *	on_timer: bn_rest_on_timeout(rest); then keep s->timer_ns no larger
- *	than bn_rest_timeout_ns(rest) when that is >= 0.
+ *	static void
+ *	rest_fd(struct svc *s, int fd, uint32_t ev, void *rest)
+ *	{
+ *		bn_rest_on_fd(rest, fd, ev);
+ *	}
+ *	static int
+ *	rest_add(void *s, int fd, uint32_t ev)
+ *	{
+ *		struct ctx *c = ((struct svc *)s)->priv;
+ *		return svc_watch_fd(s, fd, ev, rest_fd, c->rest);
+ *	}
+ *	static void
+ *	rest_del(void *s, int fd)
+ *	{
+ *		svc_unwatch_fd(s, fd);
+ *	}
+ *	hooks = { .arg = s, .add_fd = rest_add, .mod_fd = NULL,
+ *	    .del_fd = rest_del };	(mod_fd NULL: del + add)
+ *
+ * and in on_timer: bn_rest_on_timeout(c->rest), then make the loop wake in
+ * time: t = bn_rest_timeout_ns(c->rest); s->timer_ns = t < 0 ? 100 ms :
+ * MAX(t, 1 ms) capped at the usual period. A request starts at once inside
+ * bn_rest_request(); the timer only matters for curl's own deadlines.
+ * Each connection is one watched fd (max_conns, default 4): svc watches at
+ * most SVC_MAX_WATCH fds in all.
  *
  * Requests are async with a completion callback. Signed requests carry
  * every parameter in the query string, in the order given, then

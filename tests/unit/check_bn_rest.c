@@ -862,7 +862,7 @@ START_TEST(test_live_resync)
 	ck_assert_int_eq(g->resp.outcome, BN_OUT_REJECTED);
 	ck_assert_int_eq(g->resp.code, -1021);
 	/* the resync runs on the loop: wait for the offset to move */
-	for (i = 0; i < 100 && llabs(bn_rest_clock_offset_ms(X.r) - 20000) >
+	for (i = 0; i < 500 && llabs(bn_rest_clock_offset_ms(X.r) - 20000) >
 	    500; i++)
 		lp_run(&X.lp, X.r, &done, 20);
 	ck_assert_msg(llabs(bn_rest_clock_offset_ms(X.r) - 20000) <= 500,
