@@ -9,10 +9,10 @@
 
 LOGDIR="$T/logs"
 write_config
-# a second logger death backs off for 3 s: long enough to kill market
+# a second logger death backs off for 5 s: long enough to kill market
 # while the logger is certainly down
-sed -i -e 's/^  backoff_initial: .*/  backoff_initial: 3/' \
-	-e 's/^  backoff_max: .*/  backoff_max: 5/' "$T/config.yaml"
+sed -i -e 's/^  backoff_initial: .*/  backoff_initial: 5/' \
+	-e 's/^  backoff_max: .*/  backoff_max: 8/' "$T/config.yaml"
 start_tree
 wait_for "tree ready" 30 tree_ready
 pass "tree ready"
