@@ -6,157 +6,21 @@
  * caller publishes the TICK first and the record second. Nothing here
  * allocates beyond what jansson needs to parse one frame.
  *
- * Parsing sits behind mdf_parse_book() / mdf_parse_mark() so it can move to
- * common/bn_parse (the project's parsers for every Binance payload) by
- * changing those two functions only.
+ * Parsing is common/bn_parse (the project's parsers for every Binance
+ * payload); what is checked here is what a parser cannot know: that the
+ * numbers make a book (positive prices, bid not above ask, no negative
+ * size) and that the symbol is ours.
  */
 #include "mdfeed.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <jansson.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include "bn_parse.h"
 #include "log.h"
 #include "timeutil.h"
 
 #define MDF_LOG_EVERY_NS	(60 * NS_PER_S)
-#define MDF_WHYLEN		96
-
-struct mdf_book {
-	int64_t	u, E;
-	char	s[32];
-	double	b, B, a, A;
-};
-
-struct mdf_mark {
-	int64_t	E;
-	char	s[32];
-	double	p;
-};
-
-/* ---- parsing (until common/bn_parse lands) -------------------------------- */
-
-/* Combined frames wrap the event in "data"; raw ones are the event. */
-static json_t *
-mdf_event(json_t *root)
-{
-	json_t *d = json_object_get(root, "data");
-
-	return json_is_object(d) ? d : root;
-}
-
-/* Binance sends prices and sizes as decimal strings. */
-static int
-mdf_num(json_t *o, const char *k, double *v, char *why)
-{
-	json_t *j = json_object_get(o, k);
-	const char *s;
-	char *end;
-
-	if (json_is_real(j) || json_is_integer(j)) {
-		*v = json_number_value(j);
-	} else if (json_is_string(j)) {
-		s = json_string_value(j);
-		errno = 0;
-		*v = strtod(s, &end);
-		if (end == s || *end != '\0' || errno != 0) {
-			snprintf(why, MDF_WHYLEN, "%s is not a number", k);
-			return -1;
-		}
-	} else {
-		snprintf(why, MDF_WHYLEN, "%s missing", k);
-		return -1;
-	}
-	if (!isfinite(*v) || *v < 0) {
-		snprintf(why, MDF_WHYLEN, "%s out of range", k);
-		return -1;
-	}
-	return 0;
-}
-
-static int
-mdf_int(json_t *o, const char *k, int64_t *v, char *why)
-{
-	json_t *j = json_object_get(o, k);
-
-	if (!json_is_integer(j) || json_integer_value(j) < 0) {
-		snprintf(why, MDF_WHYLEN, "%s missing or not an id", k);
-		return -1;
-	}
-	*v = json_integer_value(j);
-	return 0;
-}
-
-static int
-mdf_sym(json_t *o, char *s, size_t len, char *why)
-{
-	json_t *j = json_object_get(o, "s");
-
-	if (!json_is_string(j) || json_string_length(j) >= len) {
-		snprintf(why, MDF_WHYLEN, "s missing");
-		return -1;
-	}
-	snprintf(s, len, "%s", json_string_value(j));
-	return 0;
-}
-
-static json_t *
-mdf_load(const char *buf, size_t len, char *why)
-{
-	json_error_t err;
-	json_t *root;
-
-	if ((root = json_loadb(buf, len, 0, &err)) == NULL)
-		snprintf(why, MDF_WHYLEN, "not JSON: %.60s", err.text);
-	else if (!json_is_object(root)) {
-		snprintf(why, MDF_WHYLEN, "not an object");
-		json_decref(root);
-		root = NULL;
-	}
-	return root;
-}
-
-static int
-mdf_parse_book(const char *buf, size_t len, struct mdf_book *out, char *why)
-{
-	json_t *root, *e;
-	int rc = -1;
-
-	if ((root = mdf_load(buf, len, why)) == NULL)
-		return -1;
-	e = mdf_event(root);
-	if (mdf_int(e, "u", &out->u, why) == 0 &&
-	    mdf_int(e, "E", &out->E, why) == 0 &&
-	    mdf_sym(e, out->s, sizeof(out->s), why) == 0 &&
-	    mdf_num(e, "b", &out->b, why) == 0 &&
-	    mdf_num(e, "B", &out->B, why) == 0 &&
-	    mdf_num(e, "a", &out->a, why) == 0 &&
-	    mdf_num(e, "A", &out->A, why) == 0)
-		rc = 0;
-	json_decref(root);
-	return rc;
-}
-
-static int
-mdf_parse_mark(const char *buf, size_t len, struct mdf_mark *out, char *why)
-{
-	json_t *root, *e;
-	int rc = -1;
-
-	if ((root = mdf_load(buf, len, why)) == NULL)
-		return -1;
-	e = mdf_event(root);
-	if (mdf_int(e, "E", &out->E, why) == 0 &&
-	    mdf_sym(e, out->s, sizeof(out->s), why) == 0 &&
-	    mdf_num(e, "p", &out->p, why) == 0)
-		rc = 0;
-	json_decref(root);
-	return rc;
-}
 
 /* ---- the record ----------------------------------------------------------- */
 
@@ -207,15 +71,16 @@ mdf_on_book(struct mdfeed *f, const char *data, size_t len, int64_t recv_real,
     int64_t now, struct pmm_tick *t)
 {
 	struct shm_market *r = &f->rec;
-	struct mdf_book bt;
-	char why[MDF_WHYLEN];
+	struct bn_book_ticker bt;
+	struct bn_why why;
 
-	if (mdf_parse_book(data, len, &bt, why) == -1) {
-		mdf_bad(f, "bookTicker", why, now);
+	if (bn_parse_book_ticker(data, len, &bt, &why) == -1) {
+		mdf_bad(f, "bookTicker", why.s, now);
 		return 0;
 	}
-	if (bt.b <= 0 || bt.a <= 0 || bt.b > bt.a) {
-		mdf_bad(f, "bookTicker", "prices not a book", now);
+	if (bt.b <= 0 || bt.a <= 0 || bt.b > bt.a || bt.B < 0 || bt.A < 0 ||
+	    bt.u <= 0 || bt.E <= 0) {
+		mdf_bad(f, "bookTicker", "no update id, time or book", now);
 		return 0;
 	}
 	if (strcmp(bt.s, f->symbol) != 0) {
@@ -252,11 +117,11 @@ mdf_on_book(struct mdfeed *f, const char *data, size_t len, int64_t recv_real,
 int
 mdf_on_mark(struct mdfeed *f, const char *data, size_t len, int64_t now)
 {
-	struct mdf_mark mp;
-	char why[MDF_WHYLEN];
+	struct bn_mark_price mp;
+	struct bn_why why;
 
-	if (mdf_parse_mark(data, len, &mp, why) == -1) {
-		mdf_bad(f, "markPrice", why, now);
+	if (bn_parse_mark_price(data, len, &mp, &why) == -1) {
+		mdf_bad(f, "markPrice", why.s, now);
 		return 0;
 	}
 	if (mp.p <= 0) {
