@@ -30,6 +30,11 @@
  *
  * Messages are delivered from inside bn_ws_loop_run(), one complete text
  * message per call, not NUL-terminated. Everything is single-threaded.
+ * From a callback, bn_ws_reconnect() and bn_ws_set_url() are fine (e.g. on
+ * listenKeyExpired); bn_ws_close() and bn_ws_loop_free() are not.
+ * Host names are resolved with a blocking getaddrinfo() when a connection
+ * starts (this lws build has no async DNS): short on a working resolver,
+ * but a stalled one stalls the caller's loop for its timeout.
  * Create the loop after fork (libwebsockets and OpenSSL are initialised
  * here, in the process that uses them).
  *
