@@ -113,7 +113,9 @@ exch_env() {
 }
 
 exch_trap() {
-	trap 'rc=$?; [ -z "$EXCH_PID" ] || kill -KILL "$EXCH_PID" 2>/dev/null
+	# set +e: the (exit $rc) that hands cleanup the status must not end
+	# the trap before cleanup runs
+	trap 'rc=$?; set +e; [ -z "$EXCH_PID" ] || kill -KILL "$EXCH_PID" 2>/dev/null
 	    if [ $rc -ne 0 ] && [ -f "$EXCH_LOG" ]; then
 		echo "---- pmm-exchange log (last 20 lines) ----"; tail -n 20 "$EXCH_LOG"
 	    fi; (exit $rc); cleanup' EXIT
