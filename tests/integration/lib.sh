@@ -28,6 +28,8 @@ cleanup() {
 		echo "---- pmmd log (last 60 lines) ----"; tail -n 60 "$PMMD_LOG"
 	fi
 	rm -rf "$T"
+	# a SIGKILLed pmmd cannot remove its state segment
+	rm -f "/dev/shm/pmm-t$$-$(id -u)"
 	exit $rc
 }
 trap cleanup EXIT
