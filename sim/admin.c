@@ -192,79 +192,76 @@ fault_json(const struct wire *w)
 	    "paused", w->paused);
 }
 
-static void
-adm_fault(struct wire *w, struct wire_req *req, struct wire_resp *r,
-    const char *what)
+/* Apply one fault setting; NULL, or what was wrong with the request. */
+static const char *
+fault_set(struct wire *w, struct wire_req *req, const char *what,
+    int *dropped)
 {
 	const char	*s;
 	int64_t		 v = 0;
-	int		 n;
+	int		 i;
 
 	if (strcmp(what, "latency") == 0) {
 		if (get_i64(req, "ms", &v) == -1 || v < 0 || v > 600000)
-			{
-			adm_bad(r, "ms: 0..600000");
-			return;
-		}
+			return "ms: 0..600000";
 		w->fault.latency_ms = v;
 	} else if (strcmp(what, "burst") == 0) {
 		if (get_i64(req, "count", &v) == -1 || v < 0)
-			{
-			adm_bad(r, "count: >= 0");
-			return;
-		}
+			return "count: >= 0";
 		w->fault.burst_left = (int)v;
 		v = 503;
 		get_i64(req, "status", &v);
-		if (v != 500 && v != 502 && v != 503 && v != 429 && v != 418)
-			{
-			adm_bad(r, "status: 500|502|503|429|418");
-			return;
+		if (v != 500 && v != 502 && v != 503 && v != 429 && v != 418) {
+			w->fault.burst_left = 0;
+			return "status: 500|502|503|429|418";
 		}
 		w->fault.burst_status = (int)v;
 	} else if (strcmp(what, "unknown") == 0) {
 		if (get_i64(req, "count", &v) == -1 || v < 0)
-			{
-			adm_bad(r, "count: >= 0");
-			return;
-		}
+			return "count: >= 0";
 		w->fault.unknown_left = (int)v;
 		s = wire_param(req, "execute");
 		w->fault.unknown_execute = s != NULL && strcmp(s, "true") == 0;
 	} else if (strcmp(what, "skew") == 0) {
 		if (get_i64(req, "ms", &v) == -1)
-			{
-			adm_bad(r, "ms: integer");
-			return;
-		}
+			return "ms: integer";
 		w->fault.skew_ms = v;
 	} else if (strcmp(what, "drop") == 0) {
 		s = wire_param(req, "which");
-		n = s == NULL || strcmp(s, "all") == 0 ? 3 :
+		i = s == NULL || strcmp(s, "all") == 0 ? 3 :
 		    strcmp(s, "market") == 0 ? 1 : strcmp(s, "user") == 0 ? 2 :
 		    0;
-		if (n == 0)
-			{
-			adm_bad(r, "which: market|user|all");
-			return;
-		}
-		n = ws_drop(w, n);
-		resp_json(r, 200, json_pack("{s:b,s:i}", "ok", 1, "dropped",
-		    n));
-		return;
+		if (i == 0)
+			return "which: market|user|all";
+		*dropped = ws_drop(w, i);
 	} else if (strcmp(what, "expire_listenkey") == 0) {
-		for (n = 0; n < EXCH_ACCT_MAX; n++)
-			if (w->lkeys[n].acct != NULL)
-				w->lkeys[n].expires_ms = 0;	/* next tick */
-	} else if (strcmp(what, "clear") == 0) {
+		for (i = 0; i < EXCH_ACCT_MAX; i++)
+			if (w->lkeys[i].acct != NULL)
+				w->lkeys[i].expires_ms = 0;	/* next tick */
+	} else if (strcmp(what, "clear") == 0)
 		memset(&w->fault, 0, sizeof(w->fault));
-	} else
-		{
-			adm_bad(r, "unknown fault");
-			return;
-		}
-	resp_json(r, 200, json_pack("{s:b,s:o}", "ok", 1, "fault",
-	    fault_json(w)));
+	else
+		return "unknown fault";
+	return NULL;
+}
+
+static void
+adm_fault(struct wire *w, struct wire_req *req, struct wire_resp *r,
+    const char *what)
+{
+	const char	*err;
+	int		 dropped = -1;
+
+	if ((err = fault_set(w, req, what, &dropped)) != NULL) {
+		adm_bad(r, err);
+		return;
+	}
+	if (dropped >= 0)
+		resp_json(r, 200, json_pack("{s:b,s:i,s:o}", "ok", 1,
+		    "dropped", dropped, "fault", fault_json(w)));
+	else
+		resp_json(r, 200, json_pack("{s:b,s:o}", "ok", 1, "fault",
+		    fault_json(w)));
 }
 
 /* ---- market by hand ------------------------------------------------------------ */
@@ -277,54 +274,25 @@ adm_symbol(struct wire *w, struct wire_req *req)
 	return exch_symbol_index(w->ex, s ? s : "BTCUSDT");
 }
 
-/* Shift the whole outside book so its mid is at price, at once. */
+/* POST /sim/mid?symbol=&price=: move the market's mid there at once. */
 static void
 adm_mid(struct wire *w, struct wire_req *req, struct wire_resp *r)
 {
-	struct exch_level		 b[100], a[100];
-	const struct exch_symbol_spec	*sp;
-	double				 price, shift, tick;
-	int64_t				 lu;
-	int				 sym, nb = 0, na = 0, i;
+	double	price;
+	int	sym;
 
-	if ((sym = adm_symbol(w, req)) < 0)
-		{
-			adm_bad(r, "symbol");
-			return;
-		}
-	if (parse_dec(wire_param(req, "price"), &price) == -1 || price <= 0)
-		{
-			adm_bad(r, "price");
-			return;
-		}
-	sp = exch_symbol(w->ex, sym);
-	tick = sp->tick_size;
-	if (exch_depth(w->ex, sym, 100, b, &nb, a, &na, &lu) == -1 ||
-	    nb == 0 || na == 0) {
-		/* empty book: one level a tick either side */
-		b[0].price = price - tick / 2;
-		a[0].price = price + tick / 2;
-		b[0].qty = a[0].qty = sp->min_qty * 100;
-		nb = na = 1;
-		shift = 0;
-	} else
-		shift = price - (b[0].price + a[0].price) / 2;
-	shift = (double)(long long)(shift / tick + (shift < 0 ? -0.5 : 0.5)) *
-	    tick;
-	for (i = 0; i < nb; i++)
-		b[i].price = (double)(long long)((b[i].price + shift) / tick +
-		    0.5) * tick;
-	for (i = 0; i < na; i++)
-		a[i].price = (double)(long long)((a[i].price + shift) / tick +
-		    0.5) * tick;
-	if (a[0].price <= b[0].price)
-		a[0].price = b[0].price + tick;
-	if (exch_ext_book(w->ex, sym, b, nb, a, na) == -1)
-		{
-			adm_bad(r, "book rejected");
-			return;
-		}
-	exch_ext_mark(w->ex, sym, price);
+	if ((sym = adm_symbol(w, req)) < 0) {
+		adm_bad(r, "symbol");
+		return;
+	}
+	if (parse_dec(wire_param(req, "price"), &price) == -1 || price <= 0) {
+		adm_bad(r, "price");
+		return;
+	}
+	if (exch_synth_set_mid(w->ex, sym, price) == -1) {
+		adm_bad(r, "not with a replayed market");
+		return;
+	}
 	adm_ok(r);
 }
 
@@ -336,30 +304,26 @@ adm_book(struct wire *w, struct wire_req *req, struct wire_resp *r)
 	double			qty = 1;
 	int			sym;
 
-	if ((sym = adm_symbol(w, req)) < 0)
-		{
-			adm_bad(r, "symbol");
-			return;
-		}
+	if ((sym = adm_symbol(w, req)) < 0) {
+		adm_bad(r, "symbol");
+		return;
+	}
 	if (parse_dec(wire_param(req, "bid"), &b.price) == -1 ||
 	    parse_dec(wire_param(req, "ask"), &a.price) == -1 ||
-	    a.price <= b.price)
-		{
-			adm_bad(r, "bid < ask");
-			return;
-		}
+	    a.price <= b.price) {
+		adm_bad(r, "bid < ask");
+		return;
+	}
 	if (wire_param(req, "qty") != NULL &&
-	    parse_dec(wire_param(req, "qty"), &qty) == -1)
-		{
-			adm_bad(r, "qty");
-			return;
-		}
+	    parse_dec(wire_param(req, "qty"), &qty) == -1) {
+		adm_bad(r, "qty");
+		return;
+	}
 	b.qty = a.qty = qty;
-	if (exch_ext_book(w->ex, sym, &b, 1, &a, 1) == -1)
-		{
-			adm_bad(r, "book rejected");
-			return;
-		}
+	if (exch_ext_book(w->ex, sym, &b, 1, &a, 1) == -1) {
+		adm_bad(r, "book rejected");
+		return;
+	}
 	adm_ok(r);
 }
 
@@ -371,23 +335,20 @@ adm_trade(struct wire *w, struct wire_req *req, struct wire_resp *r)
 	double		 price, qty;
 	int		 sym;
 
-	if ((sym = adm_symbol(w, req)) < 0)
-		{
-			adm_bad(r, "symbol");
-			return;
-		}
+	if ((sym = adm_symbol(w, req)) < 0) {
+		adm_bad(r, "symbol");
+		return;
+	}
 	if (parse_dec(wire_param(req, "price"), &price) == -1 ||
-	    parse_dec(wire_param(req, "qty"), &qty) == -1 || side == NULL)
-		{
-			adm_bad(r, "price, qty, side");
-			return;
-		}
+	    parse_dec(wire_param(req, "qty"), &qty) == -1 || side == NULL) {
+		adm_bad(r, "price, qty, side");
+		return;
+	}
 	if (exch_ext_trade(w->ex, sym, price, qty,
-	    strcmp(side, "SELL") == 0) == -1)
-		{
-			adm_bad(r, "trade rejected");
-			return;
-		}
+	    strcmp(side, "SELL") == 0) == -1) {
+		adm_bad(r, "trade rejected");
+		return;
+	}
 	adm_ok(r);
 }
 

@@ -82,14 +82,52 @@ json_err(const struct exch_err *e)
 	return json_pack("{s:i, s:s}", "code", e->code, "msg", e->msg);
 }
 
+/*
+ * "%.*f" for prices and quantities, without printf: the values are whole
+ * ticks or lots, so scaling by 10^precision lands on an integer and the
+ * digits can be written directly (printf's float path was the largest
+ * cost of a market data frame). Falls back to exch_fmt() out of range.
+ */
+int
+wire_fmt(char *buf, size_t len, double v, int prec)
+{
+	static const double p10[] = { 1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
+	    1e8, 1e9, 1e10, 1e11, 1e12 };
+	char		 tmp[32];
+	long long	 n;
+	int		 i = 0, neg, k = 0;
+
+	if (prec < 0 || prec > 12 || !(fabs(v) * p10[prec] < 9e15) ||
+	    len < 32)
+		return exch_fmt(buf, len, v, prec);
+	n = llround(v * p10[prec]);
+	neg = n < 0;
+	if (neg)
+		n = -n;
+	do {
+		tmp[i++] = (char)('0' + n % 10);
+		n /= 10;
+		if (i == prec)
+			tmp[i++] = '.';
+	} while (n > 0 || i <= prec);
+	if (tmp[i - 1] == '.')
+		tmp[i++] = '0';
+	if (neg && !(i == prec + 2 && strspn(tmp, "0.") == (size_t)i))
+		buf[k++] = '-';		/* no "-0.00" */
+	while (i > 0)
+		buf[k++] = tmp[--i];
+	buf[k] = '\0';
+	return k;
+}
+
 /* A price/quantity string with the given decimals. */
 json_t *
 json_num(double v, int prec)
 {
 	char	buf[64];
+	int	n = wire_fmt(buf, sizeof(buf), v, prec);
 
-	exch_fmt(buf, sizeof(buf), v, prec);
-	return json_string(buf);
+	return json_stringn_nocheck(buf, (size_t)n);
 }
 
 /* A filter value: as many decimals as it needs, none trailing. */

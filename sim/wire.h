@@ -162,6 +162,7 @@ void	 resp_mandatory(struct wire_resp *, const char *name);
 void	 resp_illegal(struct wire_resp *, const char *name, const char *range);
 json_t	*json_err(const struct exch_err *);
 json_t	*json_num(double v, int precision);	/* "123.40" */
+int	 wire_fmt(char *, size_t, double v, int precision);
 json_t	*json_dec(double v);			/* "0.1", no trailing 0 */
 int	 parse_dec(const char *, double *);	/* Binance's decimal rule */
 int	 parse_i64(const char *, int64_t *);

@@ -14,6 +14,8 @@
 #include "wire.h"
 
 #include <ctype.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,7 +83,20 @@ struct depth_agg {
 	int64_t			 due_ms;
 };
 
+/*
+ * A bookTicker or trade frame kept per symbol and refilled in place: the
+ * keys and the objects are made once, so an event costs only its values
+ * (these two streams are most of the traffic).
+ */
+#define TPL_MAX	10
+struct tpl {
+	json_t	*obj;
+	json_t	*v[TPL_MAX];	/* the values, in key order */
+};
+
 struct ws_hub {
+	struct tpl		 bt[EXCH_SYM_MAX];
+	struct tpl		 tr[EXCH_SYM_MAX];
 	struct depth_agg	 agg[EXCH_SYM_MAX][WS_NSPEED];
 	int64_t			 mark3s_ms[EXCH_SYM_MAX];
 	int			 nsubs_kind[SK_MARKPRICE + 1];
@@ -496,6 +511,15 @@ ws_closed(struct wire *w, struct ws_sess *s)
 	free(s);
 }
 
+static void
+cork(struct lws *wsi, int on)
+{
+	int	fd = lws_get_socket_fd(wsi);
+
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_CORK, &on, sizeof(on));
+}
+
 int
 ws_writable(struct wire *w, struct ws_sess *s)
 {
@@ -506,6 +530,10 @@ ws_writable(struct wire *w, struct ws_sess *s)
 		lws_close_reason(s->wsi, LWS_CLOSE_STATUS_GOINGAWAY, NULL, 0);
 		return -1;
 	}
+	/* cork: a burst of small frames leaves in few segments, which
+	 * spares the reader most of its wake-ups on a busy stream */
+	if (s->qlen > 1)
+		cork(s->wsi, 1);
 	while (s->qlen > 0 && n++ < 256) {
 		m = s->q[s->qhead];
 		if (lws_write(s->wsi, m->buf + LWS_PRE, m->len,
@@ -519,6 +547,8 @@ ws_writable(struct wire *w, struct ws_sess *s)
 		if (lws_send_pipe_choked(s->wsi))
 			break;
 	}
+	if (n > 1)
+		cork(s->wsi, 0);
 	if (s->qlen > 0)
 		lws_callback_on_writable(s->wsi);
 	return 0;
@@ -797,27 +827,88 @@ fan_out(struct wire *w, json_t *data, const struct match *m)
 
 /* ---- market events --------------------------------------------------------- */
 
-static json_t *
-book_ticker_json(const struct exch_mkt_event *e)
+/* Build a template: keys[i] with placeholder values of the types given
+ * ('s' string, 'i' integer, 'b' boolean); keys[0] is "e" = ev. */
+static int
+tpl_make(struct tpl *t, const char *ev, const char *const *keys,
+    const char *types)
 {
-	int pp = e->price_precision, qp = e->qty_precision;
+	int	i;
 
-	return json_pack("{s:s,s:I,s:s,s:o,s:o,s:o,s:o,s:I,s:I}",
-	    "e", "bookTicker", "u", (json_int_t)e->bt.u, "s", e->symbol,
-	    "b", json_num(e->bt.b, pp), "B", json_num(e->bt.B, qp),
-	    "a", json_num(e->bt.a, pp), "A", json_num(e->bt.A, qp),
-	    "T", (json_int_t)e->T_ms, "E", (json_int_t)e->E_ms);
+	if ((t->obj = json_object()) == NULL)
+		return -1;
+	json_object_set_new(t->obj, "e", json_string(ev));
+	for (i = 0; keys[i] != NULL && i < TPL_MAX; i++) {
+		t->v[i] = types[i] == 's' ? json_string("") :
+		    types[i] == 'i' ? json_integer(0) : json_false();
+		json_object_set(t->obj, keys[i], t->v[i]);
+		json_decref(t->v[i]);	/* the object holds it */
+	}
+	return 0;
 }
 
-static json_t *
-trade_json(const struct exch_mkt_event *e)
+static void
+tpl_str(struct tpl *t, int i, const char *s)
 {
-	return json_pack("{s:s,s:I,s:I,s:s,s:I,s:o,s:o,s:s,s:b}",
-	    "e", "trade", "E", (json_int_t)e->E_ms, "T", (json_int_t)e->T_ms,
-	    "s", e->symbol, "t", (json_int_t)e->trade.t,
-	    "p", json_num(e->trade.p, e->price_precision),
-	    "q", json_num(e->trade.q, e->qty_precision), "X", "MARKET",
-	    "m", e->trade.m);
+	json_string_set_nocheck(t->v[i], s);
+}
+
+static void
+tpl_num(struct tpl *t, int i, double v, int prec)
+{
+	char	buf[64];
+	int	n = wire_fmt(buf, sizeof(buf), v, prec);
+
+	json_string_setn_nocheck(t->v[i], buf, (size_t)n);
+}
+
+static void
+tpl_int(struct tpl *t, int i, int64_t v)
+{
+	json_integer_set(t->v[i], v);
+}
+
+/* Binance's key order: e,u,s,b,B,a,A,T,E. */
+static json_t *
+book_ticker_json(struct wire *w, const struct exch_mkt_event *e)
+{
+	static const char *const keys[] = { "u", "s", "b", "B", "a", "A", "T",
+	    "E", NULL };
+	struct tpl	*t = &w->hub->bt[e->sym];
+	int		 pp = e->price_precision, qp = e->qty_precision;
+
+	if (t->obj == NULL && tpl_make(t, "bookTicker", keys, "isssssii") == -1)
+		return NULL;
+	tpl_int(t, 0, e->bt.u);
+	tpl_str(t, 1, e->symbol);
+	tpl_num(t, 2, e->bt.b, pp);
+	tpl_num(t, 3, e->bt.B, qp);
+	tpl_num(t, 4, e->bt.a, pp);
+	tpl_num(t, 5, e->bt.A, qp);
+	tpl_int(t, 6, e->T_ms);
+	tpl_int(t, 7, e->E_ms);
+	return json_incref(t->obj);
+}
+
+/* e,E,T,s,t,p,q,X,m */
+static json_t *
+trade_json(struct wire *w, const struct exch_mkt_event *e)
+{
+	static const char *const keys[] = { "E", "T", "s", "t", "p", "q", "X",
+	    "m", NULL };
+	struct tpl	*t = &w->hub->tr[e->sym];
+
+	if (t->obj == NULL && tpl_make(t, "trade", keys, "iisisssb") == -1)
+		return NULL;
+	tpl_int(t, 0, e->E_ms);
+	tpl_int(t, 1, e->T_ms);
+	tpl_str(t, 2, e->symbol);
+	tpl_int(t, 3, e->trade.t);
+	tpl_num(t, 4, e->trade.p, e->price_precision);
+	tpl_num(t, 5, e->trade.q, e->qty_precision);
+	tpl_str(t, 6, "MARKET");
+	json_object_set_new(t->obj, "m", json_boolean(e->trade.m));
+	return json_incref(t->obj);
 }
 
 static json_t *
@@ -845,12 +936,15 @@ mark_json(const struct exch_mkt_event *e)
 static json_t *
 levels_json(const struct exch_level *lv, int n, int pp, int qp)
 {
-	json_t	*a = json_array();
+	json_t	*a = json_array(), *l;
 	int	 i;
 
-	for (i = 0; i < n; i++)
-		json_array_append_new(a, json_pack("[o,o]",
-		    json_num(lv[i].price, pp), json_num(lv[i].qty, qp)));
+	for (i = 0; i < n; i++) {
+		l = json_array();
+		json_array_append_new(l, json_num(lv[i].price, pp));
+		json_array_append_new(l, json_num(lv[i].qty, qp));
+		json_array_append_new(a, l);
+	}
 	return a;
 }
 
@@ -965,12 +1059,12 @@ ws_on_market(void *arg, const struct exch_mkt_event *e)
 	switch (e->type) {
 	case EXCH_EV_BOOK_TICKER:
 		if (w->hub->nsubs_kind[SK_BOOKTICKER])
-			fan_out(w, book_ticker_json(e), &m);
+			fan_out(w, book_ticker_json(w, e), &m);
 		break;
 	case EXCH_EV_TRADE:
 		m.kind = SK_TRADE;
 		if (w->hub->nsubs_kind[SK_TRADE])
-			fan_out(w, trade_json(e), &m);
+			fan_out(w, trade_json(w, e), &m);
 		break;
 	case EXCH_EV_AGG_TRADE:
 		m.kind = SK_AGGTRADE;
@@ -1292,11 +1386,14 @@ ws_free_all(struct wire *w)
 		ws_closed(w, w->sessions);
 	if (w->hub == NULL)
 		return;
-	for (sym = 0; sym < EXCH_SYM_MAX; sym++)
+	for (sym = 0; sym < EXCH_SYM_MAX; sym++) {
+		json_decref(w->hub->bt[sym].obj);
+		json_decref(w->hub->tr[sym].obj);
 		for (k = 0; k < WS_NSPEED; k++) {
 			free(w->hub->agg[sym][k].b);
 			free(w->hub->agg[sym][k].a);
 		}
+	}
 	free(w->hub);
 	w->hub = NULL;
 }

@@ -95,6 +95,9 @@ req GET /sim/state
 check "/sim/state has books and accounts" [ "$(jqb '(.books|length)+(.accounts|length)')" = 3 ]
 adm /sim/mid "symbol=BTCUSDT&price=70000"
 check "/sim/mid accepted" [ "$STATUS" = 200 ]
+near70k() { curl -s "$BASE/fapi/v1/ticker/bookTicker?symbol=BTCUSDT" | \
+    python3 -c "import json,sys; d=json.load(sys.stdin); m=(float(d['bidPrice'])+float(d['askPrice']))/2; sys.exit(abs(m-70000)>700)"; }
+poll "bookTicker mid moved to about 70000" 5 near70k
 adm /sim/pause		# no market events: the only bookTicker is /sim/tick's
 check "/sim/pause" [ "$STATUS" = 200 ]
 "$WSC" -n 1 -t 10 "$WS/public/ws/btcusdt@bookTicker" >"$TMP/tick.txt" &
