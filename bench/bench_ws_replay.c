@@ -22,7 +22,11 @@
 
 #include "timeutil.h"
 
-#define STREAMS "/ws/btcusdt@bookTicker/btcusdt@trade/btcusdt@depth@0ms"
+/* every recorded event, then the bookTicker stream alone */
+static const char *const passes[] = {
+	"/ws/btcusdt@bookTicker/btcusdt@trade/btcusdt@depth@0ms",
+	"/ws/btcusdt@bookTicker",
+};
 
 static struct {
 	pid_t		 pid;
@@ -31,6 +35,14 @@ static struct {
 	uint64_t	 frames, bytes;
 	int64_t		 first_ns, last_ns;
 } b;
+
+static size_t
+discard(char *d, size_t sz, size_t n, void *arg)
+{
+	(void)d;
+	(void)arg;
+	return sz * n;
+}
 
 static int
 admin_post(const char *path)
@@ -42,8 +54,7 @@ admin_post(const char *path)
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", b.port, path);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_POSTFIELDS, "");
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, fwrite);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, stderr);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, discard);
 	if (curl_easy_perform(h) == CURLE_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(h);
@@ -118,28 +129,20 @@ start_exchange(const char *argv0, const char *file)
 	return b.port ? 0 : -1;
 }
 
-int
-main(int argc, char **argv)
+/* One replay of file to one subscriber of path; prints its figures. */
+static void
+run_pass(const char *argv0, const char *file, const char *path)
 {
 	struct lws_context_creation_info	 info;
 	struct lws_client_connect_info		 ci;
 	struct lws_context			*ctx;
-	const char				*file;
-	char					 def[4096];
-	int64_t					 deadline, secs;
+	int64_t					 deadline, ns;
 	int					 resumed = 0;
 
-	snprintf(def, sizeof(def), "%s/btcusdt_20240808.gz", PMM_SHARED_DATA);
-	file = argc > 1 ? argv[1] : def;
-	if (access(file, R_OK) != 0) {
-		printf("bench_ws_replay: skipped, %s is absent\n", file);
-		return 0;
-	}
-	signal(SIGPIPE, SIG_IGN);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (start_exchange(argv[0], file) == -1) {
+	memset(&b, 0, sizeof(b));
+	if (start_exchange(argv0, file) == -1) {
 		fprintf(stderr, "bench_ws_replay: pmm-exchange did not start\n");
-		return 1;
+		return;
 	}
 	lws_set_log_level(LLL_ERR, NULL);
 	memset(&info, 0, sizeof(info));
@@ -150,7 +153,7 @@ main(int argc, char **argv)
 	ci.context = ctx;
 	ci.address = "127.0.0.1";
 	ci.port = b.port;
-	ci.path = STREAMS;
+	ci.path = path;
 	ci.host = ci.origin = "127.0.0.1";
 	if (ctx == NULL || lws_client_connect_via_info(&ci) == NULL) {
 		fprintf(stderr, "bench_ws_replay: cannot connect\n");
@@ -168,21 +171,39 @@ main(int argc, char **argv)
 		if (b.frames > 0 && now_mono_ns() - b.last_ns > 2 * NS_PER_S)
 			break;
 	}
-	secs = b.last_ns - b.first_ns;
-	printf("replay of %s to one WebSocket subscriber (%s)\n", file,
-	    STREAMS);
-	printf("frames %llu, bytes %llu, %.3f s\n",
-	    (unsigned long long)b.frames, (unsigned long long)b.bytes,
-	    secs / 1e9);
-	if (secs > 0)
-		printf("delivered: %.0f frames/s, %.1f MB/s\n",
-		    b.frames * 1e9 / (double)secs, b.bytes * 1e3 /
-		    (double)secs);
+	ns = b.last_ns - b.first_ns;
+	printf("%-56s %6llu frames %6.1f MB %6.3f s", path,
+	    (unsigned long long)b.frames, b.bytes / 1e6, ns / 1e9);
+	if (ns > 0)
+		printf("  %7.0f frames/s %5.1f MB/s", b.frames * 1e9 /
+		    (double)ns, b.bytes * 1e3 / (double)ns);
+	printf("\n");
 out:
 	if (ctx != NULL)
 		lws_context_destroy(ctx);
 	kill(b.pid, SIGTERM);
 	waitpid(b.pid, NULL, 0);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char	*file;
+	char		 def[4096];
+	size_t		 i;
+
+	snprintf(def, sizeof(def), "%s/btcusdt_20240808.gz", PMM_SHARED_DATA);
+	file = argc > 1 ? argv[1] : def;
+	if (access(file, R_OK) != 0) {
+		printf("bench_ws_replay: skipped, %s is absent\n", file);
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	printf("pmm-exchange --replay %s --speed max: WebSocket delivery to "
+	    "one loopback subscriber\n", file);
+	for (i = 0; i < sizeof(passes) / sizeof(passes[0]); i++)
+		run_pass(argv[0], file, passes[i]);
 	curl_global_cleanup();
 	return 0;
 }

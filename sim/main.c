@@ -48,7 +48,7 @@ usage(FILE *f)
 "\n"
 "  --synthetic         seeded synthetic market (the default)\n"
 "  --seed N            synthetic market seed (same seed, same market)\n"
-"  --volatility X      multiplier on the calibrated volatility (1)\n"
+"  --volatility X      multiplier on the calibrated volatility (2.5)\n"
 "  --replay FILE       replay recorded combined streams (<ns> <json> lines)\n"
 "  --speed X|max       replay speed: 1 = real time, max = as fast as the\n"
 "                      subscribers read\n"
