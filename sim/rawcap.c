@@ -91,6 +91,39 @@ rawcap_stop(int fd)
 		rawcap.fd[fd].off = 1;
 }
 
+/* Offset just past the blank line that ends the header block starting at
+ * from (or past what there is when it has not all arrived). */
+static size_t
+head_end(const struct capbuf *c, size_t from)
+{
+	size_t	i;
+
+	for (i = from; i < c->len; i++) {
+		if (c->data[i] != '\n')
+			continue;
+		if (i == from || (i == from + 1 && c->data[from] == '\r'))
+			return i + 1;		/* no headers at all */
+		if (c->data[i - 1] == '\n' || (c->data[i - 1] == '\r' &&
+		    i >= 2 && c->data[i - 2] == '\n'))
+			return i + 1;
+	}
+	return c->len;
+}
+
+void
+rawcap_skip(int fd, size_t n)
+{
+	struct capbuf *c;
+
+	if (fd < 0 || fd >= RAWCAP_FDS)
+		return;
+	c = &rawcap.fd[fd];
+	if (n > c->len)
+		n = c->len;
+	memmove(c->data, c->data + n, c->len - n);
+	c->len -= n;
+}
+
 /* Does the raw path (%-encoded) decode to the path lws gave us? */
 static int
 path_matches(const char *raw, size_t n, const char *path)
@@ -118,8 +151,11 @@ path_matches(const char *raw, size_t n, const char *path)
 
 /*
  * Find the request line "<method> <path>[?query] HTTP/..." of the request
- * lws is handing us, drop every byte up to its end, and return a copy of
- * the raw query ("" when none), or NULL when it cannot be found.
+ * lws is handing us, drop every byte up to the end of its header block
+ * (lws has parsed it all by now), and return a copy of the raw query (""
+ * when none), or NULL when it cannot be found. The body that follows is
+ * dropped by rawcap_skip() once lws has delivered it, so the next request
+ * line on the connection starts the buffer.
  */
 char *
 rawcap_query(int fd, const char *method, const char *path)
@@ -147,8 +183,9 @@ rawcap_query(int fd, const char *method, const char *path)
 			continue;
 		out = q < sp ? strndup(c->data + q + 1, sp - q - 1) :
 		    strdup("");
-		memmove(c->data, c->data + end + 1, c->len - end - 1);
-		c->len -= end + 1;
+		end = head_end(c, end + 1);
+		memmove(c->data, c->data + end, c->len - end);
+		c->len -= end;
 		return out;
 	}
 	return NULL;

@@ -177,6 +177,8 @@ wire_http_dispatch(struct wire *w, struct lws *wsi, struct wire_pss *pss)
 	int			 admin;
 
 	pss->handled = 1;
+	if (req->body_len > 0)
+		rawcap_skip(lws_get_socket_fd(wsi), req->body_len);
 	if ((resp = calloc(1, sizeof(*resp))) == NULL) {
 		log_warn("%s: calloc", __func__);
 		return;

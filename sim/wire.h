@@ -193,6 +193,7 @@ json_t	*order_json(const struct exch_order *, int with_time);
 /* rawcap.c: the raw request line behind lws's decoded URI */
 char	*rawcap_query(int fd, const char *method, const char *path);
 void	 rawcap_reset(int fd);		/* a new connection on fd */
+void	 rawcap_skip(int fd, size_t n);	/* a body of n bytes was read */
 void	 rawcap_stop(int fd);		/* fd became a WebSocket */
 const char *wire_method_str(enum wire_method);
 

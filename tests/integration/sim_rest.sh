@@ -102,6 +102,14 @@ q="symbol=BTCUSDT&timestamp=$(now_ms)&recvWindow=5000"
 qe=$(printf '%s' "$q" | sed 's/BTCUSDT/%42TCUSDT/')
 req GET /fapi/v2/positionRisk "$qe&signature=$(sign "$qe")" "" -H "X-MBX-APIKEY: $KEY"
 check "signature over the encoded bytes as sent" [ "$STATUS" = 200 ]
+# a signed body, then an exactly-encoded signed query, on one connection
+b="symbol=BTCUSDT&leverage=5&timestamp=$(now_ms)"
+q="symbol=%42TCUSDT&timestamp=$(now_ms)"
+out=$(curl -sv -H "X-MBX-APIKEY: $KEY" -d "$b&signature=$(sign "$b")" "$BASE/fapi/v1/leverage" \
+    --next -H "X-MBX-APIKEY: $KEY" "$BASE/fapi/v2/positionRisk?$q&signature=$(sign "$q")" 2>&1)
+check "keep-alive: body-signed POST then raw-signed GET both verify" \
+    bash -c "printf '%s' '$out' | grep -q 'Re-using existing connection' &&
+        printf '%s' '$out' | grep -q '\"leverage\":5' && printf '%s' '$out' | grep -q '\"symbol\":\"BTCUSDT\",\"positionAmt\"'"
 sreq POST /fapi/v1/leverage "symbol=BTCUSDT&leverage=200"
 check "leverage 200: -4028" expect_err 400 -4028
 sreq POST /fapi/v1/leverage "symbol=XXXUSDT&leverage=5"
