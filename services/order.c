@@ -1,36 +1,1587 @@
 /*
- * order.c — the order service: quotes the ladder, owns the "orders"
- * section of the state segment, and is stopped first so it can cancel its
- * orders. This file is the process entry point; the quoting and the REST
- * client arrive with the trading work.
+ * order.c — the order service: quotes the strategy's ladder on the
+ * exchange, keeps the table of its own orders true from REST answers and
+ * the user data stream, publishes fills and order events, owns the
+ * "orders" section of the state segment, and is stopped first so it can
+ * cancel what it placed.
+ *
+ * Readiness never waits for the exchange: init only builds the REST
+ * client and the WebSocket loop, and the exchange start-up runs in the
+ * event loop as a sequence of phases (clock, exchangeInfo, a price to
+ * check the config at, leverage, listenKey and the user stream, the
+ * reconcile of what an earlier run left, the position), each retried with
+ * backoff, so an unreachable exchange neither crash-loops the service nor
+ * lets it quote. A configuration the exchange's filters refuse stops the
+ * service with exit 78, and pmmd stops the tree.
+ *
+ * The hot path is a TICK: strategy, plan, batch JSON, signed request —
+ * sent from inside the message handler, before the loop turns again.
+ * The decisions (order table, plans, batches, schedules) are ord_*.c.
  */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/epoll.h>
 
+#include "bn_filters.h"
+#include "bn_rest.h"
+#include "bn_ws.h"
 #include "log.h"
+#include "ord.h"
+#include "strat.h"
 #include "svc.h"
+#include "timeutil.h"
 
-struct order_ctx {
-	struct shm_orders	 ord;
-	int			 paused;
-	uint64_t		 ticks;
+#define ORDER_REQ_MAX		48	/* requests of ours in flight */
+#define ORDER_REST_CONNS	6
+#define ORDER_REST_TIMEOUT_MS	5000
+#define ORDER_REST_CONNECT_MS	2000
+#define ORDER_TIMER_MIN_NS	NS_PER_MS
+#define ORDER_TIMER_MAX_NS	(100 * NS_PER_MS)
+#define ORDER_BACKOFF_MIN_NS	(500 * NS_PER_MS)
+#define ORDER_BACKOFF_MAX_NS	(30 * NS_PER_S)
+/* The user stream must be up this soon after a listenKey, else a new key. */
+#define ORDER_STREAM_WAIT_NS	(10 * NS_PER_S)
+/* Reconcile rounds at start-up before quoting anyway. */
+#define ORDER_RECONCILE_ROUNDS	3
+#define ORDER_STOP_BUDGET_NS	(3 * NS_PER_S)
+#define ORDER_OPEN_MAX		200	/* openOrders read at once */
+/* The user stream carries what the order table needs, nothing more. */
+#define ORDER_USER_EVENTS	"ORDER_TRADE_UPDATE/ACCOUNT_UPDATE"
+
+enum order_phase {
+	PH_TIME = 0,		/* reachability, then the clock offset */
+	PH_INFO,		/* exchangeInfo: filters and rate limits */
+	PH_PRICE,		/* a price to check the configured size at */
+	PH_LEVERAGE,
+	PH_LISTEN_KEY,		/* a listenKey, the user stream opened */
+	PH_STREAM,		/* waiting for the user stream to come up */
+	PH_OPEN_ORDERS,		/* what an earlier run of ours left */
+	PH_RECONCILE,		/* its cancels in flight */
+	PH_POSITION,
+	PH_RUNNING,
 };
 
+static const char *const order_phase_names[] = {
+	"clock", "exchangeInfo", "price", "leverage", "listenKey",
+	"user stream", "open orders", "reconcile", "position", "running",
+};
+
+enum order_req_kind {
+	RQ_PHASE,		/* a start-up phase's request */
+	RQ_PLACE,
+	RQ_CANCEL,		/* orders in the table */
+	RQ_CANCEL_OTHER,	/* ours, not in the table: reconcile, strays */
+	RQ_QUERY,
+	RQ_COUNTDOWN,
+	RQ_LK_KEEP,
+	RQ_LK_NEW,
+	RQ_RESYNC,		/* open orders after a user stream gap */
+};
+
+struct order_ctx;
+
+struct order_req {
+	struct order_ctx	*oc;
+	bool			 used;
+	enum order_req_kind	 kind;
+	int			 n;
+	char			 cids[ORD_CANCEL_BATCH][PMM_ID_MAX];
+};
+
+struct order_rfd {
+	int		 fd;
+	uint32_t	 ev;
+};
+
+struct order_ctx {
+	struct svc		*s;
+	const struct strat_impl	*impl;
+	struct bn_rest		*rest;
+	struct bn_ws_loop	*loop;
+	struct bn_ws		*user;
+	struct order_rfd	 rfd[BN_REST_MAXFD];	/* the client's fds */
+	int			 nrfd;
+	struct order_req	 req[ORDER_REQ_MAX];
+
+	/* start-up */
+	enum order_phase	 phase;
+	bool			 phase_busy;
+	int64_t			 phase_at_ns;	/* next attempt */
+	int64_t			 stream_deadline_ns;
+	struct bn_backoff	 backoff;
+	unsigned		 phase_fails;
+	int			 recon_left, recon_rounds;
+
+	struct bn_filters	 flt;
+	struct strat_filters	 sflt;
+	struct strat_config	 scfg;
+	struct ord_book		 book;
+	struct ord_counts	 cnt;
+	struct shm_orders	 rec;
+	uint64_t		 next_seq;
+	double			 position;
+
+	/* market and pause as last seen */
+	double			 bid, ask;
+	bool			 have_book, stale, op_paused, was_paused;
+	double			 last_mid;	/* mid of the last refresh */
+	int64_t			 next_refresh_ns;
+	int64_t			 eval_at_ns;	/* 0: none wanted */
+	bool			 eval_refresh;
+
+	/* user stream */
+	char			 lkey[BN_KEYLEN];
+	struct ord_lk		 lk;
+	bool			 stream_up, stream_gap, lk_new_busy;
+	int64_t			 stream_down_ns;
+	struct bn_event		*ev;		/* 33 KB: kept off the stack */
+
+	struct ord_countdown	 cd;
+	struct strat_out	 out;		/* 5 KB, reused by every quote */
+	bool			 time_reachable;
+	int64_t			 last_tick_ns;
+	uint64_t		 gov_skips, gov_skips_logged;
+	int64_t			 gov_log_ns;
+	uint64_t		 reject_logs;
+	bool			 dirty;		/* shm record to publish */
+	bool			 reload;
+};
+
+static void	order_quote(struct order_ctx *oc, bool refresh);
+static void	order_phase_run(struct order_ctx *oc, int64_t now);
+
+/* ---- the shm record and the bus ------------------------------------------- */
+
+static void
+order_publish(struct order_ctx *oc)
+{
+	ord_to_shm(&oc->book, &oc->rec);
+	oc->rec.placed = oc->cnt.placed;
+	oc->rec.canceled = oc->cnt.canceled;
+	oc->rec.fills = oc->cnt.fills;
+	oc->rec.rejects = oc->cnt.rejects;
+	oc->rec.listen_key_ok = oc->stream_up;
+	SHM_PUBLISH(&oc->s->shm->orders, &oc->rec);
+	oc->dirty = false;
+}
+
+static void	order_cancel_others(struct order_ctx *oc,
+		    const char (*cids)[PMM_ID_MAX], int n);
+
+/* What a table change means outside the table. */
+static void
+order_apply(struct order_ctx *oc, struct ord_effect *e)
+{
+	struct pmm_msg m;
+	const char (*stray)[PMM_ID_MAX];
+
+	if (e->has_fill) {
+		memset(&m.env, 0, sizeof(m.env));
+		m.u.fill = e->fill;
+		svc_publish(oc->s, PMM_MSG_FILL, &m);
+		oc->dirty = true;
+	}
+	if (e->has_event) {
+		memset(&m.env, 0, sizeof(m.env));
+		m.u.order = e->ev;
+		svc_publish(oc->s, PMM_MSG_ORDER_EVENT, &m);
+		oc->dirty = true;
+	}
+	if (e->stray) {
+		log_warnx("order %s of ours is open but not in the table: "
+		    "cancelling it", e->stray_cid);
+		stray = (const char (*)[PMM_ID_MAX])e->stray_cid;
+		order_cancel_others(oc, stray, 1);
+	}
+	if (e->changed) {
+		oc->dirty = true;
+		/* the diff may want something new now (e.g. a cancel that
+		 * waited for an acknowledgement) */
+		if (oc->eval_at_ns == 0)
+			oc->eval_at_ns = now_mono_ns();
+	}
+	memset(e, 0, sizeof(*e));
+}
+
+/* An order event for an order of ours that is not in the table. */
+static void
+order_event_other(struct order_ctx *oc, enum pmm_order_kind kind,
+    const struct bn_order *o)
+{
+	struct strat_cid id;
+	struct pmm_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.u.order.kind = (uint8_t)kind;
+	snprintf(m.u.order.client_id, sizeof(m.u.order.client_id), "%s",
+	    o->clientOrderId);
+	m.u.order.side = o->side == BN_SIDE_SELL ? STRAT_SELL : STRAT_BUY;
+	m.u.order.level = strat_cid_parse(o->clientOrderId, &id) == 0 ?
+	    id.level : 0;
+	m.u.order.price = o->price;
+	m.u.order.qty = o->origQty;
+	snprintf(m.u.order.text, sizeof(m.u.order.text), "%s",
+	    "left by an earlier run");
+	svc_publish(oc->s, PMM_MSG_ORDER_EVENT, &m);
+}
+
+/* ---- REST client glue (bn_rest.h's banner) ----------------------------------- */
+
+static void
+order_rest_fd(struct svc *s, int fd, uint32_t ev, void *arg)
+{
+	(void)s;
+	bn_rest_on_fd(arg, fd, ev);
+}
+
 static int
-order_init(struct svc *s)
+order_rest_add(void *arg, int fd, uint32_t ev)
+{
+	struct svc *s = arg;
+	struct order_ctx *oc = s->priv;
+
+	if (oc->nrfd == BN_REST_MAXFD)
+		return -1;
+	/* the stop path polls these itself once the loop is gone */
+	oc->rfd[oc->nrfd].fd = fd;
+	oc->rfd[oc->nrfd++].ev = ev;
+	return svc_watch_fd(s, fd, ev, order_rest_fd, oc->rest);
+}
+
+static void
+order_rest_del(void *arg, int fd)
+{
+	struct svc *s = arg;
+	struct order_ctx *oc = s->priv;
+	int i;
+
+	for (i = 0; i < oc->nrfd; i++)
+		if (oc->rfd[i].fd == fd) {
+			oc->rfd[i] = oc->rfd[--oc->nrfd];
+			break;
+		}
+	svc_unwatch_fd(s, fd);
+}
+
+static struct order_req *
+order_req_get(struct order_ctx *oc, enum order_req_kind kind)
+{
+	int i;
+
+	for (i = 0; i < ORDER_REQ_MAX; i++)
+		if (!oc->req[i].used) {
+			memset(&oc->req[i], 0, sizeof(oc->req[i]));
+			oc->req[i].used = true;
+			oc->req[i].oc = oc;
+			oc->req[i].kind = kind;
+			return &oc->req[i];
+		}
+	return NULL;
+}
+
+static void
+order_req_put(struct order_req *q)
+{
+	q->used = false;
+}
+
+static void
+order_note_resp(struct order_ctx *oc, const struct bn_resp *r, bool order)
+{
+	if (r->hdr.used_weight_1m >= 0) {
+		oc->rec.rate_limit_weight = r->hdr.used_weight_1m;
+		oc->dirty = true;
+	}
+	if (order) {
+		oc->rec.order_rtt_ms = r->elapsed_ns / 1e6;
+		oc->dirty = true;
+	}
+}
+
+/* Counted, and said once a minute at most: never a log line per round. */
+static void
+order_gov_skip(struct order_ctx *oc, int64_t wait_ms)
+{
+	int64_t now = now_mono_ns();
+
+	oc->gov_skips++;
+	if (wait_ms < 1)
+		wait_ms = 1;
+	if (oc->eval_at_ns == 0 || oc->eval_at_ns > now + wait_ms * NS_PER_MS)
+		oc->eval_at_ns = now + wait_ms * NS_PER_MS;
+	if (now - oc->gov_log_ns >= 60 * NS_PER_S) {
+		log_warnx("rate-limit governor: holding requests for %lld ms "
+		    "(%" PRIu64 " rounds skipped so far)", (long long)wait_ms,
+		    oc->gov_skips);
+		oc->gov_log_ns = now;
+	}
+}
+
+/* Send a signed request with the symbol first; 0, BN_REST_WAIT or -1. */
+static int
+order_send(struct order_ctx *oc, enum bn_method m, const char *path,
+    enum bn_auth auth, struct bn_params *p, bn_rest_cb cb,
+    struct order_req *q)
+{
+	int rc;
+
+	rc = bn_rest_request(oc->rest, m, path, auth, p, -1, -1, cb, q, NULL);
+	if (rc != 0)
+		order_req_put(q);
+	return rc;
+}
+
+/* ---- cancels --------------------------------------------------------------- */
+
+static void
+order_log_reject(struct order_ctx *oc, const char *what, const char *cid,
+    int code, const char *msg)
+{
+	/* -5022 is the market moving under a post-only order: routine */
+	if (code == -5022 || code == -2011) {
+		log_debug("%s %s: %d %s", what, cid, code, msg);
+		return;
+	}
+	oc->reject_logs++;
+	if (oc->reject_logs <= 10 || (oc->reject_logs & (oc->reject_logs - 1))
+	    == 0)
+		log_warnx("%s %s refused: %d %s", what, cid, code, msg);
+}
+
+static void
+order_cancel_item(struct order_ctx *oc, struct order_req *q, int i,
+    const struct bn_batch_item *it, int64_t now, struct ord_effect *e)
+{
+	const char *cid = q->cids[i];
+
+	if (it->is_error) {
+		if (it->err.code != -2011 && it->err.code != -2013)
+			order_log_reject(oc, "cancel", cid, it->err.code,
+			    it->err.msg);
+		ord_on_cancel_err(&oc->book, cid, it->err.code, it->err.msg,
+		    now, e);
+		return;
+	}
+	if (q->kind == RQ_CANCEL_OTHER && ord_find(&oc->book, cid) == NULL) {
+		if (it->order.status == BN_ST_CANCELED) {
+			oc->cnt.canceled++;
+			order_event_other(oc, ORD_CANCELED, &it->order);
+			oc->dirty = true;
+		}
+		return;
+	}
+	ord_on_cancel_ok(&oc->book, &it->order, now_real_ns(), &oc->cnt, e);
+}
+
+static void
+order_cancel_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
+{
+	struct order_req *q = arg;
+	struct order_ctx *oc = q->oc;
+	struct ord_effect e;
+	struct bn_batch b;
+	struct bn_why why;
+	int64_t now = now_mono_ns();
+	int i;
+
+	(void)r;
+	memset(&e, 0, sizeof(e));
+	order_note_resp(oc, resp, true);
+	if (resp->outcome == BN_OUT_OK &&
+	    bn_parse_batch(resp->body, resp->body_len, &b, &why) == -1) {
+		log_warnx("batch cancel answer: %s; asking the exchange", why.s);
+		for (i = 0; i < q->n; i++) {
+			ord_on_unknown(&oc->book, q->cids[i], now, &e);
+			order_apply(oc, &e);
+		}
+	} else if (resp->outcome == BN_OUT_OK) {
+		for (i = 0; i < q->n; i++) {
+			if (i < b.n)
+				order_cancel_item(oc, q, i, &b.item[i], now,
+				    &e);
+			else
+				ord_on_unknown(&oc->book, q->cids[i], now, &e);
+			order_apply(oc, &e);
+		}
+	} else {
+		for (i = 0; i < q->n; i++) {
+			if (resp->outcome == BN_OUT_UNKNOWN)
+				ord_on_unknown(&oc->book, q->cids[i], now, &e);
+			else if (resp->outcome == BN_OUT_REJECTED)
+				ord_on_cancel_err(&oc->book, q->cids[i],
+				    resp->code, resp->msg, now, &e);
+			else
+				ord_on_cancel_not_sent(&oc->book, q->cids[i],
+				    now, &e);
+			order_apply(oc, &e);
+		}
+	}
+	if (oc->phase == PH_RECONCILE && q->kind == RQ_CANCEL_OTHER &&
+	    --oc->recon_left <= 0) {
+		oc->phase = PH_OPEN_ORDERS;	/* look again */
+		oc->phase_busy = false;
+	}
+	order_req_put(q);
+	if (oc->dirty)
+		order_publish(oc);
+}
+
+/* One DELETE batchOrders for up to ORD_CANCEL_BATCH client ids. */
+static int
+order_cancel_batch(struct order_ctx *oc, enum order_req_kind kind,
+    const char *const *cids, int n)
+{
+	char json[ORD_CANCEL_BATCH * (PMM_ID_MAX + 4) + 8];
+	struct bn_params p;
+	struct order_req *q;
+	int i, rc;
+
+	if ((q = order_req_get(oc, kind)) == NULL)
+		return -1;
+	if (ord_json_cids(cids, n, json, sizeof(json)) == -1) {
+		order_req_put(q);
+		return -1;
+	}
+	bn_params_init(&p);
+	bn_params_add(&p, "symbol", oc->s->cfg.symbol);
+	bn_params_add(&p, "origClientOrderIdList", json);
+	q->n = n;
+	for (i = 0; i < n; i++)
+		snprintf(q->cids[i], PMM_ID_MAX, "%s", cids[i]);
+	rc = order_send(oc, BN_DELETE, "/fapi/v1/batchOrders", BN_AUTH_SIGNED,
+	    &p, order_cancel_cb, q);
+	if (rc == 0)
+		oc->rec.last_order_ns = now_real_ns();
+	return rc;
+}
+
+/* Cancel ours that the table does not hold, in batches. */
+static void
+order_cancel_others(struct order_ctx *oc, const char (*cids)[PMM_ID_MAX],
+    int n)
+{
+	const char *ids[ORD_CANCEL_BATCH];
+	int i, k, len;
+
+	for (i = 0; i < n; i += len) {
+		len = ord_batch_len(n, i, ORD_CANCEL_BATCH);
+		for (k = 0; k < len; k++)
+			ids[k] = cids[i + k];
+		if (order_cancel_batch(oc, RQ_CANCEL_OTHER, ids, len) != 0)
+			log_warnx("could not send the cancel of %d orders of "
+			    "ours", len);
+		else if (oc->phase == PH_RECONCILE)
+			oc->recon_left++;
+	}
+}
+
+/* ---- places ------------------------------------------------------------------- */
+
+static void
+order_place_item(struct order_ctx *oc, const char *cid,
+    const struct bn_batch_item *it, struct ord_effect *e)
+{
+	if (it->is_error) {
+		order_log_reject(oc, "order", cid, it->err.code, it->err.msg);
+		ord_on_place_err(&oc->book, cid, it->err.code, it->err.msg,
+		    &oc->cnt, e);
+		return;
+	}
+	/* the answer names the order; a mismatch would be an exchange bug */
+	if (strcmp(it->order.clientOrderId, cid) != 0)
+		log_warnx("batch answer for %s names %s", cid,
+		    it->order.clientOrderId);
+	ord_on_place_ok(&oc->book, &it->order, now_real_ns(), &oc->cnt, e);
+}
+
+static void
+order_place_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
+{
+	struct order_req *q = arg;
+	struct order_ctx *oc = q->oc;
+	struct ord_effect e;
+	struct bn_batch b;
+	struct bn_why why;
+	int64_t now = now_mono_ns();
+	int i;
+
+	(void)r;
+	memset(&e, 0, sizeof(e));
+	order_note_resp(oc, resp, true);
+	if (resp->outcome == BN_OUT_OK &&
+	    bn_parse_batch(resp->body, resp->body_len, &b, &why) == -1) {
+		log_warnx("batch order answer: %s; asking the exchange", why.s);
+		for (i = 0; i < q->n; i++) {
+			ord_on_unknown(&oc->book, q->cids[i], now, &e);
+			order_apply(oc, &e);
+		}
+	} else if (resp->outcome == BN_OUT_OK) {
+		for (i = 0; i < q->n; i++) {
+			if (i < b.n)
+				order_place_item(oc, q->cids[i], &b.item[i], &e);
+			else
+				ord_on_unknown(&oc->book, q->cids[i], now, &e);
+			order_apply(oc, &e);
+		}
+	} else {
+		if (resp->outcome == BN_OUT_UNKNOWN)
+			log_warnx("batch of %d orders: outcome unknown (%s); "
+			    "asking the exchange", q->n, resp->msg);
+		for (i = 0; i < q->n; i++) {
+			if (resp->outcome == BN_OUT_UNKNOWN)
+				ord_on_unknown(&oc->book, q->cids[i], now, &e);
+			else if (resp->outcome == BN_OUT_REJECTED)
+				ord_on_place_err(&oc->book, q->cids[i],
+				    resp->code, resp->msg, &oc->cnt, &e);
+			else
+				ord_on_place_not_sent(&oc->book, q->cids[i],
+				    &e);
+			order_apply(oc, &e);
+		}
+	}
+	order_req_put(q);
+	if (oc->dirty)
+		order_publish(oc);
+}
+
+/* One POST batchOrders; the orders enter the table as PENDING. */
+static int
+order_place_batch(struct order_ctx *oc, const struct strat_quote *const *qs,
+    int n)
+{
+	char json[ORD_PLACE_BATCH * 256];
+	struct bn_params p;
+	struct order_req *q;
+	int64_t now_real;
+	int i, rc;
+
+	if ((q = order_req_get(oc, RQ_PLACE)) == NULL)
+		return -1;
+	if (ord_json_places(qs, n, oc->s->cfg.symbol, &oc->flt, json,
+	    sizeof(json)) == -1) {
+		log_warnx("cannot format a batch of %d orders", n);
+		order_req_put(q);
+		return -1;
+	}
+	bn_params_init(&p);
+	bn_params_add(&p, "batchOrders", json);
+	rc = order_send(oc, BN_POST, "/fapi/v1/batchOrders", BN_AUTH_SIGNED,
+	    &p, order_place_cb, q);
+	if (rc != 0)
+		return rc;
+	now_real = now_real_ns();
+	q->n = n;
+	for (i = 0; i < n; i++) {
+		snprintf(q->cids[i], PMM_ID_MAX, "%s", qs[i]->client_id);
+		ord_add(&oc->book, qs[i], now_real);
+	}
+	oc->rec.last_order_ns = now_real;
+	oc->dirty = true;
+	return 0;
+}
+
+/* ---- the quoting decision --------------------------------------------------------- */
+
+/* Risk's flag, the operator's flag in pmmd's section, or a PAUSE message. */
+static bool
+order_paused(struct order_ctx *oc)
+{
+	struct shm_risk rk;
+	struct shm_procs pr;
+
+	if (oc->op_paused)
+		return true;
+	if (SHM_SNAPSHOT(&oc->s->shm->risk, &rk) == 0 && rk.paused)
+		return true;
+	return SHM_SNAPSHOT(&oc->s->shm->procs, &pr) == 0 &&
+	    pr.operator_paused;
+}
+
+static void
+order_send_cancels(struct order_ctx *oc, const struct ord_plan *pl)
+{
+	const char *ids[ORD_CANCEL_BATCH];
+	struct ord *o[ORD_CANCEL_BATCH];
+	int64_t wait, now_real = now_real_ns();
+	int i, k, len, rc;
+
+	for (i = 0; i < pl->n_cancel; i += len) {
+		len = ord_batch_len(pl->n_cancel, i, ORD_CANCEL_BATCH);
+		if ((wait = bn_rest_can_send(oc->rest, 1, 0)) > 0) {
+			order_gov_skip(oc, wait);
+			return;
+		}
+		for (k = 0; k < len; k++) {
+			o[k] = &oc->book.o[pl->cancel[i + k]];
+			ids[k] = o[k]->cid;
+		}
+		rc = order_cancel_batch(oc, RQ_CANCEL, ids, len);
+		if (rc == BN_REST_WAIT) {
+			order_gov_skip(oc, bn_rest_can_send(oc->rest, 1, 0));
+			return;
+		}
+		if (rc != 0)
+			return;
+		for (k = 0; k < len; k++)
+			ord_cancel_sent(o[k], now_real);
+		oc->dirty = true;
+	}
+}
+
+static void
+order_send_places(struct order_ctx *oc, const struct strat_out *out,
+    const struct ord_plan *pl)
+{
+	const struct strat_quote *qs[ORD_PLACE_BATCH];
+	int64_t wait;
+	int i, k, len, rc;
+
+	for (i = 0; i < pl->n_place; i += len) {
+		len = ord_batch_len(pl->n_place, i, ORD_PLACE_BATCH);
+		if ((wait = bn_rest_can_send(oc->rest, 5, len)) > 0) {
+			order_gov_skip(oc, wait);
+			return;
+		}
+		for (k = 0; k < len; k++)
+			qs[k] = &out->place[pl->place[i + k]];
+		rc = order_place_batch(oc, qs, len);
+		if (rc == BN_REST_WAIT) {
+			order_gov_skip(oc, bn_rest_can_send(oc->rest, 5, len));
+			return;
+		}
+		if (rc != 0)
+			return;
+	}
+}
+
+static void
+order_strat_in(struct order_ctx *oc, struct strat_in *in,
+    struct strat_order *open, bool paused, bool refresh)
+{
+	memset(in, 0, sizeof(*in));
+	in->mkt.bid = oc->have_book ? oc->bid : 0;
+	in->mkt.ask = oc->have_book ? oc->ask : 0;
+	in->mkt.mid = oc->have_book ? (oc->bid + oc->ask) / 2 : 0;
+	in->mkt.stale = oc->stale || !oc->have_book;
+	in->position = oc->position;
+	in->n_open = ord_to_strat(&oc->book, oc->sflt.step, open,
+	    STRAT_MAX_OPEN);
+	in->open = open;
+	in->cfg = oc->scfg;
+	in->cfg.paused = paused;
+	in->flt = oc->sflt;
+	in->instance = oc->s->cfg.instance_id;
+	in->next_seq = oc->next_seq;
+	in->refresh = refresh;
+}
+
+/*
+ * Evaluate the strategy and send what it asks for, at once: cancels
+ * first (in replace mode the old ladder leaves before the new arrives),
+ * then places. No logging here above debug: this is the tick path.
+ */
+static void
+order_quote(struct order_ctx *oc, bool refresh)
+{
+	struct strat_out *out = &oc->out;
+	struct strat_order open[STRAT_MAX_OPEN];
+	struct strat_in in;
+	struct ord_plan pl;
+	int64_t now = now_mono_ns();
+	bool paused;
+
+	if (oc->phase != PH_RUNNING || oc->s->stopping)
+		return;
+	paused = order_paused(oc);
+	if (paused != oc->was_paused) {
+		oc->was_paused = paused;
+		refresh = !paused;	/* resume: a whole new ladder */
+	}
+	order_strat_in(oc, &in, open, paused, refresh);
+	strat_eval(oc->impl, &in, out);
+	oc->next_seq = out->next_seq;
+	if (refresh) {
+		if (out->why == STRAT_WHY_QUOTING)
+			oc->last_mid = in.mkt.mid;
+		oc->next_refresh_ns = now + (int64_t)(oc->s->cfg.refresh.
+		    orderbook_refresh_interval * NS_PER_S);
+	}
+	oc->eval_at_ns = 0;
+	ord_plan_make(&oc->book, out, now, &pl);
+	/* blind without the user stream: no new orders until it is back */
+	if (!oc->stream_up)
+		pl.n_place = 0;
+	if (pl.n_cancel > 0)
+		order_send_cancels(oc, &pl);
+	if (pl.n_place > 0)
+		order_send_places(oc, out, &pl);
+	if (oc->dirty)
+		order_publish(oc);
+}
+
+/* ---- unknown outcomes --------------------------------------------------------------- */
+
+static void
+order_query_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
+{
+	struct order_req *q = arg;
+	struct order_ctx *oc = q->oc;
+	struct ord_effect e;
+	struct bn_order o;
+	struct bn_why why;
+	struct ord *left;
+	bool have = false;
+
+	(void)r;
+	memset(&e, 0, sizeof(e));
+	order_note_resp(oc, resp, false);
+	if (resp->outcome == BN_OUT_OK) {
+		if (bn_parse_order(resp->body, resp->body_len, &o, &why) == 0)
+			have = true;
+		else
+			log_warnx("order query answer: %s", why.s);
+	}
+	ord_on_query(&oc->book, q->cids[0], resp->outcome, resp->status,
+	    resp->code, have ? &o : NULL, now_mono_ns(), now_real_ns(),
+	    &oc->cnt, &e);
+	if ((left = ord_find(&oc->book, q->cids[0])) == NULL || !left->unknown)
+		log_info("order %s: outcome resolved (%s)", q->cids[0],
+		    have ? o.status_str : resp->msg);
+	order_apply(oc, &e);
+	order_req_put(q);
+	if (oc->dirty)
+		order_publish(oc);
+}
+
+static void
+order_queries(struct order_ctx *oc, int64_t now)
+{
+	char cids[8][PMM_ID_MAX];
+	struct bn_params p;
+	struct order_req *q;
+	int i, n;
+
+	n = ord_queries_due(&oc->book, now, cids, 8);
+	for (i = 0; i < n; i++) {
+		if (bn_rest_can_send(oc->rest, 1, 0) > 0 ||
+		    (q = order_req_get(oc, RQ_QUERY)) == NULL)
+			return;
+		q->n = 1;
+		snprintf(q->cids[0], PMM_ID_MAX, "%s", cids[i]);
+		bn_params_init(&p);
+		bn_params_add(&p, "symbol", oc->s->cfg.symbol);
+		bn_params_add(&p, "origClientOrderId", cids[i]);
+		if (order_send(oc, BN_GET, "/fapi/v1/order", BN_AUTH_SIGNED,
+		    &p, order_query_cb, q) == 0)
+			ord_query_sent(&oc->book, cids[i], now);
+	}
+}
+
+/* ---- the user data stream -------------------------------------------------------------- */
+
+static void
+order_lk_new(struct order_ctx *oc, const char *why);
+
+static void
+order_on_account(struct order_ctx *oc, const struct bn_account_update *au)
+{
+	int i;
+
+	for (i = 0; i < au->nP; i++)
+		if (strcasecmp(au->P[i].s, oc->s->cfg.symbol) == 0 &&
+		    (au->P[i].ps[0] == '\0' ||
+		    strcmp(au->P[i].ps, "BOTH") == 0))
+			oc->position = au->P[i].pa;
+}
+
+static void
+order_user_msg(struct bn_ws *ws, const char *data, size_t len, void *arg)
+{
+	struct order_ctx *oc = arg;
+	struct ord_effect e;
+	struct bn_why why;
+
+	(void)ws;
+	if (bn_parse_event(data, len, oc->ev, &why) == -1) {
+		oc->s->hb.errors++;
+		log_warnx("user stream: dropped a malformed event: %s", why.s);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	switch (oc->ev->type) {
+	case BN_EV_ORDER_UPDATE:
+		if (strcasecmp(oc->ev->u.ou.s, oc->s->cfg.symbol) != 0)
+			return;
+		ord_on_update(&oc->book, &oc->ev->u.ou,
+		    oc->s->cfg.instance_id, now_real_ns(), &oc->cnt, &e);
+		order_apply(oc, &e);
+		break;
+	case BN_EV_ACCOUNT_UPDATE:
+		order_on_account(oc, &oc->ev->u.au);
+		break;
+	case BN_EV_LISTEN_KEY_EXPIRED:
+		order_lk_new(oc, "listenKeyExpired");
+		break;
+	default:
+		break;
+	}
+	if (oc->dirty)
+		order_publish(oc);
+}
+
+static void	order_resync(struct order_ctx *oc);
+
+static void
+order_user_state(struct bn_ws *ws, enum bn_ws_event ev, const char *why,
+    void *arg)
+{
+	struct order_ctx *oc = arg;
+
+	(void)ws;
+	if (ev == BN_WS_ROLLOVER)
+		return;
+	if (ev == BN_WS_DOWN) {
+		if (oc->stream_up)
+			log_warnx("user stream down (%s): no new orders until "
+			    "it is back", why != NULL ? why : "");
+		oc->stream_up = false;
+		oc->stream_down_ns = now_mono_ns();
+		if (oc->phase == PH_RUNNING)
+			oc->stream_gap = true;
+		order_publish(oc);
+		return;
+	}
+	oc->stream_up = true;
+	order_publish(oc);
+	if (oc->phase == PH_STREAM) {
+		log_info("user stream up");
+		oc->phase = PH_OPEN_ORDERS;
+		oc->phase_busy = false;
+		oc->phase_at_ns = 0;
+	} else if (oc->stream_gap) {
+		log_info("user stream back: checking the open orders");
+		oc->stream_gap = false;
+		order_resync(oc);
+	}
+}
+
+static int
+order_user_url(struct order_ctx *oc, char *url, size_t len)
+{
+	if (bn_ws_url_user(url, len, oc->s->cfg.ws_url, oc->lkey,
+	    ORDER_USER_EVENTS, 0) == -1) {
+		log_warnx("cannot build the user stream URL from "
+		    "BINANCE_WS_URL %s", oc->s->cfg.ws_url);
+		return -1;
+	}
+	return 0;
+}
+
+/* A (new) listenKey: point the stream at it. */
+static int
+order_user_connect(struct order_ctx *oc)
+{
+	struct bn_ws_opts o;
+	char url[512];
+
+	if (order_user_url(oc, url, sizeof(url)) == -1)
+		return -1;
+	if (oc->user != NULL) {
+		if (bn_ws_set_url(oc->user, url) == -1)
+			return -1;
+		bn_ws_reconnect(oc->user, "new listenKey");
+		return 0;
+	}
+	memset(&o, 0, sizeof(o));
+	o.name = "user";
+	o.url = url;
+	o.on_msg = order_user_msg;
+	o.on_state = order_user_state;
+	o.arg = oc;
+	return (oc->user = bn_ws_open(oc->loop, &o)) == NULL ? -1 : 0;
+}
+
+static void
+order_lk_new_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
+{
+	struct order_req *q = arg;
+	struct order_ctx *oc = q->oc;
+	struct bn_why why;
+
+	(void)r;
+	order_req_put(q);
+	oc->lk_new_busy = false;
+	order_note_resp(oc, resp, false);
+	if (resp->outcome != BN_OUT_OK || bn_parse_listen_key(resp->body,
+	    resp->body_len, oc->lkey, sizeof(oc->lkey), &why) == -1) {
+		oc->stream_down_ns = now_mono_ns();	/* try again later */
+		return;
+	}
+	ord_lk_init(&oc->lk, oc->s->cfg.listen_key_refresh_interval,
+	    now_mono_ns());
+	order_user_connect(oc);
+}
+
+/* listenKeyExpired, -1125 or a stream that cannot come back: a new key. */
+static void
+order_lk_new(struct order_ctx *oc, const char *why)
+{
+	struct order_req *q;
+
+	if (oc->lk_new_busy || oc->phase < PH_STREAM)
+		return;
+	log_info("user stream: new listenKey (%s)", why);
+	oc->stream_down_ns = now_mono_ns();
+	if ((q = order_req_get(oc, RQ_LK_NEW)) == NULL)
+		return;
+	if (order_send(oc, BN_POST, "/fapi/v1/listenKey", BN_AUTH_KEY, NULL,
+	    order_lk_new_cb, q) == 0)
+		oc->lk_new_busy = true;
+}
+
+static void
+order_lk_keep_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
+{
+	struct order_req *q = arg;
+	struct order_ctx *oc = q->oc;
+
+	(void)r;
+	order_req_put(q);
+	order_note_resp(oc, resp, false);
+	ord_lk_done(&oc->lk, now_mono_ns(), resp->outcome == BN_OUT_OK);
+	if (resp->code == -1125)
+		order_lk_new(oc, "keepalive: -1125");
+}
+
+static void
+order_lk_keep(struct order_ctx *oc)
+{
+	struct order_req *q;
+
+	if ((q = order_req_get(oc, RQ_LK_KEEP)) == NULL)
+		return;
+	if (order_send(oc, BN_PUT, "/fapi/v1/listenKey", BN_AUTH_KEY, NULL,
+	    order_lk_keep_cb, q) == 0)
+		ord_lk_sent(&oc->lk);
+	else
+		ord_lk_done(&oc->lk, now_mono_ns(), false);
+}
+
+static void
+order_ws_fd(struct svc *s, int fd, uint32_t ev, void *arg)
+{
+	(void)s;
+	(void)fd;
+	(void)ev;
+	bn_ws_loop_run(arg, 0);
+}
+
+/* ---- open orders after a gap in the user stream ----------------------------------------- */
+
+static struct bn_order *
+order_parse_open(const struct bn_resp *resp, int *n)
+{
+	struct bn_order *os;
+	struct bn_why why;
+
+	if ((os = calloc(ORDER_OPEN_MAX, sizeof(*os))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		return NULL;
+	}
+	if (bn_parse_orders(resp->body, resp->body_len, os, ORDER_OPEN_MAX, n,
+	    &why) == -1) {
+		log_warnx("openOrders answer: %s", why.s);
+		free(os);
+		return NULL;
+	}
+	if (*n < 0)
+		*n = ORDER_OPEN_MAX;	/* more than we read: the rest later */
+	return os;
+}
+
+/* Orders the table believes open but the exchange does not know went
+ * while the stream was down; ours the table lacks are cancelled. */
+static void
+order_resync_apply(struct order_ctx *oc, const struct bn_order *os, int n)
+{
+	char cids[ORDER_OPEN_MAX][PMM_ID_MAX];
+	struct ord *o;
+	int i, k, lost = 0, stray = 0;
+	bool found;
+
+	for (i = oc->book.n - 1; i >= 0; i--) {
+		o = &oc->book.o[i];
+		if (o->state == ORD_PENDING || o->unknown)
+			continue;
+		for (k = 0, found = false; k < n && !found; k++)
+			found = strcmp(os[k].clientOrderId, o->cid) == 0;
+		if (!found) {
+			ord_remove(&oc->book, o);
+			lost++;
+		}
+	}
+	for (k = 0; k < n; k++)
+		if (strat_cid_ours(os[k].clientOrderId,
+		    oc->s->cfg.instance_id) &&
+		    ord_find(&oc->book, os[k].clientOrderId) == NULL)
+			snprintf(cids[stray++], PMM_ID_MAX, "%s",
+			    os[k].clientOrderId);
+	if (lost > 0)
+		log_warnx("%d orders closed while the user stream was down "
+		    "(fills in that gap were not seen here)", lost);
+	if (stray > 0)
+		order_cancel_others(oc, (const char (*)[PMM_ID_MAX])cids,
+		    stray);
+	oc->dirty = true;
+}
+
+static void
+order_resync_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
+{
+	struct order_req *q = arg;
+	struct order_ctx *oc = q->oc;
+	struct bn_order *os;
+	int n = 0;
+
+	(void)r;
+	order_req_put(q);
+	order_note_resp(oc, resp, false);
+	if (resp->outcome != BN_OUT_OK ||
+	    (os = order_parse_open(resp, &n)) == NULL) {
+		oc->stream_gap = true;	/* try again with the next UP */
+		return;
+	}
+	order_resync_apply(oc, os, n);
+	free(os);
+	order_publish(oc);
+	order_quote(oc, false);
+}
+
+static void
+order_resync(struct order_ctx *oc)
+{
+	struct bn_params p;
+	struct order_req *q;
+
+	if ((q = order_req_get(oc, RQ_RESYNC)) == NULL)
+		return;
+	bn_params_init(&p);
+	bn_params_add(&p, "symbol", oc->s->cfg.symbol);
+	if (order_send(oc, BN_GET, "/fapi/v1/openOrders", BN_AUTH_SIGNED, &p,
+	    order_resync_cb, q) != 0)
+		oc->stream_gap = true;
+}
+
+/* ---- the dead man's switch ---------------------------------------------------------------- */
+
+static void
+order_cd_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
+{
+	struct order_req *q = arg;
+	struct order_ctx *oc = q->oc;
+	bool ok = resp->outcome == BN_OUT_OK;
+
+	(void)r;
+	order_req_put(q);
+	order_note_resp(oc, resp, false);
+	if (!ok && oc->cd.ms > 0)
+		log_warnx("countdownCancelAll not renewed: %s", resp->msg);
+	ord_cd_done(&oc->cd, now_mono_ns(), ok);
+}
+
+static void
+order_countdown(struct order_ctx *oc, int64_t now)
+{
+	struct bn_params p;
+	struct order_req *q;
+
+	if (bn_rest_can_send(oc->rest, 10, 0) > 0 ||
+	    (q = order_req_get(oc, RQ_COUNTDOWN)) == NULL)
+		return;
+	bn_params_init(&p);
+	bn_params_add(&p, "symbol", oc->s->cfg.symbol);
+	bn_params_addf(&p, "countdownTime", "%d", oc->cd.ms);
+	if (order_send(oc, BN_POST, "/fapi/v1/countdownCancelAll",
+	    BN_AUTH_SIGNED, &p, order_cd_cb, q) == 0)
+		ord_cd_sent(&oc->cd, now);
+	else
+		ord_cd_done(&oc->cd, now, false);
+}
+
+/* ---- start-up phases ------------------------------------------------------------------------ */
+
+static void
+order_phase_next(struct order_ctx *oc, enum order_phase next)
+{
+	if (oc->phase_fails > 0)
+		log_info("exchange start-up: %s done after %u failed "
+		    "attempts", order_phase_names[oc->phase], oc->phase_fails);
+	oc->phase = next;
+	oc->phase_busy = false;
+	oc->phase_at_ns = 0;
+	oc->phase_fails = 0;
+	bn_backoff_reset(&oc->backoff);
+}
+
+/* A failed phase request: try again later; said once per phase. */
+static void
+order_phase_fail(struct order_ctx *oc, const char *why)
+{
+	int64_t wait = bn_backoff_next(&oc->backoff);
+
+	oc->phase_busy = false;
+	oc->phase_at_ns = now_mono_ns() + wait;
+	if (oc->phase_fails++ == 0 || log_getlevel() >= LOG_LVL_DEBUG)
+		log_warnx("exchange start-up: %s failed (%s); retrying with "
+		    "backoff, not quoting", order_phase_names[oc->phase], why);
+}
+
+/* Fail on anything but a readable 2xx; 1 when the caller may go on. */
+static int
+order_phase_ok(struct order_ctx *oc, const struct bn_resp *resp)
+{
+	char why[BN_MSGLEN + 64];
+
+	order_note_resp(oc, resp, false);
+	if (resp->outcome == BN_OUT_OK)
+		return 1;
+	snprintf(why, sizeof(why), "%s, HTTP %ld, code %d: %s%s",
+	    bn_outcome_name(resp->outcome), resp->status, resp->code,
+	    resp->msg, resp->code == -2014 || resp->code == -2015 ||
+	    resp->code == -1022 ? " — check BINANCE_API_KEY and "
+	    "BINANCE_SECRET_KEY" : "");
+	order_phase_fail(oc, why);
+	return 0;
+}
+
+/* The config against the filters at mid: exit 78 when it cannot work. */
+static int
+order_check_config(struct order_ctx *oc, double mid)
+{
+	const struct cfg *c = &oc->s->cfg;
+	char msg[512];
+
+	switch (bn_filters_check_size(&oc->flt, c->order.quantity_per_order_usdt,
+	    c->order.levels, mid, msg, sizeof(msg))) {
+	case -1:
+		log_warnx("%s", msg);
+		return -1;
+	case 1:
+		log_warnx("%s", msg);
+		break;
+	}
+	if (strat_check(&oc->scfg, &oc->sflt, mid, msg, sizeof(msg)) == -1) {
+		log_warnx("%s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The clock: an async GET /fapi/v1/time first proves the exchange
+ * answers, then (from the timer, outside any callback) the client's
+ * blocking sync measures the offset — it cannot hang on a dead host.
+ */
+static void
+order_ph_time(struct order_ctx *oc)
+{
+	oc->time_reachable = false;
+	if (bn_rest_sync_time(oc->rest) == -1) {
+		order_phase_fail(oc, "no usable server time");
+		return;
+	}
+	order_phase_next(oc, PH_INFO);
+}
+
+static void
+order_ph_info(struct order_ctx *oc, const struct bn_resp *resp)
+{
+	struct bn_exchange_info info;
+	struct bn_why why;
+
+	if (bn_parse_exchange_info(resp->body, resp->body_len,
+	    oc->s->cfg.symbol, &info, &why) == -1) {
+		order_phase_fail(oc, why.s);
+		return;
+	}
+	if (strcmp(info.status, "TRADING") != 0) {
+		order_phase_fail(oc, "symbol not TRADING");
+		return;
+	}
+	oc->flt = info.f;
+	if (strat_filters_from_bn(&oc->sflt, &oc->flt) == -1) {
+		order_phase_fail(oc, "no usable tick or step size");
+		return;
+	}
+	bn_rest_set_limits(oc->rest, info.weight_1m, info.orders_10s,
+	    info.orders_1m);
+	log_info("%s: tick %g, step %g, min notional %g; limits %d weight/min, "
+	    "%d orders/10 s", oc->s->cfg.symbol, oc->sflt.tick, oc->sflt.step,
+	    oc->sflt.min_notional, info.weight_1m, info.orders_10s);
+	order_phase_next(oc, PH_PRICE);
+}
+
+static void
+order_ph_price(struct order_ctx *oc, const struct bn_resp *resp)
+{
+	struct bn_book_ticker bt;
+	struct bn_why why;
+
+	if (bn_parse_rest_book_ticker(resp->body, resp->body_len,
+	    oc->s->cfg.symbol, &bt, &why) == -1 || !(bt.b > 0) ||
+	    !(bt.a > bt.b)) {
+		order_phase_fail(oc, "no usable bookTicker");
+		return;
+	}
+	if (order_check_config(oc, (bt.b + bt.a) / 2) == -1) {
+		svc_stop(oc->s, CFG_EXIT);
+		return;
+	}
+	order_phase_next(oc, PH_LEVERAGE);
+}
+
+static void
+order_ph_open(struct order_ctx *oc, const struct bn_resp *resp)
+{
+	char cids[ORDER_OPEN_MAX][PMM_ID_MAX];
+	struct bn_order *os;
+	uint64_t max_seq = 0;
+	int n = 0, ours, foreign;
+
+	if ((os = order_parse_open(resp, &n)) == NULL) {
+		order_phase_fail(oc, "unreadable openOrders");
+		return;
+	}
+	ours = ord_reconcile(os, n, oc->s->cfg.instance_id, cids,
+	    ORDER_OPEN_MAX, &max_seq, &foreign);
+	free(os);
+	if (max_seq >= oc->next_seq)
+		oc->next_seq = max_seq + 1;
+	if (ours == 0 || ++oc->recon_rounds > ORDER_RECONCILE_ROUNDS) {
+		if (ours > 0)
+			log_warnx("reconcile: %d orders of ours still open "
+			    "after %d rounds; going on", ours,
+			    ORDER_RECONCILE_ROUNDS);
+		if (foreign > 0)
+			log_info("reconcile: %d orders of others left alone",
+			    foreign);
+		order_phase_next(oc, PH_POSITION);
+		return;
+	}
+	log_info("reconcile: cancelling %d orders left by an earlier run of "
+	    "%s (%d of others left alone)", ours, oc->s->cfg.instance_id,
+	    foreign);
+	order_phase_next(oc, PH_RECONCILE);
+	oc->phase_busy = true;	/* the cancels' answers move us on */
+	oc->recon_left = 0;
+	order_cancel_others(oc, (const char (*)[PMM_ID_MAX])cids,
+	    ours < ORDER_OPEN_MAX ? ours : ORDER_OPEN_MAX);
+	if (oc->recon_left == 0) {
+		oc->phase = PH_OPEN_ORDERS;
+		order_phase_fail(oc, "reconcile cancels not sent");
+	}
+}
+
+/* No TICK yet (e.g. a restart while the market is quiet): start from the
+ * market record when it is fresh. */
+static void
+order_book_from_shm(struct order_ctx *oc)
+{
+	struct shm_market mk;
+
+	if (oc->have_book || SHM_SNAPSHOT(&oc->s->shm->market, &mk) == -1 ||
+	    mk.stale || !(mk.bid > 0) || !(mk.ask > mk.bid))
+		return;
+	oc->bid = mk.bid;
+	oc->ask = mk.ask;
+	oc->have_book = true;
+	oc->stale = false;
+	oc->last_tick_ns = now_mono_ns();
+}
+
+static void
+order_ph_position(struct order_ctx *oc, const struct bn_resp *resp)
+{
+	struct bn_position ps[8];
+	struct bn_why why;
+	int i, n = 0;
+
+	if (bn_parse_positions(resp->body, resp->body_len, ps, 8, &n,
+	    &why) == -1) {
+		order_phase_fail(oc, why.s);
+		return;
+	}
+	oc->position = 0;
+	for (i = 0; i < n; i++)
+		if (strcasecmp(ps[i].symbol, oc->s->cfg.symbol) == 0)
+			oc->position += ps[i].positionAmt;
+	order_phase_next(oc, PH_RUNNING);
+	order_book_from_shm(oc);
+	log_info("exchange ready: position %g, next order seq %" PRIu64
+	    "; quoting %d levels a side", oc->position, oc->next_seq,
+	    oc->s->cfg.order.levels);
+	ord_cd_init(&oc->cd, oc->s->cfg.exchange.countdown_cancel_ms);
+	order_quote(oc, true);
+}
+
+static void
+order_phase_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
+{
+	struct order_req *q = arg;
+	struct order_ctx *oc = q->oc;
+	struct bn_why why;
+
+	(void)r;
+	order_req_put(q);
+	if (oc->s->stopping || !order_phase_ok(oc, resp))
+		return;
+	switch (oc->phase) {
+	case PH_TIME:
+		oc->time_reachable = true;
+		oc->phase_busy = false;
+		break;
+	case PH_INFO:
+		order_ph_info(oc, resp);
+		break;
+	case PH_PRICE:
+		order_ph_price(oc, resp);
+		break;
+	case PH_LEVERAGE:
+		order_phase_next(oc, PH_LISTEN_KEY);
+		break;
+	case PH_LISTEN_KEY:
+		if (bn_parse_listen_key(resp->body, resp->body_len, oc->lkey,
+		    sizeof(oc->lkey), &why) == -1 ||
+		    order_user_connect(oc) == -1) {
+			order_phase_fail(oc, "no usable listenKey");
+			break;
+		}
+		ord_lk_init(&oc->lk, oc->s->cfg.listen_key_refresh_interval,
+		    now_mono_ns());
+		order_phase_next(oc, PH_STREAM);
+		oc->stream_deadline_ns = now_mono_ns() + ORDER_STREAM_WAIT_NS;
+		if (oc->stream_up)	/* a stream that was up already */
+			order_phase_next(oc, PH_OPEN_ORDERS);
+		break;
+	case PH_OPEN_ORDERS:
+		order_ph_open(oc, resp);
+		break;
+	case PH_POSITION:
+		order_ph_position(oc, resp);
+		break;
+	default:
+		break;
+	}
+	if (oc->dirty)
+		order_publish(oc);
+}
+
+/* The request of the current phase. */
+static void
+order_phase_send(struct order_ctx *oc)
+{
+	const struct cfg *c = &oc->s->cfg;
+	const char *path = NULL;
+	enum bn_method m = BN_GET;
+	enum bn_auth auth = BN_AUTH_NONE;
+	struct bn_params p;
+	struct order_req *q;
+	int rc;
+
+	bn_params_init(&p);
+	switch (oc->phase) {
+	case PH_TIME:
+		path = "/fapi/v1/time";
+		break;
+	case PH_INFO:
+		path = "/fapi/v1/exchangeInfo";
+		break;
+	case PH_PRICE:
+		path = "/fapi/v1/ticker/bookTicker";
+		bn_params_add(&p, "symbol", c->symbol);
+		break;
+	case PH_LEVERAGE:
+		path = "/fapi/v1/leverage";
+		m = BN_POST;
+		auth = BN_AUTH_SIGNED;
+		bn_params_add(&p, "symbol", c->symbol);
+		bn_params_addf(&p, "leverage", "%d", c->leverage);
+		break;
+	case PH_LISTEN_KEY:
+		path = "/fapi/v1/listenKey";
+		m = BN_POST;
+		auth = BN_AUTH_KEY;
+		break;
+	case PH_OPEN_ORDERS:
+		path = "/fapi/v1/openOrders";
+		auth = BN_AUTH_SIGNED;
+		bn_params_add(&p, "symbol", c->symbol);
+		break;
+	case PH_POSITION:
+		path = "/fapi/v2/positionRisk";
+		auth = BN_AUTH_SIGNED;
+		bn_params_add(&p, "symbol", c->symbol);
+		break;
+	default:
+		return;
+	}
+	if ((q = order_req_get(oc, RQ_PHASE)) == NULL)
+		return;
+	oc->phase_busy = true;
+	rc = order_send(oc, m, path, auth, &p, order_phase_cb, q);
+	if (rc != 0)
+		order_phase_fail(oc, rc == BN_REST_WAIT ? "rate limit" :
+		    "request not sent");
+}
+
+static void
+order_phase_run(struct order_ctx *oc, int64_t now)
+{
+	if (oc->phase == PH_STREAM && !oc->stream_up &&
+	    now >= oc->stream_deadline_ns) {
+		/* the key may be refused: start over from a new one */
+		oc->phase = PH_LISTEN_KEY;
+		order_phase_fail(oc, "user stream did not come up");
+		return;
+	}
+	if (oc->phase_busy || now < oc->phase_at_ns || oc->phase == PH_STREAM ||
+	    oc->phase == PH_RECONCILE)
+		return;
+	if (oc->phase == PH_TIME && oc->time_reachable)
+		order_ph_time(oc);
+	else
+		order_phase_send(oc);
+}
+
+/* ---- the loop ------------------------------------------------------------------------------------ */
+
+static void
+order_running(struct order_ctx *oc, int64_t now)
+{
+	struct shm_market mk;
+
+	if (ord_cd_due(&oc->cd, now))
+		order_countdown(oc, now);
+	if (ord_lk_due(&oc->lk, now))
+		order_lk_keep(oc);
+	if (!oc->stream_up && !oc->lk_new_busy &&
+	    now - oc->stream_down_ns > ORDER_STREAM_WAIT_NS)
+		order_lk_new(oc, "user stream down for long");
+	order_queries(oc, now);
+	/* stale or a pause flipped without a message: the timer notices.
+	 * Market says stale only after market_stale_after without data, and
+	 * a TICK always ends it here (its record may follow the TICK). */
+	if (!oc->stale && SHM_SNAPSHOT(&oc->s->shm->market, &mk) == 0 &&
+	    mk.stale && now - oc->last_tick_ns >
+	    (int64_t)(oc->s->cfg.market.stale_after * NS_PER_S)) {
+		oc->stale = true;
+		oc->eval_at_ns = now;
+	}
+	if (order_paused(oc) != oc->was_paused)
+		oc->eval_at_ns = now;
+	if (now >= oc->next_refresh_ns)
+		order_quote(oc, true);
+	else if (oc->eval_at_ns != 0 && now >= oc->eval_at_ns)
+		order_quote(oc, false);
+}
+
+static int64_t
+order_min(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* How long the loop may sleep: nothing of ours may be late. */
+static void
+order_set_timer(struct order_ctx *oc, int64_t now)
+{
+	int64_t t = ORDER_TIMER_MAX_NS, r;
+
+	if ((r = bn_rest_timeout_ns(oc->rest)) >= 0)
+		t = order_min(t, r);
+	if (oc->loop != NULL)
+		t = order_min(t, bn_ws_loop_timeout_ns(oc->loop, now));
+	if (oc->phase < PH_RUNNING && !oc->phase_busy)
+		t = order_min(t, oc->phase_at_ns - now);
+	if (oc->phase == PH_RUNNING) {
+		t = order_min(t, oc->next_refresh_ns - now);
+		if (oc->eval_at_ns != 0)
+			t = order_min(t, oc->eval_at_ns - now);
+		if (!oc->cd.inflight)
+			t = order_min(t, ord_cd_next(&oc->cd) - now);
+	}
+	if (t < ORDER_TIMER_MIN_NS)
+		t = ORDER_TIMER_MIN_NS;
+	oc->s->timer_ns = t;
+}
+
+static void
+order_apply_reload(struct order_ctx *oc)
+{
+	const struct cfg *c = &oc->s->cfg;
+
+	oc->reload = false;
+	strat_config_from_cfg(&oc->scfg, c, false);
+	if (oc->cd.ms != (c->exchange.countdown_cancel_ms > 0 ?
+	    c->exchange.countdown_cancel_ms : 0))
+		ord_cd_set(&oc->cd, c->exchange.countdown_cancel_ms);
+	oc->lk.interval_ns = (int64_t)c->listen_key_refresh_interval *
+	    NS_PER_S;
+	oc->next_refresh_ns = 0;	/* a new ladder now */
+}
+
+static void
+order_on_timer(struct svc *s, int64_t now)
 {
 	struct order_ctx *oc = s->priv;
 
-	SHM_SNAPSHOT(&s->shm->orders, &oc->ord);
-	return 0;
+	if (oc->rest == NULL)
+		return;
+	bn_rest_on_timeout(oc->rest);
+	if (oc->loop != NULL)
+		bn_ws_loop_run(oc->loop, now);
+	if (oc->reload)
+		order_apply_reload(oc);
+	if (oc->phase < PH_RUNNING)
+		order_phase_run(oc, now);
+	else
+		order_running(oc, now);
+	if (oc->dirty)
+		order_publish(oc);
+	order_set_timer(oc, now);
 }
 
 static void
 order_on_msg(struct svc *s, const struct pmm_msg *m)
 {
 	struct order_ctx *oc = s->priv;
+	double mid;
 
-	if (m->env.type == PMM_MSG_TICK)
-		oc->ticks++;
+	switch (m->env.type) {
+	case PMM_MSG_TICK:
+		oc->bid = m->u.tick.bid;
+		oc->ask = m->u.tick.ask;
+		oc->have_book = true;
+		oc->stale = false;
+		oc->last_tick_ns = now_mono_ns();
+		if (oc->phase != PH_RUNNING)
+			break;
+		mid = (oc->bid + oc->ask) / 2;
+		order_quote(oc, strat_mid_moved(&oc->scfg, oc->last_mid, mid));
+		break;
+	case PMM_MSG_RISK_ACTION:
+		/* risk has published its flag already: look at it now */
+		order_quote(oc, false);
+		break;
+	default:
+		break;
+	}
 }
 
 static void
@@ -38,24 +1589,225 @@ order_on_pause(struct svc *s, int paused, const char *reason)
 {
 	struct order_ctx *oc = s->priv;
 
-	oc->paused = paused;
+	oc->op_paused = paused;
 	if (paused)
-		log_info("paused: %s", reason);
+		log_info("paused: %s; cancelling our orders", reason);
 	else
 		log_info("resumed");
+	order_quote(oc, false);
+}
+
+static int
+order_on_reload(struct svc *s, const struct cfg *nc)
+{
+	struct order_ctx *oc = s->priv;
+	struct strat_config sc;
+	char err[512];
+
+	if (strcmp(nc->rest_url, s->cfg.rest_url) != 0 ||
+	    strcmp(nc->ws_url, s->cfg.ws_url) != 0 ||
+	    strcmp(nc->api_key, s->cfg.api_key) != 0 ||
+	    strcmp(nc->secret_key, s->cfg.secret_key) != 0) {
+		log_warnx("exchange URLs and keys cannot change on reload");
+		return -1;
+	}
+	if (strat_find(nc->strategy_name, err, sizeof(err)) != oc->impl) {
+		log_warnx("strategy_name cannot change on reload");
+		return -1;
+	}
+	strat_config_from_cfg(&sc, nc, false);
+	if (oc->phase > PH_PRICE && oc->have_book &&
+	    strat_check(&sc, &oc->sflt, (oc->bid + oc->ask) / 2, err,
+	    sizeof(err)) == -1) {
+		log_warnx("%s", err);
+		return -1;
+	}
+	oc->reload = true;	/* svc installs nc after we return */
+	return 0;
+}
+
+/* ---- stop: cancel what we placed, within a bounded time ------------------------------------------ */
+
+/* Poll the client's own fds (the service loop has ended) until nothing
+ * is in flight or the deadline passes. */
+static void
+order_drain(struct order_ctx *oc, int64_t deadline)
+{
+	struct pollfd pfd[BN_REST_MAXFD];
+	int64_t now, t;
+	int i, n, ms;
+
+	while (bn_rest_inflight(oc->rest) > 0 &&
+	    (now = now_mono_ns()) < deadline) {
+		for (n = 0; n < oc->nrfd; n++) {
+			pfd[n].fd = oc->rfd[n].fd;
+			pfd[n].events = (oc->rfd[n].ev & EPOLLIN ? POLLIN : 0) |
+			    (oc->rfd[n].ev & EPOLLOUT ? POLLOUT : 0);
+			pfd[n].revents = 0;
+		}
+		t = bn_rest_timeout_ns(oc->rest);
+		if (t < 0 || t > deadline - now)
+			t = deadline - now;
+		ms = (int)((t + NS_PER_MS - 1) / NS_PER_MS);
+		if (poll(pfd, (nfds_t)n, ms > 50 ? 50 : ms) == -1 &&
+		    errno != EINTR)
+			break;
+		for (i = 0; i < n; i++)
+			if (pfd[i].revents != 0)
+				bn_rest_on_fd(oc->rest, pfd[i].fd,
+				    (pfd[i].revents & POLLIN ? EPOLLIN : 0) |
+				    (pfd[i].revents & POLLOUT ? EPOLLOUT : 0) |
+				    (pfd[i].revents & (POLLERR | POLLHUP) ?
+				    EPOLLERR : 0));
+		bn_rest_on_timeout(oc->rest);
+	}
+}
+
+static bool
+order_cid_in(const char (*cids)[PMM_ID_MAX], int n, const char *cid)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(cids[i], cid) == 0)
+			return true;
+	return false;
+}
+
+/* Everything of ours: the table (whatever its state) and what the
+ * exchange lists. */
+static void
+order_stop_cancel(struct order_ctx *oc, int64_t deadline)
+{
+	char cids[ORDER_OPEN_MAX + ORD_MAX][PMM_ID_MAX];
+	struct bn_resp resp;
+	struct bn_order *os = NULL;
+	struct bn_params p;
+	uint64_t seq = 0;
+	int i, n = 0, nos = 0, foreign;
+
+	bn_params_init(&p);
+	bn_params_add(&p, "symbol", oc->s->cfg.symbol);
+	if (bn_rest_request_sync(oc->rest, BN_GET, "/fapi/v1/openOrders",
+	    BN_AUTH_SIGNED, &p, -1, -1, &resp) == 0) {
+		if (resp.outcome == BN_OUT_OK)
+			os = order_parse_open(&resp, &nos);
+		bn_resp_release(&resp);
+	}
+	if (os != NULL) {
+		n = ord_reconcile(os, nos, oc->s->cfg.instance_id, cids,
+		    ORDER_OPEN_MAX, &seq, &foreign);
+		free(os);
+		if (n > ORDER_OPEN_MAX)
+			n = ORDER_OPEN_MAX;
+	}
+	for (i = 0; i < oc->book.n; i++)
+		if (!order_cid_in(cids, n, oc->book.o[i].cid))
+			snprintf(cids[n++], PMM_ID_MAX, "%s",
+			    oc->book.o[i].cid);
+	if (n > 0)
+		order_cancel_others(oc, (const char (*)[PMM_ID_MAX])cids, n);
+	order_drain(oc, deadline);
+	log_info("stopped: %d orders of ours cancelled on the way out%s", n,
+	    bn_rest_inflight(oc->rest) > 0 ? " (some answers not seen)" : "");
+}
+
+static void
+order_on_stop(struct svc *s)
+{
+	struct order_ctx *oc = s->priv;
+	int64_t deadline = now_mono_ns() + ORDER_STOP_BUDGET_NS;
+
+	if (oc->rest == NULL)
+		return;
+	/* answers in flight first: a placement landing after our cancel
+	 * would outlive us */
+	order_drain(oc, now_mono_ns() + NS_PER_S);
+	if (oc->phase >= PH_OPEN_ORDERS)
+		order_stop_cancel(oc, deadline);
+	oc->book.n = 0;
+	oc->stream_up = false;
+	order_publish(oc);
+	if (oc->loop != NULL) {
+		svc_unwatch_fd(s, bn_ws_loop_fd(oc->loop));
+		bn_ws_loop_free(oc->loop);
+		oc->loop = NULL;
+		oc->user = NULL;
+	}
+	bn_rest_free(oc->rest);
+	oc->rest = NULL;
+	free(oc->ev);
+	oc->ev = NULL;
+}
+
+/* ---- start ---------------------------------------------------------------------------------------- */
+
+static int
+order_init(struct svc *s)
+{
+	struct order_ctx *oc = s->priv;
+	struct bn_rest_hooks h = { s, order_rest_add, NULL, order_rest_del };
+	struct bn_rest_opts o;
+	char err[512];
+
+	oc->s = s;
+	/* continue the counters of an earlier instance; its orders are
+	 * reconciled against the exchange, not trusted */
+	SHM_SNAPSHOT(&s->shm->orders, &oc->rec);
+	oc->cnt.placed = oc->rec.placed;
+	oc->cnt.canceled = oc->rec.canceled;
+	oc->cnt.fills = oc->rec.fills;
+	oc->cnt.rejects = oc->rec.rejects;
+	ord_book_init(&oc->book);
+	order_publish(oc);
+	if ((oc->impl = strat_find(s->cfg.strategy_name, err,
+	    sizeof(err))) == NULL ||
+	    !strat_instance_ok(s->cfg.instance_id)) {
+		log_warnx("%s", oc->impl == NULL ? err : "instance_id is not "
+		    "usable in client order ids (1..20 of A-Z a-z 0-9 _ -)");
+		svc_stop(s, CFG_EXIT);
+		return 0;
+	}
+	strat_config_from_cfg(&oc->scfg, &s->cfg, false);
+	oc->next_seq = strat_seq_seed(now_real_ns());
+	oc->stale = true;
+	bn_backoff_init(&oc->backoff, ORDER_BACKOFF_MIN_NS,
+	    ORDER_BACKOFF_MAX_NS, 0);
+	ord_cd_init(&oc->cd, 0);
+	oc->cd.zero_done = true;	/* nothing before the start-up ends */
+	oc->lk.next_ns = INT64_MAX;
+	memset(&o, 0, sizeof(o));
+	o.base_url = s->cfg.rest_url;
+	o.api_key = s->cfg.api_key;
+	o.secret = s->cfg.secret_key;
+	o.recv_window_ms = s->cfg.exchange.recv_window_ms;
+	o.timeout_ms = ORDER_REST_TIMEOUT_MS;
+	o.connect_timeout_ms = ORDER_REST_CONNECT_MS;
+	o.max_conns = ORDER_REST_CONNS;
+	if ((oc->ev = calloc(1, sizeof(*oc->ev))) == NULL ||
+	    (oc->rest = bn_rest_new(&o, &h)) == NULL ||
+	    (oc->loop = bn_ws_loop_new(NULL)) == NULL ||
+	    svc_watch_fd(s, bn_ws_loop_fd(oc->loop), EPOLLIN, order_ws_fd,
+	    oc->loop) == -1)
+		return -1;
+	log_info("%s on %s: starting up against %s", s->cfg.instance_id,
+	    s->cfg.symbol, s->cfg.rest_url);
+	return 0;
 }
 
 static const struct svc_ops order_ops = {
 	.init = order_init,
 	.on_msg = order_on_msg,
+	.on_timer = order_on_timer,
+	.on_reload = order_on_reload,
 	.on_pause = order_on_pause,
+	.on_stop = order_on_stop,
 };
 
 int
 main(int argc, char **argv)
 {
-	struct order_ctx oc;
+	static struct order_ctx oc;
 
-	memset(&oc, 0, sizeof(oc));
 	return svc_main(SVC_ORDER, &order_ops, &oc, argc, argv);
 }

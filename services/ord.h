@@ -1,0 +1,262 @@
+/*
+ * ord.h — the order service's logic that needs no I/O, so it is unit
+ * tested on its own (tests/unit/check_ord_*.c) and the service file
+ * (order.c) only moves bytes:
+ *
+ *   ord_book.c   the table of our orders and its state machine, driven by
+ *                REST answers (place, cancel, query) and user-stream
+ *                events (ORDER_TRADE_UPDATE), and what each change means
+ *                for the bus (FILL, ORDER_EVENT) and the counters;
+ *   ord_plan.c   from a strategy diff to requests: which cancels and
+ *                places may go now (never a cancel of an order whose
+ *                placement is unanswered, never two placements of one rung
+ *                in flight, room in the table), grouped into Binance's
+ *                batches (5 places, 10 cancels) and their JSON parameters;
+ *                the start-up reconcile decision (which open orders an
+ *                earlier run of this instance left);
+ *   ord_sched.c  the periodic requests: the countdownCancelAll dead man's
+ *                switch and the listenKey keepalive.
+ *
+ * Times are CLOCK_MONOTONIC ns unless a name says real.
+ */
+#ifndef PMM_ORD_H
+#define PMM_ORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bn_parse.h"
+#include "bn_rest.h"
+#include "msg.h"
+#include "shm.h"
+#include "strat.h"
+
+#define ORD_MAX			SHM_MAX_ORDERS
+#define ORD_PLACE_BATCH		5	/* POST /fapi/v1/batchOrders */
+#define ORD_CANCEL_BATCH	10	/* DELETE /fapi/v1/batchOrders */
+/* An unknown outcome is asked about again after this long. */
+#define ORD_QUERY_RETRY_NS	(1000 * 1000000LL)
+/* A cancel answered with neither success nor "gone" is retried no sooner. */
+#define ORD_CANCEL_RETRY_NS	(500 * 1000000LL)
+
+/* Where an order is; numerically equal to enum strat_ostate (and what the
+ * shm record's status field holds). */
+enum ord_state {
+	ORD_PENDING = STRAT_OS_PENDING,		/* placement unanswered */
+	ORD_OPEN = STRAT_OS_OPEN,		/* resting on the book */
+	ORD_CANCELING = STRAT_OS_CANCELING,	/* cancel sent */
+};
+
+struct ord {
+	char		 cid[PMM_ID_MAX];
+	int64_t		 order_id;	/* 0 until the exchange names it */
+	uint8_t		 side;		/* enum strat_side */
+	uint8_t		 level;
+	uint8_t		 state;		/* enum ord_state */
+	bool		 unknown;	/* a request's outcome is not known:
+					   ask the exchange before acting */
+	bool		 announced;	/* PLACED published and counted */
+	int64_t		 px_ticks, qty_steps;
+	double		 price, qty, filled;
+	int64_t		 changed_real_ns;
+	int64_t		 query_at_ns;	/* unknown: when to ask (again) */
+	int64_t		 retry_at_ns;	/* no new cancel before this */
+};
+
+struct ord_book {
+	int		 n;
+	struct ord	 o[ORD_MAX];
+};
+
+/* Cumulative counters, published in the shm record. */
+struct ord_counts {
+	uint64_t	 placed, canceled, fills, rejects;
+};
+
+/*
+ * What one answer or event means beyond the table itself: at most one
+ * ORDER_EVENT and one FILL to publish, a foreign-to-the-table order of
+ * ours to cancel (a stray), and whether the table changed.
+ */
+struct ord_effect {
+	bool			 changed;
+	bool			 has_event;
+	struct pmm_order_event	 ev;
+	bool			 has_fill;
+	struct pmm_fill		 fill;
+	bool			 stray;		/* ours, open, not in the table */
+	char			 stray_cid[PMM_ID_MAX];
+	double			 position;	/* ACCOUNT_UPDATE only */
+};
+
+/* ---- the table (ord_book.c) --------------------------------------------- */
+
+void		 ord_book_init(struct ord_book *b);
+struct ord	*ord_find(struct ord_book *b, const char *cid);
+/* A new PENDING order for a quote; NULL when the table is full. */
+struct ord	*ord_add(struct ord_book *b, const struct strat_quote *q,
+		    int64_t now_real_ns);
+void		 ord_remove(struct ord_book *b, struct ord *o);
+int		 ord_count_state(const struct ord_book *b, enum ord_state st);
+/* Is a placement for this rung in flight (PENDING or unknown)? */
+bool		 ord_rung_pending(const struct ord_book *b, int side,
+		    int level);
+
+/* REST answers to a placement, one batch element each. */
+void	ord_on_place_ok(struct ord_book *b, const struct bn_order *o,
+	    int64_t now_real_ns, struct ord_counts *c, struct ord_effect *e);
+void	ord_on_place_err(struct ord_book *b, const char *cid, int code,
+	    const char *msg, struct ord_counts *c, struct ord_effect *e);
+/* Never sent: the order cannot exist; drop it quietly. */
+void	ord_on_place_not_sent(struct ord_book *b, const char *cid,
+	    struct ord_effect *e);
+/* Timeout / 5xx: may exist. Stays PENDING (unknown) until asked. */
+void	ord_on_unknown(struct ord_book *b, const char *cid, int64_t now_ns,
+	    struct ord_effect *e);
+
+/* A cancel request was sent for o. */
+void	ord_cancel_sent(struct ord *o, int64_t now_real_ns);
+/* REST answers to a cancel, one batch element each. */
+void	ord_on_cancel_ok(struct ord_book *b, const struct bn_order *o,
+	    int64_t now_real_ns, struct ord_counts *c, struct ord_effect *e);
+void	ord_on_cancel_err(struct ord_book *b, const char *cid, int code,
+	    const char *msg, int64_t now_ns, struct ord_effect *e);
+/* Refused by the governor or never sent: the order is still open. */
+void	ord_on_cancel_not_sent(struct ord_book *b, const char *cid,
+	    int64_t now_ns, struct ord_effect *e);
+
+/*
+ * The unknown-outcome resolution: what an answer to GET /fapi/v1/order
+ * (by origClientOrderId) says about an order whose fate we did not know.
+ */
+enum ord_resolution {
+	ORD_RES_OPEN,		/* it rests on the book: OPEN */
+	ORD_RES_GONE,		/* never placed, or filled/cancelled/expired */
+	ORD_RES_RETRY,		/* the question failed too: ask again later */
+};
+enum ord_resolution ord_resolve(int outcome, long http_status, int code,
+	    enum bn_status status);
+/* Apply an answer to the query: o may be NULL when there is no order. */
+void	ord_on_query(struct ord_book *b, const char *cid, int outcome,
+	    long http_status, int code, const struct bn_order *o,
+	    int64_t now_ns, int64_t now_real_ns, struct ord_counts *c,
+	    struct ord_effect *e);
+/* Orders whose unknown outcome is due to be asked about; cids copied. */
+int	ord_queries_due(const struct ord_book *b, int64_t now_ns,
+	    char cids[][PMM_ID_MAX], int cap);
+void	ord_query_sent(struct ord_book *b, const char *cid, int64_t now_ns);
+
+/*
+ * An ORDER_TRADE_UPDATE of the traded symbol (the caller checks the
+ * symbol). Any TRADE execution is a FILL — ours with the level from the
+ * client id, anyone else's (e.g. the risk service's MARKET flatten) with
+ * level 0 and the side from S.
+ */
+void	ord_on_update(struct ord_book *b, const struct bn_order_update *u,
+	    const char *instance, int64_t now_real_ns, struct ord_counts *c,
+	    struct ord_effect *e);
+
+/* The strategy's view: one strat_order per entry, same index. Remaining
+ * quantity in steps of step (the LOT_SIZE stepSize). */
+int	ord_to_strat(const struct ord_book *b, double step,
+	    struct strat_order *out, int cap);
+/* The open-orders part of the shm record. */
+void	ord_to_shm(const struct ord_book *b, struct shm_orders *rec);
+
+/* ---- requests (ord_plan.c) ---------------------------------------------- */
+
+/*
+ * What may be sent now for a strategy diff (out was computed from the
+ * table through ord_to_strat(), so out->cancel indexes b->o):
+ *  - cancels: OPEN orders only — an order whose placement is unanswered
+ *    or unknown is cancelled once it is known (the next evaluation);
+ *  - places: rungs with no placement in flight, while the table has room
+ *    (counting what the cancels will not free yet).
+ * Indices into b->o and out->place; counts of what was held back.
+ */
+struct ord_plan {
+	int	 n_cancel;
+	int	 cancel[ORD_MAX];
+	int	 n_place;
+	int	 place[STRAT_MAX_QUOTES];
+	int	 held_cancels;		/* pending: wait for the answer */
+	int	 held_places;		/* rung busy or table full */
+};
+
+void	ord_plan_make(const struct ord_book *b, const struct strat_out *out,
+	    int64_t now_ns, struct ord_plan *p);
+
+/* Batches: how many of n go in the batch starting at `first`. */
+int	ord_batch_len(int n, int first, int max);
+
+/*
+ * The batchOrders parameter: a JSON array of n (1..5) post-only (GTX)
+ * LIMIT orders, every value a string as Binance documents, prices and
+ * quantities formatted exactly from ticks and steps. Length written, or
+ * -1 when n is out of range, a value cannot be formatted or out is short.
+ */
+int	ord_json_places(const struct strat_quote *const *q, int n,
+	    const char *symbol, const struct bn_filters *f, char *out,
+	    size_t len);
+/* origClientOrderIdList: a JSON array of 1..10 client ids. */
+int	ord_json_cids(const char *const *cids, int n, char *out, size_t len);
+
+/*
+ * Start-up reconcile: the open orders of the symbol an earlier run of
+ * this instance left (strat_cid_ours) are to be cancelled; anyone else's
+ * are never touched. Copies up to cap client ids, counts the others in
+ * *foreign, and raises *max_seq to the highest seq seen among ours (the
+ * next run's ids must go past it). Returns the number of ours (may exceed
+ * cap: the caller asks again).
+ */
+int	ord_reconcile(const struct bn_order *os, int n, const char *instance,
+	    char cids[][PMM_ID_MAX], int cap, uint64_t *max_seq,
+	    int *foreign);
+
+/* ---- periodic requests (ord_sched.c) -------------------------------------- */
+
+/*
+ * countdownCancelAll: renewed every countdown/3 so a missed renewal or
+ * two still leaves orders covered; countdown 0 sends countdownTime 0 once
+ * (an earlier run's switch must not cancel this run's orders). A failed
+ * renewal is retried after ORD_CD_RETRY_NS, never later than the period.
+ */
+#define ORD_CD_RETRY_NS	(1000 * 1000000LL)
+
+struct ord_countdown {
+	int		 ms;		/* exchange.countdown_cancel_ms */
+	int64_t		 next_ns;	/* 0: due now */
+	int64_t		 sent_ns;	/* the renewal in flight left then */
+	bool		 zero_done;	/* ms == 0: the one "off" was sent */
+	bool		 inflight;
+};
+
+void	ord_cd_init(struct ord_countdown *cd, int ms);
+/* A new countdown value (reload): due at once. */
+void	ord_cd_set(struct ord_countdown *cd, int ms);
+bool	ord_cd_due(const struct ord_countdown *cd, int64_t now_ns);
+void	ord_cd_sent(struct ord_countdown *cd, int64_t now_ns);
+void	ord_cd_done(struct ord_countdown *cd, int64_t now_ns, bool ok);
+/* When it is next due; INT64_MAX when never. */
+int64_t	ord_cd_next(const struct ord_countdown *cd);
+int64_t	ord_cd_period_ns(int ms);
+
+/*
+ * listenKey keepalive every interval seconds; a failure is retried after
+ * ORD_LK_RETRY_NS; -1125 (unknown key) means a new key is needed.
+ */
+#define ORD_LK_RETRY_NS	(5000 * 1000000LL)
+
+struct ord_lk {
+	int64_t		 interval_ns;
+	int64_t		 next_ns;
+	bool		 inflight;
+};
+
+void	ord_lk_init(struct ord_lk *k, int interval_s, int64_t now_ns);
+bool	ord_lk_due(const struct ord_lk *k, int64_t now_ns);
+void	ord_lk_sent(struct ord_lk *k);
+void	ord_lk_done(struct ord_lk *k, int64_t now_ns, bool ok);
+
+#endif
