@@ -38,7 +38,8 @@ usage(FILE *f)
 	fprintf(f,
 "usage: pmm-exchange [--port N] [--synthetic [--seed N] [--volatility X]]\n"
 "                    [--replay FILE [--speed X|max] [--loop]] [--manual]\n"
-"                    [--config FILE] [--paused] [--port-file FILE]\n"
+"                    [--config FILE] [--paused] [--strict-routes]\n"
+"                    [--port-file FILE]\n"
 "                    [--ws-ping SECS] [--ws-timeout SECS] [--ws-max-age SECS]\n"
 "                    [--log-level error|warn|info|debug] [--help]\n"
 "\n"
@@ -56,6 +57,8 @@ usage(FILE *f)
 "  --manual            no market source: drive it with POST /sim/book|trade\n"
 "  --config FILE       accounts file (see docs/SIM.md)\n"
 "  --paused            start with the market stopped (POST /sim/resume)\n"
+"  --strict-routes     unrouted WebSocket paths carry /public streams only,\n"
+"                      as Binance's do since 2026-04-23\n"
 "  --port-file FILE    write the listening port there once listening\n"
 "  --ws-ping SECS      ping an idle WebSocket after SECS (180)\n"
 "  --ws-timeout SECS   close a WebSocket silent that long (600)\n"
@@ -129,6 +132,7 @@ parse_args(int argc, char **argv)
 		{ "manual", no_argument, NULL, 'M' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "paused", no_argument, NULL, 'P' },
+		{ "strict-routes", no_argument, NULL, 'R' },
 		{ "port-file", required_argument, NULL, 'F' },
 		{ "ws-ping", required_argument, NULL, 'i' },
 		{ "ws-timeout", required_argument, NULL, 't' },
@@ -185,6 +189,9 @@ parse_args(int argc, char **argv)
 			break;
 		case 'P':
 			ctx.wopts.paused = 1;
+			break;
+		case 'R':
+			ctx.wopts.strict_routes = 1;
 			break;
 		case 'F':
 			ctx.port_file = optarg;

@@ -982,6 +982,8 @@ static const struct route routes[] = {
 	{ WM_GET, "/fapi/v2/balance", AUTH_SIGNED, 5, 0, NULL, ep_balance },
 	{ WM_GET, "/fapi/v3/balance", AUTH_SIGNED, 5, 0, NULL, ep_balance },
 	{ WM_POST, "/fapi/v1/leverage", AUTH_SIGNED, 1, 0, NULL, ep_leverage },
+	{ WM_GET, "/fapi/v1/leverageBracket", AUTH_SIGNED, 1, 0, NULL,
+	  ep_leverage_bracket },
 	{ WM_OTHER, NULL, AUTH_NONE, 0, 0, NULL, NULL }
 };
 

@@ -640,8 +640,19 @@ ep_position_risk_v3(struct wire *w, struct exch_account *a,
 	position_risk(w, a, req, r, 1);
 }
 
+/*
+ * An asset's updateTime: when its balance last changed. A funded account
+ * that never traded says 0 in the core; clients such as ccxt skip assets
+ * with updateTime 0 as uninitialised, so it shows the exchange's start.
+ */
+static int64_t
+asset_time(const struct wire *w, const struct exch_account_info *ai)
+{
+	return ai->update_time_ms ? ai->update_time_ms : w->start_ms;
+}
+
 static json_t *
-asset_json(const struct exch_account_info *ai)
+asset_json(const struct wire *w, const struct exch_account_info *ai)
 {
 	json_t	*j = json_object();
 
@@ -669,7 +680,7 @@ asset_json(const struct exch_account_info *ai)
 	json_object_set_new(j, "maxWithdrawAmount",
 	    json_num(ai->max_withdraw_amount, 8));
 	json_object_set_new(j, "marginAvailable", json_true());
-	json_object_set_new(j, "updateTime", json_integer(ai->update_time_ms));
+	json_object_set_new(j, "updateTime", json_integer(asset_time(w, ai)));
 	return j;
 }
 
@@ -749,7 +760,7 @@ ep_account(struct wire *w, struct exch_account *a, struct wire_req *req,
 	    json_num(ai.available_balance, 8));
 	json_object_set_new(j, "maxWithdrawAmount",
 	    json_num(ai.max_withdraw_amount, 8));
-	json_object_set_new(j, "assets", json_pack("[o]", asset_json(&ai)));
+	json_object_set_new(j, "assets", json_pack("[o]", asset_json(w, &ai)));
 	pos = json_array();
 	n = exch_positions(w->ex, a, ps, EXCH_SYM_MAX);
 	for (i = 0; i < n; i++)
@@ -782,7 +793,7 @@ ep_balance(struct wire *w, struct exch_account *a, struct wire_req *req,
 	json_object_set_new(j, "maxWithdrawAmount",
 	    json_num(ai.max_withdraw_amount, 8));
 	json_object_set_new(j, "marginAvailable", json_true());
-	json_object_set_new(j, "updateTime", json_integer(ai.update_time_ms));
+	json_object_set_new(j, "updateTime", json_integer(asset_time(w, &ai)));
 	resp_json(r, 200, json_pack("[o]", j));
 }
 
@@ -819,4 +830,43 @@ ep_leverage(struct wire *w, struct exch_account *a, struct wire_req *req,
 	resp_json(r, 200, json_pack("{s:I,s:o,s:s}", "leverage",
 	    (json_int_t)lev, "maxNotionalValue", json_dec(maxn), "symbol",
 	    wire_param(req, "symbol")));
+}
+
+static json_t *
+brackets_json(const struct exch_symbol_spec *sp)
+{
+	json_t	*arr = json_array();
+	int	 i;
+
+	for (i = 0; i < sp->nbrackets; i++) {
+		const struct exch_bracket *b = &sp->brackets[i];
+
+		json_array_append_new(arr, json_pack("{s:i,s:i,s:f,s:f,s:f,"
+		    "s:f}", "bracket", i + 1, "initialLeverage",
+		    b->initial_leverage, "notionalCap", b->notional_cap,
+		    "notionalFloor", b->notional_floor, "maintMarginRatio",
+		    b->maint_margin_ratio, "cum", b->cum));
+	}
+	return json_pack("{s:s,s:o}", "symbol", sp->symbol, "brackets", arr);
+}
+
+/* GET /fapi/v1/leverageBracket: an array, or one object for a symbol. */
+void
+ep_leverage_bracket(struct wire *w, struct exch_account *a,
+    struct wire_req *req, struct wire_resp *r)
+{
+	json_t	*arr;
+	int	 sym, i;
+
+	(void)a;
+	if ((sym = rest_symbol(w, req, r, 0)) == -1)
+		return;
+	if (sym >= 0) {
+		resp_json(r, 200, brackets_json(exch_symbol(w->ex, sym)));
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < exch_nsymbols(w->ex); i++)
+		json_array_append_new(arr, brackets_json(exch_symbol(w->ex, i)));
+	resp_json(r, 200, arr);
 }

@@ -471,6 +471,7 @@ wire_init(struct wire *w, const struct wire_opts *o, struct exch *ex)
 	w->ex = ex;
 	w->sigfd = -1;
 	w->paused = o->paused;
+	w->start_ms = now_real_ns() / NS_PER_MS;
 	w->retry.secs_since_valid_ping = (uint16_t)o->ws_ping_secs;
 	w->retry.secs_since_valid_hangup = (uint16_t)o->ws_hangup_secs;
 	if ((w->reqlog = calloc(WIRE_REQLOG_CAP, sizeof(*w->reqlog))) == NULL ||

@@ -40,6 +40,7 @@ struct wire_opts {
 	int		 ws_max_age_secs;/* Binance closes after 24 h */
 	int		 step_us;	/* longest sleep between core steps */
 	int		 paused;	/* start with the market stopped */
+	int		 strict_routes;	/* legacy WS paths: /public data only */
 };
 
 enum wire_method { WM_OTHER = 0, WM_GET, WM_POST, WM_PUT, WM_DELETE };
@@ -136,6 +137,7 @@ struct wire {
 	uint64_t		 ws_frames_out;
 	struct ws_hub		*hub;		/* ws.c's state */
 	struct exch_rl_limits	 rl_limits;	/* shown in exchangeInfo */
+	int64_t			 start_ms;	/* when the exchange started */
 };
 
 /* server.c */
@@ -187,6 +189,7 @@ REST_EP(ep_position_risk_v3);
 REST_EP(ep_account);
 REST_EP(ep_balance);
 REST_EP(ep_leverage);
+REST_EP(ep_leverage_bracket);
 /* JSON of an order as the REST order endpoints return it. */
 json_t	*order_json(const struct exch_order *, int with_time);
 

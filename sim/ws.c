@@ -42,6 +42,7 @@ struct stream {
 	int	 sym;		/* -1: every symbol (!bookTicker) */
 	int	 levels;	/* partial depth */
 	int	 speed;		/* index into speeds_ms */
+	int	 mute;		/* on the wrong route: listed, never sent */
 	char	 name[64];	/* as subscribed, for "stream" and LIST */
 };
 
@@ -267,21 +268,28 @@ stream_parse(struct wire *w, const char *name, struct stream *st)
 	return 0;
 }
 
-/* Which streams each route carries (legacy paths carry everything). */
+/*
+ * Which streams each route carries. Binance: @bookTicker, @depth and
+ * @trade are /public, @aggTrade and @markPrice /market; a stream asked
+ * for on the other route is accepted and silently never delivered. Legacy
+ * (unrouted) paths carry everything unless --strict-routes, where they
+ * carry /public data only, as Binance's have since 2026-04-23.
+ */
 static int
-stream_on_route(const struct stream *st, enum route rt)
+stream_on_route(const struct wire *w, const struct stream *st, enum route rt)
 {
+	int	pub = st->kind == SK_BOOKTICKER || st->kind == SK_TRADE ||
+		    st->kind == SK_DEPTH_PARTIAL || st->kind == SK_DEPTH_DIFF;
+
 	switch (rt) {
 	case RT_PUBLIC:
-		return st->kind == SK_BOOKTICKER ||
-		    st->kind == SK_DEPTH_PARTIAL || st->kind == SK_DEPTH_DIFF;
+		return pub;
 	case RT_MARKET:
-		return st->kind == SK_AGGTRADE || st->kind == SK_TRADE ||
-		    st->kind == SK_MARKPRICE;
+		return !pub;
 	case RT_PRIVATE:
 		return 0;
 	default:
-		return 1;
+		return !w->opts.strict_routes || pub;
 	}
 }
 
@@ -305,8 +313,11 @@ sess_sub(struct ws_sess *s, const struct stream *st)
 		return 0;
 	if (s->nsubs == WS_MAX_STREAMS)
 		return -1;
-	s->subs[s->nsubs++] = *st;
-	h->nsubs_kind[st->kind]++;
+	s->subs[s->nsubs] = *st;
+	s->subs[s->nsubs].mute = !stream_on_route(s->w, st, s->route);
+	if (!s->subs[s->nsubs].mute)
+		h->nsubs_kind[st->kind]++;
+	s->nsubs++;
 	return 0;
 }
 
@@ -317,7 +328,8 @@ sess_unsub(struct ws_sess *s, const char *name)
 
 	if (i < 0)
 		return;
-	s->w->hub->nsubs_kind[s->subs[i].kind]--;
+	if (!s->subs[i].mute)
+		s->w->hub->nsubs_kind[s->subs[i].kind]--;
 	s->subs[i] = s->subs[--s->nsubs];
 }
 
@@ -440,13 +452,14 @@ sess_url_streams(struct wire *w, struct ws_sess *s, char *list)
 	    tok = strtok_r(NULL, "/", &save)) {
 		if (strchr(tok, '@') == NULL && tok[0] != '!' &&
 		    wire_lkey_account(w, tok) != NULL) {
+			if (s->route != RT_LEGACY || w->opts.strict_routes)
+				continue;	/* user data is /private's */
 			s->user = 1;
 			snprintf(s->lkey, sizeof(s->lkey), "%.*s",
 			    WIRE_LKEY_LEN, tok);
 			continue;
 		}
-		if (stream_parse(w, tok, &st) == 0 &&
-		    stream_on_route(&st, s->route))
+		if (stream_parse(w, tok, &st) == 0)
 			sess_sub(s, &st);
 	}
 }
@@ -496,7 +509,8 @@ ws_closed(struct wire *w, struct ws_sess *s)
 	int	i;
 
 	for (i = 0; i < s->nsubs; i++)
-		w->hub->nsubs_kind[s->subs[i].kind]--;
+		if (!s->subs[i].mute)
+			w->hub->nsubs_kind[s->subs[i].kind]--;
 	for (i = 0; i < s->qlen; i++)
 		msg_unref(s->q[(s->qhead + i) % WIRE_WS_QCAP]);
 	if (s->prev != NULL)
@@ -610,9 +624,8 @@ ws_sub_request(struct ws_sess *s, json_t *params, json_t *id, int sub)
 		return;
 	}
 	json_array_foreach(params, i, v) {
-		if (!json_is_string(v) || (sub && (stream_parse(s->w,
-		    json_string_value(v), &st) == -1 ||
-		    !stream_on_route(&st, s->route)))) {
+		if (!json_is_string(v) || (sub && stream_parse(s->w,
+		    json_string_value(v), &st) == -1)) {
 			reply_error(s, id, 2, "Invalid request: invalid stream");
 			return;
 		}
@@ -803,7 +816,8 @@ match_std(const struct stream *st, const void *arg)
 {
 	const struct match *m = arg;
 
-	return st->kind == m->kind && (st->sym == m->sym || st->sym == -1) &&
+	return !st->mute && st->kind == m->kind &&
+	    (st->sym == m->sym || st->sym == -1) &&
 	    (m->speed < 0 || st->speed == m->speed) &&
 	    (m->levels == 0 || st->levels == m->levels);
 }
@@ -996,7 +1010,7 @@ depth_subs(struct wire *w, int sym, int speed)
 		return 0;
 	for (s = w->sessions; s != NULL; s = s->next)
 		for (i = 0; i < s->nsubs; i++)
-			if (s->subs[i].kind == SK_DEPTH_DIFF &&
+			if (s->subs[i].kind == SK_DEPTH_DIFF && !s->subs[i].mute &&
 			    s->subs[i].sym == sym && s->subs[i].speed == speed)
 				return 1;
 	return 0;

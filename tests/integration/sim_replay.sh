@@ -19,7 +19,7 @@ ntr=$(zcat "$FILE" | grep -c '"btcusdt@trade"')
 start_exchange --replay "$FILE" --speed max --paused
 "$WSC" -n "$nbt" -t 120 "$WS/public/ws/btcusdt@bookTicker" >"$TMP/bt.txt" &
 p1=$!
-"$WSC" -n "$ntr" -t 120 -q "$WS/market/stream?streams=btcusdt@trade" >"$TMP/tr.txt" &
+"$WSC" -n "$ntr" -t 120 -q "$WS/public/stream?streams=btcusdt@trade" >"$TMP/tr.txt" &
 p2=$!
 "$WSC" -n 3 -t 120 "$WS/public/ws/btcusdt@depth@0ms" >"$TMP/depth.txt" &
 p3=$!

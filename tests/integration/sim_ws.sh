@@ -25,17 +25,22 @@ check "markPriceUpdate keys" \
 
 out=$("$WSC" -n 1 -t 20 "$WS/market/ws/btcusdt@aggTrade")
 check "/market aggTrade" [ "$(printf '%s\n' "$out" | jq -r '.e + " " + (.p|type)')" = "aggTrade string" ]
-out=$("$WSC" -n 1 -t 20 "$WS/market/ws/btcusdt@trade")
-check "/market trade with X MARKET" [ "$(printf '%s\n' "$out" | jq -r '.e + " " + .X')" = "trade MARKET" ]
+out=$("$WSC" -n 1 -t 20 "$WS/public/ws/btcusdt@trade")
+check "/public trade with X MARKET" [ "$(printf '%s\n' "$out" | jq -r '.e + " " + .X')" = "trade MARKET" ]
 
 out=$("$WSC" -n 2 -t 15 "$WS/public/ws/btcusdt@depth5@100ms")
 check "partial depth5@100ms: 5 levels a side at most" \
     [ "$(printf '%s\n' "$out" | head -1 | jq -r '(.e=="depthUpdate") and (.b|length <= 5) and (.a|length > 0)')" = true ]
 
-# a stream on the wrong route is not served there
-out=$("$WSC" -n 1 -t 5 -s '{"method":"SUBSCRIBE","params":["btcusdt@aggTrade"],"id":7}' "$WS/public/ws")
-check "SUBSCRIBE aggTrade on /public: error for id 7" \
-    [ "$(printf '%s\n' "$out" | jq -r '.id, .error.code' | tr '\n' ' ')" = "7 2 " ]
+# a stream on the wrong route is accepted and silently never delivered
+out=$("$WSC" -n 0 -t 3 -i 500 -s '{"method":"SUBSCRIBE","params":["btcusdt@aggTrade","btcusdt@markPrice@1s"],"id":7}' \
+    -s '{"method":"LIST_SUBSCRIPTIONS","id":8}' "$WS/public/ws")
+check "SUBSCRIBE aggTrade on /public: accepted" \
+    [ "$(printf '%s\n' "$out" | jq -c 'select(.id==7)')" = '{"result":null,"id":7}' ]
+check "... listed" [ "$(printf '%s\n' "$out" | jq -c 'select(.id==8) | .result | length')" = 2 ]
+check "... but nothing delivered" bash -c "! printf '%s\n' '$out' | grep -q '\"e\":'"
+out=$("$WSC" -n 0 -t 3 "$WS/market/ws/btcusdt@bookTicker")
+check "bookTicker on /market: nothing delivered" [ -z "$out" ]
 
 # --- live subscription management ---------------------------------------------------
 out=$("$WSC" -n 0 -t 3 -i 300 \
@@ -145,4 +150,12 @@ check "a connection older than --ws-max-age is closed by the server" [ $? = 1 ]
 
 req GET /fapi/v1/ping
 check "still serving" [ "$STATUS" = 200 ]
+
+# --strict-routes: unrouted paths carry /public data only, as Binance's now
+stop_exchange
+start_exchange --synthetic --seed 3 --strict-routes
+out=$("$WSC" -n 1 -t 10 "$WS/ws/btcusdt@bookTicker")
+check "strict: legacy /ws still carries bookTicker" [ "$(printf '%s\n' "$out" | jq -r .e)" = bookTicker ]
+out=$("$WSC" -n 0 -t 3 "$WS/ws/btcusdt@markPrice@1s")
+check "strict: legacy /ws no longer carries markPrice" [ -z "$out" ]
 finish
