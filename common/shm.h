@@ -115,7 +115,7 @@ struct shm_risk {			/* writer: risk */
 	double		unrealized_pnl, realized_pnl;
 	double		wallet_balance;
 	uint32_t	paused;
-	uint32_t	pad;
+	uint32_t	pause_causes;	/* risk_eval.h causes (outlive a restart) */
 	char		pause_reason[96];
 	int64_t		paused_since_ns;	/* realtime */
 	int64_t		last_check_ns;		/* realtime */

@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# risk_e2e.sh — the risk service against a live pmm-exchange and the whole
+# pmmd tree, with a small position limit (1000 USDT x 0.2 = 200 USDT):
+#  1. a position over the limit — filled through the ladder with
+#     /sim/trade when the order service quotes, else (order service not
+#     finished) bought directly with a signed MARKET order on the same
+#     account — pauses the strategy with a reason naming the limit, leaves
+#     the exchange's position back inside the limit through a reduce-only
+#     MARKET order of risk's own ("<instance>-X-<seq>"), no open orders,
+#     and risk_action rows in the CSV;
+#  2. `pmmctl resume` clears the latch (and, with quoting, the strategy
+#     quotes again);
+#  3. the exchange going away pauses for stale market data; its return
+#     clears that without any operator action.
+# The exchange is asked with the demo key from config/.env.example,
+# signed with openssl.
+. "$(dirname "$0")/lib.sh"
+exch_trap
+for tool in jq curl openssl; do
+	command -v "$tool" >/dev/null || fail "missing $tool"
+done
+
+LIMIT=200
+KEY=$(sed -n 's/^BINANCE_API_KEY=//p' "$PMM_SRC/config/.env.example")
+SECRET=$(sed -n 's/^BINANCE_SECRET_KEY=//p' "$PMM_SRC/config/.env.example")
+[ -n "$KEY" ] && [ -n "$SECRET" ] || fail "no demo key in config/.env.example"
+
+exch_start
+write_config "initial_capital: 1000" "max_net_position_ratio: 0.2" \
+	"market_stale_after: 1" \
+	"refresh_config:" "  risk_check_interval: 0.5" \
+	"  orderbook_refresh_interval: 1" \
+	"risk:" "  max_loss_usdt: 0" "  auto_resume_after: 0"
+sed -i "s/^BINANCE_API_KEY=.*/BINANCE_API_KEY=$KEY/; s/^BINANCE_SECRET_KEY=.*/BINANCE_SECRET_KEY=$SECRET/" "$T/.env"
+exch_env
+start_tree
+wait_for "tree ready" 30 tree_ready
+pass "tree ready with the exchange on port $EXCH_PORT"
+
+# signed METHOD PATH QUERY: a signed request as the demo account.
+signed() {
+	local q sig
+	q="$3&recvWindow=5000&timestamp=$(date +%s%3N)"
+	sig=$(printf '%s' "$q" | openssl dgst -sha256 -hmac "$SECRET" | sed 's/^.*= //')
+	curl -s -X "$1" -H "X-MBX-APIKEY: $KEY" \
+		"http://127.0.0.1:$EXCH_PORT$2?$q&signature=$sig"
+}
+jst() { status_json | jq -e "$@"; }
+fresh() { jst '.market_stale == false and (.mid_price | type) == "number"'; }
+quoting() { jst '.strategy_paused == false and .open_orders > 0'; }
+show() { status_json | jq -c '{strategy_paused, pause_reason, position,
+    position_notional, open_orders, market_stale}'; }
+
+# try_for SECONDS CMD...: like wait_for, but a timeout is an answer
+try_for() {
+	local deadline=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ $SECONDS -lt $deadline ] || return 1
+		sleep 0.1
+	done
+}
+
+wait_for "market data" 30 fresh
+QUOTING=1
+if ! try_for 30 quoting; then
+	QUOTING=0
+	echo "SKIP (part): the order service is not quoting ($(show)):" \
+	    "the position is bought with a direct MARKET order instead of" \
+	    "through the ladder, and 'quoting again' is not checked"
+fi
+
+# ---- 1. over the limit ----------------------------------------------------------
+t0=$(exch_get /sim/requests?limit=0 | jq .now_ns)
+if [ $QUOTING = 1 ]; then
+	pass "quoting: $(show)"
+	# an outside seller sweeps through every bid of ours
+	mid=$(status_json | jq .mid_price)
+	px=$(jq -n --argjson m "$mid" '($m * 0.995 * 10 | floor) / 10')
+	exch_post "/sim/trade?symbol=BTCUSDT&price=$px&qty=5&side=SELL" >/dev/null ||
+		fail "/sim/trade"
+else
+	ans=$(signed POST /fapi/v1/order "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01")
+	echo "$ans" | jq -e '.status == "FILLED" or .status == "NEW"' >/dev/null ||
+		fail "direct MARKET order: $ans"
+fi
+paused_limit() { jst '.strategy_paused == true and (.pause_reason | test("limit"))'; }
+wait_for "paused for the position limit" 30 paused_limit
+pass "paused: $(status_json | jq -r .pause_reason)"
+
+# the exchange's own position, back inside the limit
+pos_inside() {
+	signed GET /fapi/v2/positionRisk "symbol=BTCUSDT" | jq -e --argjson l $LIMIT '
+	    .[] | select(.symbol == "BTCUSDT") |
+	    ((.positionAmt | tonumber) * (.markPrice | tonumber) | fabs) <= $l and
+	    (.positionAmt | tonumber) != 0'
+}
+wait_for "exchange position inside $LIMIT USDT" 30 pos_inside
+pr=$(signed GET /fapi/v2/positionRisk "symbol=BTCUSDT" | jq -c '.[] | select(.symbol == "BTCUSDT") | {positionAmt, markPrice, notional}')
+pass "exchange position inside the limit: $pr"
+
+flattens() {
+	exch_get "/sim/requests?since=$t0&path=/fapi/v1/order" | jq -c --arg p "t$$-X-" '
+	    [.requests[] | select(.method == "POST" and
+	    (.params.newClientOrderId // "" | startswith($p)))]'
+}
+f=$(flattens)
+echo "$f" | jq -e 'length >= 1 and all(.[]; .params.type == "MARKET" and
+    .params.reduceOnly == "true" and .status == 200)' >/dev/null ||
+	fail "no reduce-only MARKET order of risk's: $f"
+pass "risk sent $(echo "$f" | jq length) reduce-only MARKET order(s): $(echo "$f" | jq -c '[.[].params | {side, quantity, newClientOrderId}]')"
+n_cancel=$(exch_get "/sim/requests?since=$t0&path=/fapi/v1/allOpenOrders" | jq '[.requests[] | select(.method == "DELETE")] | length')
+[ "$n_cancel" -ge 1 ] || fail "no DELETE /fapi/v1/allOpenOrders"
+
+no_open() { signed GET /fapi/v1/openOrders "symbol=BTCUSDT" | jq -e 'length == 0'; }
+wait_for "no open orders on the exchange" 30 no_open
+jst '.strategy_paused == true' >/dev/null || fail "not paused any more: $(show)"
+pass "cancel-all sent, no open orders, still paused (latched): $(show)"
+
+csv_has() { cat "$T"/logs/metrics-*.csv 2>/dev/null | grep ',risk_action,' | grep -q "$1"; }
+wait_for "risk_action pause row in the CSV" 30 csv_has ',pause,.*position limit'
+wait_for "risk_action flatten row in the CSV" 30 csv_has ',flatten,.*reduce-only'
+pass "CSV: $(cat "$T"/logs/metrics-*.csv | grep -c ',risk_action,') risk_action rows"
+
+# ---- 2. pmmctl resume --------------------------------------------------------------
+ctl resume >/dev/null || fail "pmmctl resume"
+if [ $QUOTING = 1 ]; then
+	wait_for "quoting again after resume" 30 quoting
+	pass "resumed and quoting again: $(show)"
+else
+	no_limit() { jst '(.pause_reason | test("limit")) | not'; }
+	wait_for "the limit latch cleared" 10 no_limit
+	pass "resume cleared the limit latch (still paused for: $(status_json | jq -r .pause_reason); SKIP quoting again)"
+fi
+grep -q "resume refused" "$PMMD_LOG" && fail "resume was refused: $(grep 'resume refused' "$PMMD_LOG" | tail -1)"
+
+# ---- 3. stale market data and back --------------------------------------------------
+rpid=$(svc_field risk pid)
+exch_stop
+paused_stale() { jst '.strategy_paused == true and .pause_reason == "market data stale"'; }
+wait_for "paused for stale market data" 30 paused_stale
+[ "$(svc_field risk state)" = ready ] || fail "risk not ready while the exchange is down"
+pass "exchange down: $(show)"
+exch_start
+if [ $QUOTING = 1 ]; then
+	running() { jst '.strategy_paused == false'; }
+	wait_for "running again without the operator" 60 running
+	wait_for "quoting after the exchange came back" 60 quoting
+	pass "exchange back: running again, no operator action: $(show)"
+else
+	not_stale() { jst '.pause_reason != "market data stale"'; }
+	wait_for "the stale pause cleared by itself" 60 not_stale
+	pass "exchange back: stale pause cleared by itself (SKIP running: $(status_json | jq -r .pause_reason))"
+fi
+[ "$(svc_field risk pid)" = "$rpid" ] || fail "risk was restarted"
+
+ctl stop >/dev/null
+wait_for "pmmd exits" 30 bash -c "! kill -0 $PMMD_PID"
+exch_stop
+pass "stopped"
