@@ -29,9 +29,12 @@ void
 ord_cd_set(struct ord_countdown *cd, int ms)
 {
 	bool inflight = cd->inflight;
+	int64_t sent = cd->sent_ns;
 
+	/* a renewal in flight stays in flight: its answer ends it */
 	ord_cd_init(cd, ms);
 	cd->inflight = inflight;
+	cd->sent_ns = sent;
 }
 
 bool
