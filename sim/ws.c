@@ -33,6 +33,8 @@ enum sk {
 	SK_AGGTRADE,
 	SK_TRADE,
 	SK_MARKPRICE,		/* <s>@markPrice[@1s] */
+	SK_USER,		/* a listenKey: the user data stream */
+	SK_N
 };
 
 enum route { RT_LEGACY, RT_PUBLIC, RT_MARKET, RT_PRIVATE };
@@ -43,7 +45,7 @@ struct stream {
 	int	 levels;	/* partial depth */
 	int	 speed;		/* index into speeds_ms */
 	int	 mute;		/* on the wrong route: listed, never sent */
-	char	 name[64];	/* as subscribed, for "stream" and LIST */
+	char	 name[WIRE_LKEY_LEN + 8];	/* as subscribed; a listenKey fits */
 };
 
 static const int speeds_ms[WS_NSPEED] = { 0, 100, 250, 500 };
@@ -100,7 +102,7 @@ struct ws_hub {
 	struct tpl		 tr[EXCH_SYM_MAX];
 	struct depth_agg	 agg[EXCH_SYM_MAX][WS_NSPEED];
 	int64_t			 mark3s_ms[EXCH_SYM_MAX];
-	int			 nsubs_kind[SK_MARKPRICE + 1];
+	int			 nsubs_kind[SK_N];
 };
 
 /* ---- frames ---------------------------------------------------------- */
@@ -218,13 +220,18 @@ parse_speed(const char *s, int *speed)
 static int
 stream_parse(struct wire *w, const char *name, struct stream *st)
 {
-	char	 sym[EXCH_SYMLEN], kind[32], *at, *at2, buf[64];
+	char	 sym[EXCH_SYMLEN], kind[32], *at, *at2, buf[WIRE_LKEY_LEN + 8];
 	size_t	 i;
 
 	memset(st, 0, sizeof(*st));
 	if (strlen(name) >= sizeof(st->name) || strlen(name) >= sizeof(buf))
 		return -1;
 	snprintf(st->name, sizeof(st->name), "%s", name);
+	if (strchr(name, '@') == NULL && wire_lkey_account(w, name) != NULL) {
+		st->kind = SK_USER;
+		st->sym = -1;
+		return 0;
+	}
 	if (strcmp(name, "!bookTicker") == 0) {
 		st->kind = SK_BOOKTICKER;
 		st->sym = -1;
@@ -281,6 +288,9 @@ stream_on_route(const struct wire *w, const struct stream *st, enum route rt)
 	int	pub = st->kind == SK_BOOKTICKER || st->kind == SK_TRADE ||
 		    st->kind == SK_DEPTH_PARTIAL || st->kind == SK_DEPTH_DIFF;
 
+	if (st->kind == SK_USER)
+		return rt == RT_PRIVATE || (rt == RT_LEGACY &&
+		    !w->opts.strict_routes);
 	switch (rt) {
 	case RT_PUBLIC:
 		return pub;
@@ -317,6 +327,11 @@ sess_sub(struct ws_sess *s, const struct stream *st)
 	s->subs[s->nsubs].mute = !stream_on_route(s->w, st, s->route);
 	if (!s->subs[s->nsubs].mute)
 		h->nsubs_kind[st->kind]++;
+	if (st->kind == SK_USER && !s->subs[s->nsubs].mute) {
+		s->user = 1;	/* one user stream a session: the latest */
+		snprintf(s->lkey, sizeof(s->lkey), "%.*s", WIRE_LKEY_LEN,
+		    st->name);
+	}
 	s->nsubs++;
 	return 0;
 }
@@ -330,6 +345,8 @@ sess_unsub(struct ws_sess *s, const char *name)
 		return;
 	if (!s->subs[i].mute)
 		s->w->hub->nsubs_kind[s->subs[i].kind]--;
+	if (s->subs[i].kind == SK_USER && strcmp(s->lkey, name) == 0)
+		s->user = 0;
 	s->subs[i] = s->subs[--s->nsubs];
 }
 
@@ -406,12 +423,8 @@ ws_filter(struct wire *w, struct lws *wsi)
 		log_warnx("ws: refusing a connection: %d open", w->nsessions);
 		return -1;
 	}
-	if (ws_target_parse(wsi, &t) == -1)
-		return -1;
-	if (t.route == RT_PRIVATE && wire_lkey_account(w, t.lkey) == NULL &&
-	    wire_lkey_account(w, t.streams) == NULL)
-		return -1;	/* no such listenKey: refuse the upgrade */
-	return 0;
+	/* /private without a listenKey is fine: clients SUBSCRIBE one */
+	return ws_target_parse(wsi, &t);
 }
 
 static unsigned
@@ -440,8 +453,8 @@ events_mask(const char *list)
 #define EVB_CONFIG	(1u << 2)
 #define EVB_LITE	(1u << 3)
 
-/* Subscribe the streams named in the URL; a listenKey among them makes
- * this a user data stream (legacy /ws/<listenKey>). */
+/* Subscribe the streams named in the URL; a listenKey among them is the
+ * user data stream (/private/stream?streams=<key>, legacy /ws/<key>). */
 static void
 sess_url_streams(struct wire *w, struct ws_sess *s, char *list)
 {
@@ -449,25 +462,16 @@ sess_url_streams(struct wire *w, struct ws_sess *s, char *list)
 	char		*tok, *save = NULL;
 
 	for (tok = strtok_r(list, "/", &save); tok != NULL;
-	    tok = strtok_r(NULL, "/", &save)) {
-		if (strchr(tok, '@') == NULL && tok[0] != '!' &&
-		    wire_lkey_account(w, tok) != NULL) {
-			if (s->route != RT_LEGACY || w->opts.strict_routes)
-				continue;	/* user data is /private's */
-			s->user = 1;
-			snprintf(s->lkey, sizeof(s->lkey), "%.*s",
-			    WIRE_LKEY_LEN, tok);
-			continue;
-		}
+	    tok = strtok_r(NULL, "/", &save))
 		if (stream_parse(w, tok, &st) == 0)
 			sess_sub(s, &st);
-	}
 }
 
 int
 ws_established(struct wire *w, struct lws *wsi, struct ws_sess **out)
 {
 	struct ws_target	 t;
+	struct stream		 st;
 	struct ws_sess		*s;
 
 	*out = NULL;
@@ -488,11 +492,9 @@ ws_established(struct wire *w, struct lws *wsi, struct ws_sess **out)
 	s->combined = t.combined;
 	s->born_ms = now_mono_ns() / NS_PER_MS;
 	s->events = events_mask(t.events);
-	if (t.lkey[0] != '\0' && wire_lkey_account(w, t.lkey) != NULL) {
-		s->user = 1;
-		snprintf(s->lkey, sizeof(s->lkey), "%.*s", WIRE_LKEY_LEN,
-		    t.lkey);
-	}
+	if (t.lkey[0] != '\0' && stream_parse(w, t.lkey, &st) == 0 &&
+	    st.kind == SK_USER)
+		sess_sub(s, &st);
 	sess_url_streams(w, s, t.streams);
 	s->next = w->sessions;
 	if (w->sessions != NULL)

@@ -20,7 +20,11 @@ LK=$(jqb .listenKey)
 "$WSC" -n 0 -t 30 "$WS/private/ws?listenKey=$LK&events=ORDER_TRADE_UPDATE/ACCOUNT_UPDATE" \
     >"$TMP/user.txt" 2>&1 &
 "$WSC" -n 0 -t 30 "$WS/ws/$LK" >"$TMP/user_legacy.txt" 2>&1 &
-poll "user streams connected" 10 bash -c "curl -s $BASE/sim/state | jq -e '.ws_sessions >= 2'"
+# as Binance's own connector does: connect to /private, then SUBSCRIBE the key
+"$WSC" -n 0 -t 30 -s "{\"method\":\"SUBSCRIBE\",\"params\":[\"$LK\"],\"id\":1}" \
+    "$WS/private/stream?streams=" >"$TMP/user_sub.txt" 2>&1 &
+poll "user streams connected" 10 bash -c "curl -s $BASE/sim/state | jq -e '.ws_sessions >= 3'"
+poll "SUBSCRIBE <listenKey> on /private answered" 10 grep -q '"result":null,"id":1' "$TMP/user_sub.txt"
 
 # --- place / query / cancel ------------------------------------------------------
 sreq POST /fapi/v1/order "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.010&price=59000.0&newClientOrderId=t-1"
@@ -119,6 +123,7 @@ poll "ORDER_TRADE_UPDATE NEW for the fill order" 10 has_event '"c":"fill-1","S":
 poll "ORDER_TRADE_UPDATE TRADE/FILLED arrives" 10 has_event '"c":"fill-1".*"x":"TRADE","X":"FILLED"' "$TMP/user.txt"
 poll "ACCOUNT_UPDATE arrives" 10 has_event '"e":"ACCOUNT_UPDATE"' "$TMP/user.txt"
 poll "the legacy /ws/<listenKey> stream gets them too" 10 has_event '"c":"fill-1"' "$TMP/user_legacy.txt"
+poll "a subscribed listenKey gets them, combined" 10 has_event "\"stream\":\"$LK\",\"data\":{\"e\":\"ORDER_TRADE_UPDATE\"" "$TMP/user_sub.txt"
 check "ORDER_TRADE_UPDATE keys in Binance's order" python3 - "$TMP/user.txt" <<'EOF'
 import json, sys
 for line in open(sys.argv[1]):

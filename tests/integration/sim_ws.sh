@@ -73,10 +73,9 @@ check "more than 10 messages/s: disconnected" bash -c "printf '%s\n' '$out' | gr
 code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
     -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' "$BASE/nowhere/ws")
 check "an unknown WebSocket path is refused" [ "$code" != 101 ]
-code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Connection: Upgrade' -H 'Upgrade: websocket' \
-    -H 'Sec-WebSocket-Version: 13' -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' \
-    "$BASE/private/ws?listenKey=nosuchkey")
-check "/private with an unknown listenKey is refused" [ "$code" != 101 ]
+out=$("$WSC" -n 1 -t 5 -s '{"method":"SUBSCRIBE","params":["nosuchlistenkey"],"id":4}' "$WS/private/stream?streams=")
+check "/private without a key connects; an unknown key is an invalid stream" \
+    [ "$(printf '%s\n' "$out" | jq -r '.error.code')" = 2 ]
 
 # --- diff depth chain vs the REST snapshot -----------------------------------------------
 "$WSC" -n 25 -t 30 "$WS/public/ws/btcusdt@depth@100ms" >"$TMP/diff.txt" &
