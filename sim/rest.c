@@ -493,9 +493,10 @@ rest_key(struct wire *w, struct wire_req *req, struct wire_resp *r)
 		resp_error(r, 401, -2014, "API-key format invalid.");
 		return NULL;
 	}
+	/* real responses name the caller's address */
 	if ((a = exch_account_by_key(w->ex, req->apikey)) == NULL)
 		resp_error(r, 401, -2015, "Invalid API-key, IP, or permissions "
-		    "for action.");
+		    "for action, request ip: %s", req->ip);
 	return a;
 }
 
