@@ -126,3 +126,25 @@ exch_trap() {
 # exch_get PATH: GET from the exchange (REST or /sim), body on stdout.
 exch_get() { curl -sf "http://127.0.0.1:$EXCH_PORT$1"; }
 exch_post() { curl -sf -X POST "http://127.0.0.1:$EXCH_PORT$1"; }
+
+# ---- signed requests to pmm-exchange -------------------------------------
+# For scripts that check the exchange's view of the tree's account:
+# exch_accounts writes an accounts file (pass it as exch_start --config) with
+# the key write_config puts in .env; exch_signed sends a SIGNED request with
+# it, as any Binance client would (HMAC-SHA256 by openssl).
+EXCH_KEY=testkey
+EXCH_SECRET=testsecret
+
+exch_accounts() {
+	printf 'account %s %s 100000\n' "$EXCH_KEY" "$EXCH_SECRET" > "$T/accounts"
+	echo "$T/accounts"
+}
+
+# exch_signed METHOD PATH [QUERY]: body on stdout; fails on an HTTP error.
+exch_signed() {
+	local m=$1 p=$2 q=${3:-} sig
+	q="${q:+$q&}timestamp=$(date +%s%3N)"
+	sig=$(printf '%s' "$q" | openssl dgst -sha256 -hmac "$EXCH_SECRET" | sed 's/^.*= //')
+	curl -sf -X "$m" -H "X-MBX-APIKEY: $EXCH_KEY" \
+		"http://127.0.0.1:$EXCH_PORT$p?$q&signature=$sig"
+}
