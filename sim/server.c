@@ -168,8 +168,13 @@ wire_req_new(struct lws *wsi, const char *uri)
 	return req;
 }
 
-/* Decide the response now; it goes out when the socket is writable. */
-static void
+static int	wire_http_write(struct lws *, struct wire_pss *);
+
+/*
+ * Decide the response and send it at once — or, with a latency fault,
+ * when its timer fires. Returns what the lws callback must return.
+ */
+static int
 wire_http_dispatch(struct wire *w, struct lws *wsi, struct wire_pss *pss)
 {
 	struct wire_resp	*resp;
@@ -181,7 +186,7 @@ wire_http_dispatch(struct wire *w, struct lws *wsi, struct wire_pss *pss)
 		rawcap_skip(lws_get_socket_fd(wsi), req->body_len);
 	if ((resp = calloc(1, sizeof(*resp))) == NULL) {
 		log_warn("%s: calloc", __func__);
-		return;
+		return -1;
 	}
 	admin = strncmp(req->path, "/sim/", 5) == 0 ||
 	    strcmp(req->path, "/sim") == 0;
@@ -195,7 +200,9 @@ wire_http_dispatch(struct wire *w, struct lws *wsi, struct wire_pss *pss)
 	else if (admin_fault_pre(w, req, resp) == 0 &&
 	    rest_handle(w, req, resp) == -1)
 		resp_error(resp, 404, -1000, "Not found.");
-	wire_http_respond(w, wsi, resp);
+	if (wire_http_respond(w, wsi, resp) == 0)
+		return 0;
+	return wire_http_write(wsi, pss);
 }
 
 static void
@@ -208,7 +215,8 @@ wire_delay_done(lws_sorted_usec_list_t *sul)
 	lws_callback_on_writable(pss->wsi);
 }
 
-void
+/* Record resp; 1 when it may go out now, 0 when a delay holds it. */
+int
 wire_http_respond(struct wire *w, struct lws *wsi, struct wire_resp *resp)
 {
 	struct wire_pss	*pss = lws_wsi_user(wsi);
@@ -221,8 +229,9 @@ wire_http_respond(struct wire *w, struct lws *wsi, struct wire_resp *resp)
 		pss->delaying = 1;
 		lws_sul_schedule(w->ctx, 0, &pss->sul_delay, wire_delay_done,
 		    w->fault.latency_ms * LWS_US_PER_MS);
-	} else
-		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	return 1;
 }
 
 static int
@@ -289,8 +298,7 @@ wire_http_event(struct wire *w, struct lws *wsi, struct wire_pss *pss,
 			    WSI_TOKEN_HTTP_CONTENT_LENGTH) > 0 && atol(cl) > 0)
 				return 0;	/* body follows */
 		}
-		wire_http_dispatch(w, wsi, pss);
-		return 0;
+		return wire_http_dispatch(w, wsi, pss);
 	case LWS_CALLBACK_HTTP_BODY:
 		req = pss->req;
 		if (req == NULL || pss->handled)
@@ -314,7 +322,7 @@ wire_http_event(struct wire *w, struct lws *wsi, struct wire_pss *pss,
 		return 0;
 	case LWS_CALLBACK_HTTP_BODY_COMPLETION:
 		if (pss->req != NULL && !pss->handled)
-			wire_http_dispatch(w, wsi, pss);
+			return wire_http_dispatch(w, wsi, pss);
 		return 0;
 	case LWS_CALLBACK_HTTP_WRITEABLE:
 		if (pss->resp == NULL || pss->delaying)

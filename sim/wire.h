@@ -146,8 +146,8 @@ int	 wire_run(struct wire *);
 int	 wire_port(const struct wire *);
 void	 wire_free(struct wire *);
 int64_t	 wire_now_ms(const struct wire *);	/* with clock skew */
-/* Queue resp on the connection of the request being served. */
-void	 wire_http_respond(struct wire *, struct lws *, struct wire_resp *);
+/* Record resp for the request being served; 1 = send it now. */
+int	 wire_http_respond(struct wire *, struct lws *, struct wire_resp *);
 
 /* rest.c */
 /* Fill resp for a Binance request; 0, or -1 when the path is unknown. */
