@@ -172,4 +172,28 @@ check "still serving after the abuse" [ "$STATUS" = 200 ]
 stop_exchange
 check "SIGTERM: clean exit 0" [ "$EXCH_STATUS" = 0 ]
 check "the secret never appears in the log" bash -c "! grep -q '$SECRET' '$TMP/exch.err' '$TMP/exch.out'"
+
+# --- the accounts file replaces the demo account -----------------------------
+K2=abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ01
+S2=the-second-secret-value
+cat >"$TMP/accounts" <<EOF2
+# two accounts
+account $K2 $S2 500   # a small one
+account k3k3k3 s3s3s3 20000
+taker_fee 0.0004
+EOF2
+start_exchange --manual --config "$TMP/accounts"
+q="timestamp=$(now_ms)"
+req GET /fapi/v2/balance "$q&signature=$(sign "$q" "$S2")" "" -H "X-MBX-APIKEY: $K2"
+check "--config: the first account has 500 USDT" [ "$(jqb '.[0].balance')" = "500.00000000" ]
+sreq GET /fapi/v2/balance ""
+check "--config: the demo key is gone (-2015)" expect_err 401 -2015
+kill -INT "$EXCH_PID"; wait "$EXCH_PID"; rc=$?; EXCH_PID=""
+check "SIGINT: clean exit 0" [ "$rc" = 0 ]
+printf 'account onlykey\n' >"$TMP/bad"
+"$EXCH" --port 0 --config "$TMP/bad" >"$TMP/bad.out" 2>&1
+check "a malformed accounts file: exit 78 naming the line" \
+    [ $? = 78 ] && check "... without echoing it" bash -c "grep -q 'bad:1' '$TMP/bad.out' && ! grep -q onlykey '$TMP/bad.out'"
+"$EXCH" --help | grep -q -- "--replay FILE"
+check "--help describes the options" [ $? = 0 ]
 finish
