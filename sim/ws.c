@@ -1133,9 +1133,10 @@ tick_depth(struct wire *w, int sym, int k, int64_t now)
 	const struct exch_symbol_spec	*sp = exch_symbol(w->ex, sym);
 	struct depth_agg		*ag = &w->hub->agg[sym][k];
 	struct match			 m = { SK_DEPTH_DIFF, sym, k, 0 };
+	static const int		 levels[3] = { 5, 10, 20 };
 	struct exch_level		 b[20], a[20];
 	int64_t				 lu = 0;
-	int				 nb = 0, na = 0, lv;
+	int				 nb = 0, na = 0, i;
 
 	if (ag->U != 0 && (ag->nb > 0 || ag->na > 0))
 		fan_out(w, depth_json(sp, now, ag->T_ms, ag->U, ag->u, ag->pu,
@@ -1147,14 +1148,12 @@ tick_depth(struct wire *w, int sym, int k, int64_t now)
 	if (w->hub->nsubs_kind[SK_DEPTH_PARTIAL] == 0)
 		return;
 	m.kind = SK_DEPTH_PARTIAL;
-	for (lv = 5; lv <= 20; lv = lv == 5 ? 10 : 20) {
-		m.levels = lv;
-		if (exch_depth(w->ex, sym, lv, b, &nb, a, &na, &lu) == -1)
+	for (i = 0; i < 3; i++) {
+		m.levels = levels[i];
+		if (exch_depth(w->ex, sym, levels[i], b, &nb, a, &na, &lu) == -1)
 			nb = na = 0;
 		fan_out(w, depth_json(sp, now, now, lu, lu, ag->last_u ?
 		    ag->last_u : lu, b, nb, a, na), &m);
-		if (lv == 20)
-			break;
 	}
 }
 
