@@ -907,7 +907,7 @@ ep_listen_key(struct wire *w, struct wire_req *req, struct wire_resp *r)
 		return;
 	default:
 		if (k->acct != NULL) {
-			ws_lkey_expired(w, NULL);
+			ws_lkey_expired(w, k->key);
 			k->acct = NULL;
 			k->key[0] = '\0';
 		}
