@@ -843,6 +843,44 @@ ep_premium_index(struct wire *w, struct wire_req *req, struct wire_resp *r)
 	resp_json(r, 200, a);
 }
 
+static json_t *
+ticker_price_json(struct wire *w, int sym)
+{
+	const struct exch_symbol_spec	*sp = exch_symbol(w->ex, sym);
+	struct exch_last_trade		 t;
+	struct exch_top			 top;
+
+	memset(&t, 0, sizeof(t));
+	/* before the first trade, the mid stands in for the last price */
+	if (exch_trade_last(w->ex, sym, &t) == -1 || t.price <= 0) {
+		memset(&top, 0, sizeof(top));
+		exch_book_top(w->ex, sym, &top);
+		t.price = (top.bid + top.ask) / 2;
+		t.time_ms = top.time_ms;
+	}
+	return json_pack("{s:s,s:o,s:I}", "symbol", sp->symbol,
+	    "price", json_num(t.price, sp->price_precision),
+	    "time", (json_int_t)(t.time_ms ? t.time_ms : exch_now_ms(w->ex)));
+}
+
+static void
+ep_ticker_price(struct wire *w, struct wire_req *req, struct wire_resp *r)
+{
+	json_t	*a;
+	int	 sym, i;
+
+	if ((sym = rest_symbol(w, req, r, 0)) == -1)
+		return;
+	if (sym >= 0) {
+		resp_json(r, 200, ticker_price_json(w, sym));
+		return;
+	}
+	a = json_array();
+	for (i = 0; i < exch_nsymbols(w->ex); i++)
+		json_array_append_new(a, ticker_price_json(w, i));
+	resp_json(r, 200, a);
+}
+
 /* ---- listenKey (USER_STREAM: API key, no signature) ---------------------- */
 
 static struct wire_lkey *
@@ -985,6 +1023,12 @@ static const struct route routes[] = {
 	{ WM_POST, "/fapi/v1/leverage", AUTH_SIGNED, 1, 0, NULL, ep_leverage },
 	{ WM_GET, "/fapi/v1/leverageBracket", AUTH_SIGNED, 1, 0, NULL,
 	  ep_leverage_bracket },
+	{ WM_GET, "/fapi/v1/positionSide/dual", AUTH_SIGNED, 30, 0, NULL,
+	  ep_position_mode },
+	{ WM_GET, "/fapi/v1/commissionRate", AUTH_SIGNED, 20, 0, NULL,
+	  ep_commission_rate },
+	{ WM_GET, "/fapi/v1/ticker/price", AUTH_NONE, -1, 0, ep_ticker_price,
+	  NULL },
 	{ WM_OTHER, NULL, AUTH_NONE, 0, 0, NULL, NULL }
 };
 
@@ -1001,6 +1045,8 @@ route_weight(const struct route *rt, struct wire_req *req)
 		    depth_limit(req));
 	if (rt->fn == ep_book_ticker)
 		return s != NULL ? 2 : 5;
+	if (rt->fn == ep_ticker_price)
+		return s != NULL ? 1 : 2;
 	return s != NULL ? 1 : 40;	/* openOrders */
 }
 

@@ -870,3 +870,30 @@ ep_leverage_bracket(struct wire *w, struct exch_account *a,
 		json_array_append_new(arr, brackets_json(exch_symbol(w->ex, i)));
 	resp_json(r, 200, arr);
 }
+
+/* GET /fapi/v1/positionSide/dual: the engine runs one-way mode only. */
+void
+ep_position_mode(struct wire *w, struct exch_account *a,
+    struct wire_req *req, struct wire_resp *r)
+{
+	(void)w;
+	(void)a;
+	(void)req;
+	resp_json(r, 200, json_pack("{s:b}", "dualSidePosition", 0));
+}
+
+/* GET /fapi/v1/commissionRate?symbol= */
+void
+ep_commission_rate(struct wire *w, struct exch_account *a,
+    struct wire_req *req, struct wire_resp *r)
+{
+	int	sym;
+
+	(void)a;
+	if ((sym = rest_symbol(w, req, r, 1)) < 0)
+		return;
+	resp_json(r, 200, json_pack("{s:s,s:o,s:o}", "symbol",
+	    exch_symbol(w->ex, sym)->symbol, "makerCommissionRate",
+	    json_dec(exch_fee_maker(w->ex)), "takerCommissionRate",
+	    json_dec(exch_fee_taker(w->ex))));
+}

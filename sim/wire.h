@@ -190,6 +190,8 @@ REST_EP(ep_account);
 REST_EP(ep_balance);
 REST_EP(ep_leverage);
 REST_EP(ep_leverage_bracket);
+REST_EP(ep_position_mode);
+REST_EP(ep_commission_rate);
 /* JSON of an order as the REST order endpoints return it. */
 json_t	*order_json(const struct exch_order *, int with_time);
 

@@ -51,6 +51,10 @@ check "bookTicker fields" \
 req GET /fapi/v1/ticker/bookTicker
 check "bookTicker without symbol is an array of all" [ "$(jqb 'length')" = 2 ]
 
+req GET /fapi/v1/ticker/price "symbol=ETHUSDT"
+check "ticker/price: symbol, price string, time" \
+    [ "$(jqb '.symbol + " " + (.price|type) + " " + (.time|type)')" = "ETHUSDT string number" ]
+
 req GET /fapi/v1/nothing
 check "unknown path is 404" [ "$STATUS" = 404 ]
 
@@ -115,6 +119,14 @@ check "leverage 200: -4028" expect_err 400 -4028
 sreq POST /fapi/v1/leverage "symbol=XXXUSDT&leverage=5"
 check "leverage on an unknown symbol: -1121" expect_err 400 -1121
 
+sreq GET /fapi/v1/commissionRate "symbol=BTCUSDT"
+check "commissionRate: maker 0.0002, taker 0.0005" \
+    [ "$(jqb '.makerCommissionRate + " " + .takerCommissionRate')" = "0.0002 0.0005" ]
+sreq GET /fapi/v1/positionSide/dual ""
+check "positionSide/dual: one-way mode" [ "$(jqb .dualSidePosition)" = false ]
+sreq GET /fapi/v1/leverageBracket "symbol=BTCUSDT"
+check "leverageBracket for a symbol: one object with brackets" \
+    [ "$(jqb '.symbol + " " + (.brackets[0].initialLeverage|type)')" = "BTCUSDT number" ]
 sreq GET /fapi/v2/account ""
 check "account v2: totalWalletBalance and assets[]" \
     [ "$STATUS" = 200 -a "$(jqb '(.totalWalletBalance|type)+(.assets|type)+(.positions|type)')" = stringarrayarray ]
