@@ -25,6 +25,7 @@
 #define WS_MAX_STREAMS	1024	/* per connection, as on Binance */
 #define WS_AGG_LEVELS	2000	/* distinct prices batched per interval */
 #define WS_NSPEED	4	/* diff depth: 0 ms (every diff), 100, 250, 500 */
+#define WS_MAX_MSG	(256 * 1024)	/* largest client message kept */
 
 enum sk {
 	SK_BOOKTICKER,		/* <s>@bookTicker, !bookTicker */
@@ -75,6 +76,9 @@ struct ws_sess {
 	int64_t			 born_ms;
 	int64_t			 rx_window_ms;
 	int			 rx_count;
+	char			*rx;		/* a message arriving in pieces */
+	size_t			 rxlen;
+	int			 rx_dropped;	/* too big: ignore its pieces */
 };
 
 struct depth_agg {
@@ -522,6 +526,7 @@ ws_closed(struct wire *w, struct ws_sess *s)
 	if (s->next != NULL)
 		s->next->prev = s->prev;
 	w->nsessions--;
+	free(s->rx);
 	free(s->q);
 	free(s->subs);
 	free(s);
@@ -684,8 +689,70 @@ ws_rate_ok(struct ws_sess *s)
 	return ++s->rx_count <= WIRE_WS_MSG_PER_S;
 }
 
+static int	ws_request(struct ws_sess *, const char *, size_t);
+
+/*
+ * Reassemble a message that lws hands over in pieces (fragments, or
+ * chunks of a frame larger than the receive buffer). Returns 1 with the
+ * whole message in msg and len when it is complete, 0 while it is not.
+ */
+static int
+ws_reassemble(struct ws_sess *s, const char **msg, size_t *len)
+{
+	int	last = lws_is_final_fragment(s->wsi) &&
+		    lws_remaining_packet_payload(s->wsi) == 0;
+	char	*nb;
+
+	if (last && s->rxlen == 0 && !s->rx_dropped)
+		return 1;		/* the usual case: one piece */
+	if (!s->rx_dropped && s->rxlen + *len <= WS_MAX_MSG) {
+		if ((nb = realloc(s->rx, s->rxlen + *len)) == NULL)
+			s->rx_dropped = 1;
+		else {
+			s->rx = nb;
+			memcpy(s->rx + s->rxlen, *msg, *len);
+			s->rxlen += *len;
+		}
+	} else
+		s->rx_dropped = 1;
+	if (!last)
+		return 0;
+	*msg = s->rx;
+	*len = s->rxlen;
+	return 1;
+}
+
+static void
+ws_reassembled(struct ws_sess *s)
+{
+	free(s->rx);
+	s->rx = NULL;
+	s->rxlen = 0;
+	s->rx_dropped = 0;
+}
+
 int
 ws_receive(struct wire *w, struct ws_sess *s, const char *in, size_t len)
+{
+	int	dropped;
+
+	(void)w;
+	if (!ws_reassemble(s, &in, &len))
+		return 0;
+	dropped = s->rx_dropped;
+	if (!dropped && ws_request(s, in, len) == -1) {
+		ws_reassembled(s);
+		return -1;
+	}
+	if (dropped)
+		log_info("ws: dropped a message over %d bytes", WS_MAX_MSG);
+	ws_reassembled(s);
+	return 0;
+}
+
+/* One complete client message; -1 closes the connection. */
+static int
+ws_request(struct ws_sess *s, const char *in, size_t len)
 {
 	json_t		*j, *id, *params, *res;
 	json_error_t	 err;
@@ -693,7 +760,6 @@ ws_receive(struct wire *w, struct ws_sess *s, const char *in, size_t len)
 	char		 msg[256];
 	int		 i;
 
-	(void)w;
 	if (!ws_rate_ok(s)) {
 		log_info("ws: closing a client over %d messages/s",
 		    WIRE_WS_MSG_PER_S);
@@ -701,8 +767,6 @@ ws_receive(struct wire *w, struct ws_sess *s, const char *in, size_t len)
 		    (unsigned char *)"Too many requests", 17);
 		return -1;
 	}
-	if (!lws_is_final_fragment(s->wsi) || lws_is_first_fragment(s->wsi) == 0)
-		return 0;	/* requests are small: ignore fragmented ones */
 	if ((j = json_loadb(in, len, 0, &err)) == NULL) {
 		snprintf(msg, sizeof(msg), "Invalid JSON: %.160s at line %d column "
 		    "%d", err.text, err.line, err.column);

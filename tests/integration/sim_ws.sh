@@ -55,6 +55,16 @@ check "LIST_SUBSCRIPTIONS lists both" \
 check "after UNSUBSCRIBE one is left" \
     [ "$(printf '%s\n' "$out" | jq -c 'select(.id==4) | .result')" = '["btcusdt@bookTicker"]' ]
 
+big=$(python3 -c "
+import json
+names = ['%s@%s' % (s, k) for s in ('btcusdt', 'ethusdt') for k in ('bookTicker', 'trade', 'depth', 'depth@100ms', 'depth5', 'depth20@500ms')]
+print(json.dumps({'method': 'SUBSCRIBE', 'params': names * 30, 'id': 11}))")
+out=$("$WSC" -n 0 -t 3 -i 500 -s "$big" -s '{"method":"LIST_SUBSCRIPTIONS","id":12}' "$WS/ws" | grep '"id"')
+check "a ${#big}-byte SUBSCRIBE (many pieces) is answered" \
+    [ "$(printf '%s\n' "$out" | jq -c 'select(.id==11)')" = '{"result":null,"id":11}' ]
+check "... and its 12 distinct streams are listed once each" \
+    [ "$(printf '%s\n' "$out" | jq -c 'select(.id==12) | .result | length')" = 12 ]
+
 out=$("$WSC" -n 1 -t 5 -s '{"method":"SUBSCRIBE","params":["nosuch@thing"],"id":5}' "$WS/ws")
 check "unknown stream: error code 2" [ "$(printf '%s\n' "$out" | jq -r '.error.code')" = 2 ]
 out=$("$WSC" -n 1 -t 5 -s 'not json' "$WS/ws")

@@ -76,8 +76,8 @@ static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
     void *in, size_t len)
 {
-	unsigned char	buf[LWS_PRE + 4096];
-	size_t		n;
+	unsigned char	*buf;
+	size_t		 n;
 
 	(void)user;
 	switch (reason) {
@@ -96,11 +96,14 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 		if (c.sent >= c.nsend)
 			break;
 		n = strlen(c.send[c.sent]);
-		if (n > sizeof(buf) - LWS_PRE)
-			n = sizeof(buf) - LWS_PRE;
-		memcpy(buf + LWS_PRE, c.send[c.sent], n);
-		if (lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT) < (int)n)
+		if ((buf = malloc(LWS_PRE + n)) == NULL)
 			return -1;
+		memcpy(buf + LWS_PRE, c.send[c.sent], n);
+		if (lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_TEXT) < (int)n) {
+			free(buf);
+			return -1;
+		}
+		free(buf);
 		if (++c.sent < c.nsend)
 			lws_sul_schedule(c.ctx, 0, &c.sul, send_next,
 			    c.interval_ms * LWS_US_PER_MS);
