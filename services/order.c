@@ -773,7 +773,8 @@ order_queries(struct order_ctx *oc, int64_t now)
 		    (q = order_req_get(oc, RQ_QUERY)) == NULL)
 			return;
 		q->n = 1;
-		snprintf(q->cids[0], PMM_ID_MAX, "%s", cids[i]);
+		snprintf(q->cids[0], PMM_ID_MAX, "%.*s", PMM_ID_MAX - 1,
+		    cids[i]);
 		bn_params_init(&p);
 		bn_params_add(&p, "symbol", oc->s->cfg.symbol);
 		bn_params_add(&p, "origClientOrderId", cids[i]);
@@ -1146,7 +1147,7 @@ order_phase_fail(struct order_ctx *oc, const char *why)
 static int
 order_phase_ok(struct order_ctx *oc, const struct bn_resp *resp)
 {
-	char why[BN_MSGLEN + 64];
+	char why[BN_MSGLEN + 128];
 
 	order_note_resp(oc, resp, false);
 	if (resp->outcome == BN_OUT_OK)
@@ -1573,7 +1574,9 @@ order_on_msg(struct svc *s, const struct pmm_msg *m)
 		if (oc->phase != PH_RUNNING)
 			break;
 		mid = (oc->bid + oc->ask) / 2;
-		order_quote(oc, strat_mid_moved(&oc->scfg, oc->last_mid, mid));
+		{ int64_t t1 = now_real_ns(); bool mv = strat_mid_moved(&oc->scfg, oc->last_mid, mid);
+		order_quote(oc, mv);
+		if (mv) log_warnx("TIMING bus %lld us quote %lld us", (long long)(t1 - m->u.tick.recv_ts_ns)/1000, (long long)(now_real_ns()-t1)/1000); }
 		break;
 	case PMM_MSG_RISK_ACTION:
 		/* risk has published its flag already: look at it now */
