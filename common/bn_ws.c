@@ -73,6 +73,7 @@ struct bn_ws {
 	struct bn_ws_opts	 o;
 	char			 name[64];
 	char			 url[512];
+	char			 shown[512];	/* url with the listenKey hidden */
 	/* the URL split for lws (lws_parse_uri cuts a copy) */
 	char			 split[512];
 	char			 path[512];
@@ -438,7 +439,7 @@ conn_start(struct bn_ws *ws, int slot, int64_t now)
 	ci.local_protocol_name = BN_WS_PROTO;
 	ci.opaque_user_data = c;
 	ci.pwsi = &c->wsi;
-	log_debug("%s: connecting to %s", ws->name, ws->url);
+	log_debug("%s: connecting to %s", ws->name, ws->shown);
 	/* on failure lws may already have reported it through the callback */
 	if (lws_client_connect_via_info(&ci) == NULL && c->state != CS_FREE) {
 		snprintf(c->why, sizeof(c->why), "cannot start the connection");
@@ -493,7 +494,7 @@ conn_up(struct bn_ws_conn *c)
 	ws->cur = slot;
 	ws->rolling = 0;
 	if (!ws->ever_up)
-		log_info("%s: connected to %s", ws->name, ws->url);
+		log_info("%s: connected to %s", ws->name, ws->shown);
 	else
 		log_info("%s: reconnected after %.1f s down (%u failed "
 		    "attempts)", ws->name,
@@ -573,7 +574,7 @@ conn_ended(struct bn_ws_conn *c)
 		    ws->name, c->why, (double)delay / NS_PER_S);
 	else if (ws->fails == 1)
 		log_warnx("%s: cannot connect to %s (%s), retrying with "
-		    "backoff", ws->name, ws->url, c->why);
+		    "backoff", ws->name, ws->shown, c->why);
 	else
 		log_debug("%s: attempt %u failed (%s), next in %.2f s",
 		    ws->name, ws->fails, c->why, (double)delay / NS_PER_S);
@@ -855,6 +856,29 @@ bn_ws_loop_timeout_ns(struct bn_ws_loop *l, int64_t now)
 
 /* ---- streams ------------------------------------------------------------------ */
 
+/*
+ * The URL as logs may show it: a listenKey lets anyone read the account's
+ * orders and fills for an hour, so its value is replaced by "***" both as
+ * a listenKey= parameter and as the legacy /ws/<key> path.
+ */
+static void
+ws_redact(char *dst, size_t len, const char *url)
+{
+	const char *k = strstr(url, "listenKey="), *v, *end;
+
+	if (k != NULL)
+		v = k + strlen("listenKey=");
+	else if ((k = strstr(url, "/ws/")) != NULL &&
+	    strcspn(k + 4, "/?&@") >= 32)
+		v = k + 4;	/* legacy user stream: /ws/<listenKey> */
+	else {
+		snprintf(dst, len, "%s", url);
+		return;
+	}
+	end = v + strcspn(v, "&/?");
+	snprintf(dst, len, "%.*s***%s", (int)(v - url), url, end);
+}
+
 /* Split ws->url into host, port, path for lws. */
 static int
 ws_parse_url(struct bn_ws *ws, const char *url)
@@ -869,10 +893,11 @@ ws_parse_url(struct bn_ws *ws, const char *url)
 		return -1;
 	}
 	snprintf(ws->url, sizeof(ws->url), "%s", url);
+	ws_redact(ws->shown, sizeof(ws->shown), url);
 	snprintf(ws->split, sizeof(ws->split), "%s", url);
 	if (lws_parse_uri(ws->split, &prot, &ads, &port, &path) != 0 ||
 	    *ads == '\0') {
-		log_warnx("%s: cannot parse %s", ws->name, url);
+		log_warnx("%s: cannot parse %s", ws->name, ws->shown);
 		return -1;
 	}
 	ws->tls = strcmp(prot, "wss") == 0;
