@@ -373,6 +373,9 @@ risk_read_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
 		    rc->read_fails);
 	rc->read_fails = 0;
 	rc->read_block = 0;
+	log_debug("read %llu: position %.8g, entry %.2f, updateTime %lld ms "
+	    "(kept from fills: %.8g)", (unsigned long long)rc->read_seq,
+	    rd.position, rd.entry, (long long)update_ms, rc->book.pos);
 	risk_compare(rc, &rd, update_ms);
 	rc->rk.last_check_ns = now_real_ns();
 	rc->rk.checks++;
@@ -659,6 +662,10 @@ risk_on_fill(struct risk_ctx *rc, const struct pmm_fill *f)
 {
 	const struct cfg *c = &rc->s->cfg;
 
+	log_debug("fill %s %s %.8g at %.2f, trade time %lld ms (last read "
+	    "%lld ms)", f->client_id, f->side ? "SELL" : "BUY", f->qty,
+	    f->price, (long long)(f->trade_ts_ns / NS_PER_MS),
+	    (long long)rc->book.read_ms);
 	risk_book_fill(&rc->book, f->side, f->qty, f->price, f->realized_pnl,
 	    f->trade_ts_ns / NS_PER_MS);
 	if (risk_cid_is(f->client_id, c->instance_id))

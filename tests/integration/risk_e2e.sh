@@ -10,7 +10,9 @@
 #     and risk_action rows in the CSV;
 #  2. `pmmctl resume` clears the latch (and, with quoting, the strategy
 #     quotes again);
-#  3. the exchange going away pauses for stale market data; its return
+#  3. a flatten answered 503 (but executed, fault injection) is asked for
+#     by its client id and never sent twice;
+#  4. the exchange going away pauses for stale market data; its return
 #     clears that without any operator action.
 # The exchange is asked with the demo key from config/.env.example,
 # signed with openssl.
@@ -122,18 +124,49 @@ wait_for "risk_action flatten row in the CSV" 30 csv_has ',flatten,.*reduce-only
 pass "CSV: $(cat "$T"/logs/metrics-*.csv | grep -c ',risk_action,') risk_action rows"
 
 # ---- 2. pmmctl resume --------------------------------------------------------------
+no_limit() { jst '(.pause_reason | test("limit")) | not'; }
 ctl resume >/dev/null || fail "pmmctl resume"
 if [ $QUOTING = 1 ]; then
 	wait_for "quoting again after resume" 30 quoting
 	pass "resumed and quoting again: $(show)"
 else
-	no_limit() { jst '(.pause_reason | test("limit")) | not'; }
 	wait_for "the limit latch cleared" 10 no_limit
 	pass "resume cleared the limit latch (still paused for: $(status_json | jq -r .pause_reason); SKIP quoting again)"
 fi
 grep -q "resume refused" "$PMMD_LOG" && fail "resume was refused: $(grep 'resume refused' "$PMMD_LOG" | tail -1)"
 
-# ---- 3. stale market data and back --------------------------------------------------
+# ---- 3. a flatten whose outcome is unknown is asked for, never resent ----------------
+# The operator pause keeps the order service from placing anything, so the
+# exchange's two 503-but-executed answers go to our direct buy and to
+# risk's flatten.
+ctl pause "risk e2e: unknown outcome" >/dev/null || fail "pmmctl pause"
+none_open() { jst '.open_orders == 0'; }
+wait_for "the ladder cancelled" 30 none_open
+t1=$(exch_get /sim/requests?limit=0 | jq .now_ns)
+exch_post "/sim/fault/unknown?count=2&execute=true" >/dev/null || fail "fault"
+signed POST /fapi/v1/order "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01" >/dev/null
+wait_for "paused for the position limit again" 30 paused_limit
+wait_for "exchange position inside $LIMIT USDT again" 30 pos_inside
+t0=$t1
+f=$(flattens)
+[ "$(echo "$f" | jq length)" = 1 ] || fail "want exactly one flatten order, got: $f"
+echo "$f" | jq -e '.[0].status == 503' >/dev/null || fail "the flatten did not get the 503: $f"
+cid=$(echo "$f" | jq -r '.[0].params.newClientOrderId')
+asked() {
+	exch_get "/sim/requests?since=$t1&path=/fapi/v1/order" | jq -e --arg c "$cid" '
+	    [.requests[] | select(.method == "GET" and .params.origClientOrderId == $c)] | length >= 1'
+}
+wait_for "risk asking for $cid" 30 asked
+exch_post /sim/fault/clear >/dev/null
+pass "flatten $cid answered 503 (executed): asked for by client id, not resent; $(signed GET /fapi/v2/positionRisk "symbol=BTCUSDT" | jq -c '.[] | select(.symbol == "BTCUSDT") | {positionAmt, notional}')"
+ctl resume >/dev/null || fail "pmmctl resume"
+if [ $QUOTING = 1 ]; then
+	wait_for "quoting again after the second resume" 30 quoting
+else
+	wait_for "the limit latch cleared again" 10 no_limit
+fi
+
+# ---- 4. stale market data and back --------------------------------------------------
 rpid=$(svc_field risk pid)
 exch_stop
 paused_stale() { jst '.strategy_paused == true and .pause_reason == "market data stale"'; }
