@@ -1574,9 +1574,7 @@ order_on_msg(struct svc *s, const struct pmm_msg *m)
 		if (oc->phase != PH_RUNNING)
 			break;
 		mid = (oc->bid + oc->ask) / 2;
-		{ int64_t t1 = now_real_ns(); bool mv = strat_mid_moved(&oc->scfg, oc->last_mid, mid);
-		order_quote(oc, mv);
-		if (mv) log_warnx("TIMING bus %lld us quote %lld us", (long long)(t1 - m->u.tick.recv_ts_ns)/1000, (long long)(now_real_ns()-t1)/1000); }
+		order_quote(oc, strat_mid_moved(&oc->scfg, oc->last_mid, mid));
 		break;
 	case PMM_MSG_RISK_ACTION:
 		/* risk has published its flag already: look at it now */
