@@ -643,11 +643,13 @@ START_TEST(test_live_user_stream)
 	    bn_ws_last_error(tc.ws));
 	/* a new key for the next connection, as after listenKeyExpired */
 	ck_assert_int_eq(bn_ws_set_url(tc.ws, "http://nope"), -1);
-	snprintf(url, sizeof(url), "ws://127.0.0.1:%d/private/ws?listenKey="
+	/* pmm-exchange, like Binance, opens /private without a valid key
+	 * (clients may SUBSCRIBE one later), so refuse by path instead */
+	snprintf(url, sizeof(url), "ws://127.0.0.1:%d/private/nosuch?listenKey="
 	    "doesnotexist", tc.port);
 	ck_assert_int_eq(bn_ws_set_url(tc.ws, url), 0);
 	bn_ws_reconnect(tc.ws, "new listenKey");
-	ck_assert_msg(pump(c_1fail, 30), "an unknown listenKey was accepted");
+	ck_assert_msg(pump(c_1fail, 30), "a refused URL was accepted");
 	ck_assert_uint_eq(st()->connects, 1);
 	ck_assert_int_eq(tc.ndown, 1);
 }
