@@ -894,10 +894,20 @@ order_user_connect(struct order_ctx *oc)
 	if (order_user_url(oc, url, sizeof(url)) == -1)
 		return -1;
 	if (oc->user != NULL) {
-		if (bn_ws_set_url(oc->user, url) == -1)
-			return -1;
-		bn_ws_reconnect(oc->user, "new listenKey");
-		return 0;
+		/*
+		 * A new connection, not bn_ws_reconnect(): an expired key's
+		 * stream is silent, and a silent connection is only dropped
+		 * on its next I/O. Never called from a bn_ws callback.
+		 */
+		bn_ws_close(oc->user);
+		oc->user = NULL;
+		if (oc->stream_up) {
+			oc->stream_up = false;
+			oc->stream_down_ns = now_mono_ns();
+			if (oc->phase == PH_RUNNING)
+				oc->stream_gap = true;	/* events may be lost */
+			order_publish(oc);
+		}
 	}
 	memset(&o, 0, sizeof(o));
 	o.name = "user";

@@ -23,7 +23,10 @@ for tool in jq curl openssl python3; do
 	command -v "$tool" >/dev/null || fail "missing $tool"
 done
 
+# The exchange is down when the tree starts: readiness must not wait for it,
+# and the order service must neither crash-loop nor quote until it is back.
 exch_start --config "$(exch_accounts)" --seed 11
+exch_stop
 write_config \
 	"market_stale_after: 3600" \
 	"initial_capital: 100000" \
@@ -41,8 +44,15 @@ write_config \
 	"  countdown_cancel_ms: 60000"
 exch_env
 start_tree
-wait_for "tree ready" 30 tree_ready
-pass "tree ready with the exchange on port $EXCH_PORT"
+wait_for "tree ready without the exchange" 30 tree_ready
+opid=$(svc_field order pid)
+wait_for "the order service retrying with backoff" 15 \
+	grep -q "exchange start-up: clock failed" "$PMMD_LOG"
+sleep 2
+[ "$(svc_field order pid)" = "$opid" ] && [ "$(svc_field order restarts)" = 0 ] &&
+	[ "$(svc_field order state)" = ready ] || fail "order did not stay up without the exchange"
+pass "exchange down: tree ready, order (pid $opid) up and not quoting"
+exch_start --config "$T/accounts" --seed 11
 
 INST="t$$"
 # ours: the open orders of the symbol this instance placed, as JSON
@@ -94,7 +104,10 @@ pin() {
 }
 
 # ---- the ladder at exact prices --------------------------------------------
-wait_for "a first ladder" 30 test "$(n_ours)" -ge 6
+# (conditions are functions: wait_for runs them again on every poll)
+have_ladder() { [ "$(n_ours)" -ge 6 ]; }
+no_orders() { [ "$(n_ours)" -eq 0 ]; }
+wait_for "a first ladder" 30 have_ladder
 pin 61234.5 61234.7
 wait_for "the ladder around the pinned mid 61234.6" 15 ladder_is 61234.6
 pass "3 bids and 3 asks at exactly $(ours | jq -c '[.[] | .price] | sort')"
@@ -145,6 +158,13 @@ done
 wait_for "the ladder around 61243.6 after the 503" 15 ladder_is 61243.6
 pass "503, executed: never more than one order per rung"
 
+# ---- listenKey expiry: a new key and a new stream (the fill below needs it) ---
+exch_post /sim/fault/expire_listenkey >/dev/null || fail "expire the listenKey"
+wait_for "a new listenKey after listenKeyExpired" 15 \
+	grep -q "order: user stream: new listenKey (listenKeyExpired)" "$PMMD_LOG"
+wait_for "the user stream back" 15 grep -q "order: user stream back" "$PMMD_LOG"
+pass "listenKeyExpired: new listenKey, user stream back"
+
 # ---- a fill moves the position -------------------------------------------------------
 # (the synthetic market may have filled something before the book was
 # pinned: the position is compared with what it was)
@@ -179,7 +199,7 @@ pass "trade through B1 at $b1: position $p0 -> $p1 on the exchange and in status
 
 # ---- pause and resume ------------------------------------------------------------------
 ctl pause "e2e" >/dev/null || fail "pmmctl pause"
-wait_for "no orders of ours while paused" 15 test "$(n_ours)" -eq 0
+wait_for "no orders of ours while paused" 15 no_orders
 sleep 1.5	# a refresh interval later: still none
 [ "$(n_ours)" -eq 0 ] || fail "orders placed while paused: $(ours)"
 pass "paused: no open orders on the exchange"
@@ -198,7 +218,7 @@ children=$(status_json | jq -r '.services[].pid')
 kill -STOP "$PMMD_PID"
 kill -KILL $children
 kill -KILL "$PMMD_PID"
-wait "$PMMD_PID" 2>/dev/null || true
+{ wait "$PMMD_PID"; } 2>/dev/null || true
 for p in $PMMD_PID $children; do
 	wait_for "pid $p gone" 10 bash -c "! kill -0 $p"
 done
