@@ -18,6 +18,15 @@ step "build (RelWithDebInfo)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$J"
 
+# A third-party Binance client (ccxt) checks pmm-exchange's wire format
+# (tests/integration/sim_ccxt.sh); without node/npm that test says skipped.
+if command -v npm >/dev/null && [ ! -d build/npm/node_modules/ccxt ]; then
+	step "ccxt for the compatibility test"
+	npm install --prefix build/npm --no-audit --no-fund --loglevel=error \
+		ccxt@4.5.84 >/dev/null || echo "warning: npm install ccxt failed; sim_ccxt will skip"
+fi
+[ -d build/npm/node_modules/ccxt ] && export PMM_CCXT_DIR="$PWD/build/npm"
+
 step "unit and integration tests"
 ctest --test-dir build --output-on-failure -j"$J"
 
