@@ -255,6 +255,16 @@ done
 grep -Eq ",user_stream_up,1,bool," "$csv" || fail "user_stream_up never 1"
 pass "CSV: header and the order service's metric and event rows"
 
+# ---- reload: two levels a side ------------------------------------------------------------
+sed -i 's/^  levels: 3/  levels: 2/' "$T/config.yaml"
+ctl reload >/dev/null || fail "pmmctl reload"
+two_levels() {
+	ours | jq -e --arg p "$INST" 'length == 4 and
+	    ([.[].clientOrderId | capture("^" + $p + "-(?<r>[BS][12])-").r] | unique | length) == 4'
+}
+wait_for "a ladder of two levels after the reload" 15 two_levels
+pass "reload: levels 3 -> 2, four orders on the exchange"
+
 # ---- SIGTERM cancels everything of ours ----------------------------------------------------
 kill -TERM "$PMMD_PID"
 wait "$PMMD_PID" || fail "pmmd exited $? on SIGTERM"
