@@ -12,8 +12,8 @@
  *    explain is logged. Every RISK_BALANCE_EVERY: GET /fapi/v2/balance.
  *  - Every loop turn: the market section (stale, mark else mid) and the
  *    orders section (user data stream up) go to risk_eval, which pauses
- *    for a stale market or a dead user stream and resumes when they are
- *    back; the record is published whole.
+ *    for a stale market or a dead user stream (once each has been up) and
+ *    resumes when they are back; the record is published whole.
  *  - Over the position limit (or the max-loss stop): the pause is published
  *    first (shm and RISK_ACTION, so the order service stops), then risk_eval
  *    runs its flatten cycle: DELETE /fapi/v1/allOpenOrders, a fresh read,

@@ -415,8 +415,15 @@ risk_eval_tick(struct risk_eval *ev, const struct risk_view *v,
 		ev->mark = ev->view_mark;
 	else if (ev->have_read && ev->rd.mark > 0)
 		ev->mark = ev->rd.mark;
-	ev_condition(ev, RISK_C_STALE, v->stale, o);
-	ev_condition(ev, RISK_C_USER_STREAM, !v->user_ok, o);
+	/* a feed that never came up since start pauses nothing (see .h) */
+	if (!v->stale)
+		ev->armed |= RISK_C_BIT(RISK_C_STALE);
+	if (v->user_ok)
+		ev->armed |= RISK_C_BIT(RISK_C_USER_STREAM);
+	ev_condition(ev, RISK_C_STALE, v->stale &&
+	    (ev->armed & RISK_C_BIT(RISK_C_STALE)), o);
+	ev_condition(ev, RISK_C_USER_STREAM, !v->user_ok &&
+	    (ev->armed & RISK_C_BIT(RISK_C_USER_STREAM)), o);
 	ev_triggers(ev, o);
 	ev_auto_resume(ev, o);
 	ev_maybe_start(ev);

@@ -24,7 +24,10 @@
  *	operator	pmmctl	pause until pmmctl resume
  *
  * The published pause is their OR; the reason names the first active one
- * in that order. A condition clears itself when its cause is gone. A latch
+ * in that order. A condition is armed once its feed has been up since the
+ * service started: before that the order service is not quoting anyway
+ * (no book, no user stream), and a tree started without an exchange
+ * should not read "paused" for a feed it never had. A condition clears itself when its cause is gone. A latch
  * clears on pmmctl resume, or auto_resume_after seconds after it latched,
  * and in both cases only once its cause is gone (refused with the reason
  * otherwise). Limits are judged on positions the EXCHANGE reported, never
@@ -170,6 +173,7 @@ struct risk_eval {
 	struct risk_params p;
 	unsigned	 causes;		/* RISK_C_BIT()s active */
 	unsigned	 conds;			/* conditions seen now */
+	unsigned	 armed;			/* feeds up once since start */
 	int64_t		 since[RISK_C_COUNT];	/* monotonic, when set */
 	char		 why[RISK_C_COUNT][PMM_TEXT_MAX];
 	int64_t		 now_ns;		/* latest time seen */

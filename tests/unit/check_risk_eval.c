@@ -453,6 +453,7 @@ END_TEST
 
 START_TEST(test_condition_pauses_clear_themselves)
 {
+	tick(50000);
 	tickv(50000, true, true);
 	ck_assert(risk_eval_paused(&ev));
 	ck_assert_str_eq(risk_eval_reason(&ev), "market data stale");
@@ -478,14 +479,30 @@ START_TEST(test_condition_pauses_clear_themselves)
 }
 END_TEST
 
-/* At start-up nothing has arrived yet: paused until it does. */
-START_TEST(test_startup_paused_until_data)
+/* A feed pauses only once it has been up: at start-up nothing has
+ * arrived yet (and the order service does not quote without it). */
+START_TEST(test_startup_feeds_not_up_yet)
 {
-	tickv(0, true, false);
-	ck_assert(risk_eval_paused(&ev));
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		tickv(0, true, false);
+		now += S(1);
+	}
+	ck_assert(!risk_eval_paused(&ev));
+	ck_assert_int_eq(count_notes(-1, NULL), 0);
+	tickv(50000, false, false);	/* the market came: armed */
+	ck_assert(!risk_eval_paused(&ev));
+	tickv(50000, true, false);
+	ck_assert_str_eq(risk_eval_reason(&ev), "market data stale");
+	tickv(50000, false, false);
+	ck_assert(!risk_eval_paused(&ev));
+	tick(50000);			/* the user stream came: armed */
 	tickv(50000, false, false);
 	ck_assert_str_eq(risk_eval_reason(&ev), "user data stream down");
-	tick(50000);
+	/* re-armed from scratch by a restart of the service */
+	reinit();
+	tickv(50000, true, false);
 	ck_assert(!risk_eval_paused(&ev));
 }
 END_TEST
@@ -532,6 +549,7 @@ END_TEST
 /* The operator cannot clear a condition; it clears itself later. */
 START_TEST(test_resume_with_condition)
 {
+	tick(50000);
 	tickv(50000, true, true);
 	risk_eval_operator(&ev, now, true, "lunch", &out);
 	ck_assert_str_eq(risk_eval_reason(&ev), "market data stale");
@@ -891,7 +909,7 @@ risk_suite(void)
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_condition_pauses_clear_themselves);
-	tcase_add_test(tc, test_startup_paused_until_data);
+	tcase_add_test(tc, test_startup_feeds_not_up_yet);
 	tcase_add_test(tc, test_latched_needs_resume);
 	tcase_add_test(tc, test_resume_refused_while_over);
 	tcase_add_test(tc, test_resume_with_condition);
