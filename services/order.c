@@ -227,7 +227,7 @@ order_event_other(struct order_ctx *oc, enum pmm_order_kind kind,
 	m.u.order.price = o->price;
 	m.u.order.qty = o->origQty;
 	snprintf(m.u.order.text, sizeof(m.u.order.text), "%s",
-	    "left by an earlier run");
+	    "not in the order table (an earlier run's, or a stray)");
 	svc_publish(oc->s, PMM_MSG_ORDER_EVENT, &m);
 }
 
