@@ -244,38 +244,48 @@ risk_result_of(const struct bn_resp *r)
 
 /* ---- exchangeInfo: the filters an order is sized with ---------------------- */
 
+static int
+risk_info_parse(struct risk_ctx *rc, const struct bn_resp *resp)
+{
+	struct bn_exchange_info *xi;
+	struct bn_why why;
+	int rv = -1;
+
+	if (resp->outcome != BN_OUT_OK)
+		return -1;	/* bn_rest logged it */
+	if ((xi = calloc(1, sizeof(*xi))) == NULL) {
+		log_warn("%s: calloc", __func__);
+		return -1;
+	}
+	if (bn_parse_exchange_info(resp->body, resp->body_len,
+	    rc->s->cfg.symbol, xi, &why) == -1)
+		log_warnx("exchangeInfo: %s", why.s);
+	else {
+		rc->flt = xi->f;
+		bn_rest_set_limits(rc->rest, xi->weight_1m, xi->orders_10s,
+		    xi->orders_1m);
+		rv = 0;
+	}
+	free(xi);
+	return rv;
+}
+
 static void
 risk_info_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
 {
 	struct risk_ctx *rc = arg;
-	struct bn_exchange_info *xi;
-	struct bn_why why;
-	int64_t now = now_mono_ns();
 
 	(void)r;
 	rc->info_busy = false;
-	if ((xi = calloc(1, sizeof(*xi))) == NULL) {
-		log_warn("%s: calloc", __func__);
+	if (risk_info_parse(rc, resp) == -1) {
+		rc->errors++;
+		rc->info_at = now_mono_ns() + risk_backoff(NS_PER_S,
+		    rc->info_fails++, RISK_INFO_BACKOFF_MAX);
 		return;
 	}
-	if (resp->outcome != BN_OUT_OK) {
-		why.s[0] = '\0';
-	} else if (bn_parse_exchange_info(resp->body, resp->body_len,
-	    rc->s->cfg.symbol, xi, &why) == 0) {
-		rc->flt = xi->f;
-		rc->have_flt = true;
-		risk_eval_set_lot(&rc->ev, &rc->flt);
-		bn_rest_set_limits(rc->rest, xi->weight_1m, xi->orders_10s,
-		    xi->orders_1m);
-		log_info("exchange filters of %s loaded", rc->s->cfg.symbol);
-		free(xi);
-		return;
-	} else
-		log_warnx("exchangeInfo: %s", why.s);
-	free(xi);
-	rc->errors++;
-	rc->info_at = now + risk_backoff(NS_PER_S, rc->info_fails++,
-	    RISK_INFO_BACKOFF_MAX);
+	rc->have_flt = true;
+	risk_eval_set_lot(&rc->ev, &rc->flt);
+	log_info("exchange filters of %s loaded", rc->s->cfg.symbol);
 }
 
 static void

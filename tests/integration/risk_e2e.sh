@@ -12,7 +12,9 @@
 #     quotes again);
 #  3. a flatten answered 503 (but executed, fault injection) is asked for
 #     by its client id and never sent twice;
-#  4. the exchange going away pauses for stale market data; its return
+#  4. the max-loss stop (set by reload) closes the whole position on a
+#     market drop; resume is refused until a reload raises the stop;
+#  5. the exchange going away pauses for stale market data; its return
 #     clears that without any operator action.
 # The exchange is asked with the demo key from config/.env.example,
 # signed with openssl.
@@ -166,7 +168,48 @@ else
 	wait_for "the limit latch cleared again" 10 no_limit
 fi
 
-# ---- 4. stale market data and back --------------------------------------------------
+# ---- 4. the max-loss stop ---------------------------------------------------------------
+# A long position (inside the limit), risk.max_loss_usdt 2 by reload, and
+# the market 3 % lower: the stop closes the WHOLE position and stays
+# latched; resume is refused while the loss is below the stop, and taken
+# once a reload raises it.
+ctl pause "risk e2e: max loss" >/dev/null || fail "pmmctl pause"
+wait_for "the ladder cancelled" 30 none_open
+exch_pos() { signed GET /fapi/v2/positionRisk "symbol=BTCUSDT" | jq '.[] | select(.symbol == "BTCUSDT") | .positionAmt | tonumber'; }
+p=$(exch_pos)
+if jq -en --argjson p "$p" '$p < 0.002' >/dev/null; then
+	q=$(jq -n --argjson p "$p" '(0.003 - $p) * 1000 | round / 1000')
+	signed POST /fapi/v1/order "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=$q" >/dev/null
+fi
+long_inside() { signed GET /fapi/v2/positionRisk "symbol=BTCUSDT" | jq -e '.[] | select(.symbol == "BTCUSDT") | (.positionAmt | tonumber) >= 0.002'; }
+wait_for "a long position" 10 long_inside
+sed -i 's/^  max_loss_usdt: .*/  max_loss_usdt: 2/' "$T/config.yaml"
+ctl reload >/dev/null || fail "reload"
+wait_for "max loss 2 taken by risk" 10 grep -q "risk: .*max loss 0.00 -> 2.00 USDT" "$PMMD_LOG"
+mid=$(status_json | jq .mid_price)
+exch_post "/sim/mid?symbol=BTCUSDT&price=$(jq -n --argjson m "$mid" '$m * 0.97 | floor')" >/dev/null ||
+	fail "/sim/mid"
+killed() { jst '.strategy_paused == true and (.pause_reason | test("^max loss"))'; }
+wait_for "paused by the max-loss stop" 30 killed
+flat() { signed GET /fapi/v2/positionRisk "symbol=BTCUSDT" | jq -e '.[] | select(.symbol == "BTCUSDT") | (.positionAmt | tonumber) == 0'; }
+wait_for "the whole position closed" 30 flat
+wait_for "risk_action kill row in the CSV" 30 csv_has ',kill,.*max loss'
+pass "max loss: $(status_json | jq -r .pause_reason); exchange position 0"
+ctl resume >/dev/null || fail "pmmctl resume"
+wait_for "resume refused while the loss stands" 10 grep -q "resume refused for max loss" "$PMMD_LOG"
+killed >/dev/null || fail "the max-loss latch was cleared: $(show)"
+sed -i 's/^  max_loss_usdt: .*/  max_loss_usdt: 1000/' "$T/config.yaml"
+ctl reload >/dev/null || fail "reload"
+wait_for "max loss 1000 taken by risk" 10 grep -q "risk: .*max loss 2.00 -> 1000.00 USDT" "$PMMD_LOG"
+ctl resume >/dev/null || fail "pmmctl resume"
+not_killed() { jst '(.pause_reason | test("max loss")) | not'; }
+wait_for "the max-loss latch cleared" 10 not_killed
+pass "resume refused while pnl $(status_json | jq .realized_pnl) is below -2, taken with max_loss_usdt 1000"
+if [ $QUOTING = 1 ]; then
+	wait_for "quoting again after the max-loss stop" 30 quoting
+fi
+
+# ---- 5. stale market data and back --------------------------------------------------
 rpid=$(svc_field risk pid)
 exch_stop
 paused_stale() { jst '.strategy_paused == true and .pause_reason == "market data stale"'; }
