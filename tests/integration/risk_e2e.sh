@@ -74,15 +74,16 @@ if ! try_for 30 quoting; then
 fi
 
 # ---- 1. over the limit ----------------------------------------------------------
-t0=$(exch_get /sim/requests?limit=0 | jq .now_ns)
 if [ $QUOTING = 1 ]; then
 	pass "quoting: $(show)"
 	# an outside seller sweeps through every bid of ours
 	mid=$(status_json | jq .mid_price)
 	px=$(jq -n --argjson m "$mid" '($m * 0.995 * 10 | floor) / 10')
+	t0=$(exch_get /sim/requests?limit=0 | jq .now_ns)
 	exch_post "/sim/trade?symbol=BTCUSDT&price=$px&qty=5&side=SELL" >/dev/null ||
 		fail "/sim/trade"
 else
+	t0=$(exch_get /sim/requests?limit=0 | jq .now_ns)
 	ans=$(signed POST /fapi/v1/order "symbol=BTCUSDT&side=BUY&type=MARKET&quantity=0.01")
 	echo "$ans" | jq -e '.status == "FILLED" or .status == "NEW"' >/dev/null ||
 		fail "direct MARKET order: $ans"
@@ -112,6 +113,7 @@ echo "$f" | jq -e 'length >= 1 and all(.[]; .params.type == "MARKET" and
     .params.reduceOnly == "true" and .status == 200)' >/dev/null ||
 	fail "no reduce-only MARKET order of risk's: $f"
 pass "risk sent $(echo "$f" | jq length) reduce-only MARKET order(s): $(echo "$f" | jq -c '[.[].params | {side, quantity, newClientOrderId}]')"
+echo "# from the breach to the flatten order at the exchange: $(echo "$f" | jq --argjson t "$t0" '(.[0].recv_ns - $t) / 1e6') ms (exchange clock; printed, not judged)"
 n_cancel=$(exch_get "/sim/requests?since=$t0&path=/fapi/v1/allOpenOrders" | jq '[.requests[] | select(.method == "DELETE")] | length')
 [ "$n_cancel" -ge 1 ] || fail "no DELETE /fapi/v1/allOpenOrders"
 
