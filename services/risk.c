@@ -69,7 +69,7 @@ struct risk_ctx {
 	int64_t			 info_at, read_at, read_block, bal_at;
 	int			 info_fails, read_fails;
 	uint64_t		 read_seq;
-	char			 cid[PMM_ID_MAX];	/* the flatten order's */
+	char			 cid[PMM_ID_MAX];	/* of the flatten */
 	uint64_t		 cid_seq;
 	uint64_t		 errors;
 };
@@ -107,7 +107,7 @@ risk_quote_asset(const char *symbol, char *buf, size_t len)
 	snprintf(buf, len, "USDT");
 }
 
-/* ---- the published record and the bus ------------------------------------ */
+/* ---- the published record and the bus --------------------------------- */
 
 static void
 risk_publish(struct risk_ctx *rc)
@@ -188,7 +188,7 @@ risk_after(struct risk_ctx *rc, const struct risk_out *o, int64_t now)
 	risk_act(rc, now);
 }
 
-/* ---- REST glue (see common/bn_rest.h) ------------------------------------ */
+/* ---- REST glue (see common/bn_rest.h) --------------------------------- */
 
 static void
 risk_rest_fd(struct svc *s, int fd, uint32_t events, void *rest)
@@ -242,7 +242,7 @@ risk_result_of(const struct bn_resp *r)
 	}
 }
 
-/* ---- exchangeInfo: the filters an order is sized with ---------------------- */
+/* ---- exchangeInfo: the filters an order is sized with ----------------- */
 
 static int
 risk_info_parse(struct risk_ctx *rc, const struct bn_resp *resp)
@@ -299,7 +299,7 @@ risk_info(struct risk_ctx *rc, int64_t now)
 		rc->info_busy = true;
 }
 
-/* ---- positionRisk ------------------------------------------------------------ */
+/* ---- positionRisk ----------------------------------------------------- */
 
 /* Our symbol's net position in the answer; absent means flat (v3). */
 static int
@@ -415,7 +415,7 @@ risk_read(struct risk_ctx *rc, int64_t now)
 	rc->read_at = now + risk_interval_ns(rc->s);
 }
 
-/* ---- wallet balance -------------------------------------------------------- */
+/* ---- wallet balance --------------------------------------------------- */
 
 static void
 risk_bal_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
@@ -454,7 +454,7 @@ risk_balance(struct risk_ctx *rc, int64_t now)
 	}
 }
 
-/* ---- the flatten cycle's requests -------------------------------------------- */
+/* ---- the flatten cycle's requests ------------------------------------- */
 
 static void
 risk_cancel_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
@@ -606,7 +606,7 @@ risk_act(struct risk_ctx *rc, int64_t now)
 	risk_eval_sent(&rc->ev, a);
 }
 
-/* ---- the loop -------------------------------------------------------------------- */
+/* ---- the loop --------------------------------------------------------- */
 
 /* What the market and orders sections say; no data counts as stale. */
 static void
@@ -784,7 +784,8 @@ risk_on_reload(struct svc *s, const struct cfg *nc)
 
 	if (strcasecmp(nc->symbol, s->cfg.symbol) != 0 ||
 	    strcmp(nc->rest_url, s->cfg.rest_url) != 0) {
-		log_warnx("symbol and BINANCE_REST_URL cannot change on reload");
+		log_warnx("symbol and BINANCE_REST_URL cannot change on "
+		    "reload");
 		return -1;
 	}
 	risk_params(nc, &p);

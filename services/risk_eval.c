@@ -91,7 +91,7 @@ risk_book_read(struct risk_book *b, double pos, double entry,
 	return fabs(missed) < RISK_QTY_EPS ? 0 : missed;
 }
 
-/* ---- notes ---------------------------------------------------------------- */
+/* ---- notes ------------------------------------------------------------ */
 
 static void __attribute__((format(printf, 4, 5)))
 note(struct risk_out *o, uint8_t kind, bool warn, const char *fmt, ...)
@@ -113,7 +113,7 @@ note(struct risk_out *o, uint8_t kind, bool warn, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---- what the last read and the mark say ------------------------------- */
+/* ---- what the last read and the mark say ------------------------------ */
 
 static const char *const cause_names[RISK_C_COUNT] = {
 	[RISK_C_MAX_LOSS] = "max loss",
@@ -206,7 +206,7 @@ ev_still(const struct risk_eval *ev, enum risk_cause c, char *buf,
 		    ev->p.max_loss_usdt);
 }
 
-/* ---- causes ---------------------------------------------------------------- */
+/* ---- causes ----------------------------------------------------------- */
 
 static void
 cause_set(struct risk_eval *ev, enum risk_cause c, uint8_t kind,
@@ -287,7 +287,7 @@ ev_auto_resume(struct risk_eval *ev, struct risk_out *o)
 	}
 }
 
-/* ---- the flatten cycle ------------------------------------------------------ */
+/* ---- the flatten cycle ------------------------------------------------ */
 
 static bool
 ev_needs_close(const struct risk_eval *ev)
@@ -369,7 +369,7 @@ ev_settle(struct risk_eval *ev, bool executed, struct risk_out *o)
 	    "attempt in %.1f s at the earliest", wait / 1e9);
 }
 
-/* ---- entry points ------------------------------------------------------------- */
+/* ---- entry points ----------------------------------------------------- */
 
 void
 risk_eval_init(struct risk_eval *ev, const struct risk_params *p,
@@ -454,8 +454,8 @@ risk_eval_operator(struct risk_eval *ev, int64_t now_ns, bool pause,
 			cause_clear(ev, c, o, "pmmctl resume");
 		else {
 			ev_still(ev, c, still, sizeof(still));
-			note(o, RISK_NOTE_LOG, true, "resume refused for %s: %s",
-			    risk_cause_name(c), still);
+			note(o, RISK_NOTE_LOG, true, "resume refused for "
+			    "%s: %s", risk_cause_name(c), still);
 		}
 	}
 }
@@ -585,7 +585,7 @@ risk_eval_reason(const struct risk_eval *ev)
 	return "";
 }
 
-/* ---- arithmetic ------------------------------------------------------------------ */
+/* ---- arithmetic ------------------------------------------------------- */
 
 void
 risk_market_lot(const struct bn_filters *f, struct bn_filters *out)

@@ -10,16 +10,18 @@
  * risk_book — the position between two exchange reads, kept from FILL
  * messages (side, qty, price, realized pnl, trade time). A read of
  * positionRisk replaces it. A fill whose trade time is not after the read's
- * updateTime is already inside that read and only counts as "late"; the
- * difference a read leaves unexplained once the late fills are in is a
- * fill the bus never brought, reported one read later.
+ * updateTime is already inside that read and only counts as "late"; one
+ * that arrived while the read was on its way but happened after it is
+ * kept on top of it. The difference a read leaves unexplained once the
+ * late fills are in is a fill the bus never brought, reported one read
+ * later.
  *
  * risk_eval — why the strategy is paused and what to do about it. Each
  * pause cause is kept on its own:
  *
  *	max_loss	latched	realized + unrealized < -max_loss_usdt
  *	limit		latched	|position x mark| > initial_capital x ratio
- *	stale		cond.	market data stale (or none yet)
+ *	stale		cond.	market data stale
  *	user_stream	cond.	user data stream down: fills are invisible
  *	operator	pmmctl	pause until pmmctl resume
  *
@@ -27,12 +29,12 @@
  * in that order. A condition is armed once its feed has been up since the
  * service started: before that the order service is not quoting anyway
  * (no book, no user stream), and a tree started without an exchange
- * should not read "paused" for a feed it never had. A condition clears itself when its cause is gone. A latch
- * clears on pmmctl resume, or auto_resume_after seconds after it latched,
- * and in both cases only once its cause is gone (refused with the reason
- * otherwise). Limits are judged on positions the EXCHANGE reported, never
- * on the fill-kept one: a fill counted twice for a moment must not latch
- * a pause.
+ * should not read "paused" for a feed it never had. A condition clears
+ * itself when its cause is gone. A latch clears on pmmctl resume, or
+ * auto_resume_after seconds after it latched, and in both cases only once
+ * its cause is gone (refused with the reason otherwise). Limits are
+ * judged on positions the EXCHANGE reported, never on the fill-kept one:
+ * a fill counted twice for a moment must not latch a pause.
  *
  * Closing a position (a "flatten cycle"): cancel all open orders, wait for
  * a position read sent after the cancel completed, send one reduce-only
@@ -90,7 +92,7 @@ void	risk_book_fill(struct risk_book *b, int side, double qty,
 double	risk_book_read(struct risk_book *b, double pos, double entry,
 	    int64_t update_ms);
 
-/* ---- pause causes and the flatten cycle -------------------------------- */
+/* ---- pause causes and the flatten cycle ------------------------------- */
 
 enum risk_cause {
 	RISK_C_MAX_LOSS = 0,
@@ -158,7 +160,7 @@ enum risk_result {
 #define RISK_NOTES_MAX		12
 
 struct risk_note {
-	uint8_t		 kind;		/* enum pmm_risk_kind or RISK_NOTE_LOG */
+	uint8_t		 kind;		/* pmm_risk_kind, or RISK_NOTE_LOG */
 	bool		 warn;		/* log at warning level */
 	char		 text[PMM_TEXT_MAX];
 };
@@ -240,7 +242,7 @@ const char *risk_cause_name(enum risk_cause c);
 /* Is the cause of a latch gone (it could be cleared now)? */
 bool	risk_eval_cause_gone(const struct risk_eval *ev, enum risk_cause c);
 
-/* ---- arithmetic --------------------------------------------------------- */
+/* ---- arithmetic ------------------------------------------------------- */
 
 /*
  * Market steps to sell (long) or buy (short) so that |position| x mark is

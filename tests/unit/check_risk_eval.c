@@ -135,7 +135,7 @@ to_order(double pos, double mark)
 	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_ORDER);
 }
 
-/* ---- the limit ----------------------------------------------------------- */
+/* ---- the limit -------------------------------------------------------- */
 
 START_TEST(test_limit_long_at_above_below)
 {
@@ -192,7 +192,7 @@ START_TEST(test_limit_stale_uses_read_mark)
 {
 	tick(40000);
 	tickv(40000, true, true);
-	rd(0.0045, 50000);		/* 225 at the read's mark, 180 at 40000 */
+	rd(0.0045, 50000);	/* 225 at the read's mark; 180 at 40000 */
 	ck_assert(ev.causes & RISK_C_BIT(RISK_C_LIMIT));
 }
 END_TEST
@@ -207,7 +207,7 @@ START_TEST(test_no_read_no_limit)
 }
 END_TEST
 
-/* ---- sizing ---------------------------------------------------------------- */
+/* ---- sizing ----------------------------------------------------------- */
 
 START_TEST(test_excess_table)
 {
@@ -295,7 +295,7 @@ START_TEST(test_excess_market_lot)
 }
 END_TEST
 
-/* ---- the flatten cycle ------------------------------------------------------ */
+/* ---- the flatten cycle ------------------------------------------------ */
 
 START_TEST(test_cycle_long)
 {
@@ -449,7 +449,7 @@ START_TEST(test_no_lot_no_order)
 }
 END_TEST
 
-/* ---- pauses and resume --------------------------------------------------------- */
+/* ---- pauses and resume ------------------------------------------------ */
 
 START_TEST(test_condition_pauses_clear_themselves)
 {
@@ -651,7 +651,7 @@ START_TEST(test_manual_only_never_auto)
 }
 END_TEST
 
-/* ---- max loss ------------------------------------------------------------------ */
+/* ---- max loss --------------------------------------------------------- */
 
 START_TEST(test_max_loss_long)
 {
@@ -741,7 +741,7 @@ START_TEST(test_max_loss_during_limit_cycle)
 }
 END_TEST
 
-/* ---- restart ------------------------------------------------------------------- */
+/* ---- restart ---------------------------------------------------------- */
 
 START_TEST(test_restart_restores_latches)
 {
@@ -761,7 +761,7 @@ START_TEST(test_restart_restores_latches)
 }
 END_TEST
 
-/* ---- the fill-kept position ------------------------------------------------------ */
+/* ---- the fill-kept position ------------------------------------------- */
 
 START_TEST(test_book_entry_and_realized)
 {
@@ -841,7 +841,7 @@ START_TEST(test_book_fill_during_read)
 }
 END_TEST
 
-/* ---- client ids ------------------------------------------------------------------ */
+/* ---- client ids ------------------------------------------------------- */
 
 START_TEST(test_cid)
 {
