@@ -164,9 +164,10 @@ risk_record(struct risk_ctx *rc, uint8_t kind, const char *fmt, ...)
 static void	risk_act(struct risk_ctx *rc, int64_t now);
 
 /*
- * After every decision: say what risk_eval noted, publish the record (the
- * pause reaches the order service BEFORE any cancel or order is sent),
- * then send what the flatten cycle asks for.
+ * After every decision: log what risk_eval noted, publish the record, and
+ * only then the RISK_ACTIONs (the order service looks at the record when
+ * one arrives) and whatever the flatten cycle asks for: the pause reaches
+ * the order service before any cancel or order is sent.
  */
 static void
 risk_after(struct risk_ctx *rc, const struct risk_out *o, int64_t now)
@@ -178,13 +179,14 @@ risk_after(struct risk_ctx *rc, const struct risk_out *o, int64_t now)
 			log_warnx("%s", o->note[i].text);
 		else
 			log_info("%s", o->note[i].text);
-		if (o->note[i].kind != RISK_NOTE_LOG)
-			risk_action(rc, o->note[i].kind, o->note[i].text);
 	}
 	if (o->dropped > 0)
 		log_warnx("%s: %u risk notes did not fit", __func__,
 		    o->dropped);
 	risk_publish(rc);
+	for (i = 0; i < o->n; i++)
+		if (o->note[i].kind != RISK_NOTE_LOG)
+			risk_action(rc, o->note[i].kind, o->note[i].text);
 	risk_act(rc, now);
 }
 
@@ -316,6 +318,11 @@ risk_parse_pos(struct risk_ctx *rc, const struct bn_resp *resp,
 	if (bn_parse_positions(resp->body, resp->body_len, ps, RISK_POS_MAX,
 	    &n, &why) == -1) {
 		log_warnx("positionRisk: %s", why.s);
+		return -1;
+	}
+	if (n < 0) {
+		/* asked for one symbol: a longer list cannot be trusted whole */
+		log_warnx("positionRisk: more than %d entries", RISK_POS_MAX);
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
