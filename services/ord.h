@@ -187,6 +187,17 @@ struct ord_plan {
 void	ord_plan_make(const struct ord_book *b, const struct strat_out *out,
 	    int64_t now_ns, struct ord_plan *p);
 
+/*
+ * refresh_mode tolerance re-quotes when the mid moves away from the mid
+ * the ladder was built around (strat_mid_moved). That anchor moves with a
+ * refresh, and with any evaluation that builds a whole ladder from
+ * nothing (the first quote, after a pause or a stale market) — else a
+ * ladder first placed by a tick would never count as quoted and the mid
+ * could never "move". A gap fill of one rung keeps it. 0 = none yet.
+ */
+double	ord_anchor(double anchor, double mid, bool quoting, bool refresh,
+	    int n_live);
+
 /* Batches: how many of n go in the batch starting at `first`. */
 int	ord_batch_len(int n, int first, int max);
 

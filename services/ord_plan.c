@@ -55,6 +55,14 @@ ord_plan_make(const struct ord_book *b, const struct strat_out *out,
 	}
 }
 
+double
+ord_anchor(double anchor, double mid, bool quoting, bool refresh, int n_live)
+{
+	if (!quoting || !(mid > 0))
+		return anchor;
+	return refresh || n_live == 0 || !(anchor > 0) ? mid : anchor;
+}
+
 int
 ord_batch_len(int n, int first, int max)
 {

@@ -681,6 +681,18 @@ order_strat_in(struct order_ctx *oc, struct strat_in *in,
 	in->refresh = refresh;
 }
 
+/* Orders still standing on the book for the strategy (not cancelling). */
+static int
+order_live(const struct strat_order *open, int n)
+{
+	int i, live = 0;
+
+	for (i = 0; i < n; i++)
+		if (open[i].state != STRAT_OS_CANCELING)
+			live++;
+	return live;
+}
+
 /*
  * Evaluate the strategy and send what it asks for, at once: cancels
  * first (in replace mode the old ladder leaves before the new arrives),
@@ -706,12 +718,12 @@ order_quote(struct order_ctx *oc, bool refresh)
 	order_strat_in(oc, &in, open, paused, refresh);
 	strat_eval(oc->impl, &in, out);
 	oc->next_seq = out->next_seq;
-	if (refresh) {
-		if (out->why == STRAT_WHY_QUOTING)
-			oc->last_mid = in.mkt.mid;
+	oc->last_mid = ord_anchor(oc->last_mid, in.mkt.mid,
+	    out->why == STRAT_WHY_QUOTING, refresh, order_live(in.open,
+	    in.n_open));
+	if (refresh)
 		oc->next_refresh_ns = now + (int64_t)(oc->s->cfg.refresh.
 		    orderbook_refresh_interval * NS_PER_S);
-	}
 	oc->eval_at_ns = 0;
 	ord_plan_make(&oc->book, out, now, &pl);
 	/* blind without the user stream: no new orders until it is back */

@@ -323,6 +323,22 @@ START_TEST(test_cycle_with_strategy)
 }
 END_TEST
 
+START_TEST(test_anchor)
+{
+	/* the first ladder, even placed by a tick (no refresh), anchors */
+	ck_assert(ord_anchor(0, 60000.1, true, false, 0) == 60000.1);
+	ck_assert(ord_anchor(0, 60000.1, true, false, 3) == 60000.1);
+	/* a gap fill beside live orders keeps the anchor */
+	ck_assert(ord_anchor(60000.1, 60002.0, true, false, 5) == 60000.1);
+	/* a refresh, or a ladder from nothing (after a pause), moves it */
+	ck_assert(ord_anchor(60000.1, 60002.0, true, true, 6) == 60002.0);
+	ck_assert(ord_anchor(60000.1, 60009.0, true, false, 0) == 60009.0);
+	/* not quoting (paused, stale, bad book): the anchor stays */
+	ck_assert(ord_anchor(60000.1, 60009.0, false, true, 0) == 60000.1);
+	ck_assert(ord_anchor(0, 0, true, true, 0) == 0);
+}
+END_TEST
+
 static Suite *
 ord_plan_suite(void)
 {
@@ -338,6 +354,7 @@ ord_plan_suite(void)
 	tcase_add_test(tc, test_json_cids);
 	tcase_add_test(tc, test_reconcile);
 	tcase_add_test(tc, test_cycle_with_strategy);
+	tcase_add_test(tc, test_anchor);
 	suite_add_tcase(s, tc);
 	return s;
 }
