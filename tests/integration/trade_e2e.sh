@@ -62,15 +62,15 @@ ours() {
 }
 n_ours() { ours | jq length; }
 
-# ladder_json MID: the expected ladder around MID, exact decimal arithmetic
-# (bid k floored, ask k ceiled to the 0.1 tick at k x 0.01 %).
+# ladder_json MID [LEVELS]: the expected ladder around MID, exact decimal
+# arithmetic (bid k floored, ask k ceiled to the 0.1 tick at k x 0.01 %).
 ladder_json() {
-	python3 - "$1" <<'EOF'
+	python3 - "$1" "${2:-3}" <<'EOF'
 import json, sys
 from decimal import Decimal, ROUND_FLOOR, ROUND_CEILING
 mid, tick = Decimal(sys.argv[1]), Decimal("0.1")
 out = []
-for k in (1, 2, 3):
+for k in range(1, int(sys.argv[2]) + 1):
     d = Decimal(k) * Decimal("0.0001")
     b = (mid * (1 - d) / tick).to_integral_value(ROUND_FLOOR) * tick
     a = (mid * (1 + d) / tick).to_integral_value(ROUND_CEILING) * tick
@@ -80,14 +80,14 @@ print(json.dumps(out))
 EOF
 }
 
-# ladder_is MID: exactly one order of ours per rung, at the expected price,
-# GTX, and nothing else of ours.
+# ladder_is MID [LEVELS]: exactly one order of ours per rung, at the
+# expected price, GTX, and nothing else of ours.
 ladder_is() {
 	local want got
-	want=$(ladder_json "$1")
+	want=$(ladder_json "$1" "${2:-3}")
 	got=$(ours) || return 1
 	jq -en --argjson w "$want" --argjson g "$got" --arg p "$INST" '
-	    ($g | length) == 6 and
+	    ($g | length) == ($w | length) and
 	    all($w[]; . as $r | [$g[] | select(.side == $r.side and
 	        (.clientOrderId | test("^" + $p + "-" + ($r.side[0:1]) +
 	         ($r.level | tostring) + "-")))] as $m |
@@ -264,6 +264,23 @@ two_levels() {
 }
 wait_for "a ladder of two levels after the reload" 15 two_levels
 pass "reload: levels 3 -> 2, four orders on the exchange"
+
+# ---- refresh_mode tolerance: only a move beyond the tolerance re-quotes ----------------------
+sed -i -e 's/^  refresh_mode: replace/  refresh_mode: tolerance\n  refresh_tolerance_percent: 0.005/' \
+	-e 's/^  orderbook_refresh_interval: 1$/  orderbook_refresh_interval: 3600/' "$T/config.yaml"
+ctl reload >/dev/null || fail "pmmctl reload"
+reloads() { [ "$(grep -c "order: config reloaded" "$PMMD_LOG")" -ge 2 ]; }
+wait_for "the second reload taken by order" 15 reloads
+wait_for "the two-level ladder around 61243.6" 15 ladder_is 61243.6 2
+sleep 1
+cids=$(ours | jq -c '[.[].clientOrderId] | sort')
+pin 61244.5 61244.7	# 1 USDT: inside 0.005 % (3.06 USDT)
+sleep 1.5
+[ "$(ours | jq -c '[.[].clientOrderId] | sort')" = "$cids" ] ||
+	fail "a move inside the tolerance re-quoted: $(ours)"
+pin 61248.5 61248.7	# 5 USDT from the ladder's mid: beyond it
+wait_for "the ladder following a move beyond the tolerance" 15 ladder_is 61248.6 2
+pass "tolerance: a 1 USDT move kept the orders, a 5 USDT move re-quoted at once (no timer)"
 
 # ---- SIGTERM cancels everything of ours ----------------------------------------------------
 kill -TERM "$PMMD_PID"
