@@ -308,5 +308,18 @@ msgs=$(grep -c "MIN_NOTIONAL" "$PMMD_LOG" || true)
 [ "$msgs" -eq 1 ] || fail "$msgs lines name MIN_NOTIONAL, want one"
 pass "quantity_per_order_usdt 10: exit 78 after one line: $(grep -m1 MIN_NOTIONAL "$PMMD_LOG" | sed 's/^<[0-9]>//')"
 [ "$(n_ours)" -eq 0 ] || fail "orders placed with a refused config"
+
+# ---- an unknown strategy: exit 78 with the names that exist ---------------------------------
+sed -i -e 's/^  quantity_per_order_usdt: .*/  quantity_per_order_usdt: 150/' "$T/config.yaml"
+echo "strategy_name: no_such_mm" >> "$T/config.yaml"
+start_tree
+set +e
+wait "$PMMD_PID"; rc=$?
+set -e
+PMMD_PID=""
+[ $rc -eq 78 ] || fail "pmmd exited $rc with an unknown strategy, want 78"
+grep -q 'order: unknown strategy_name "no_such_mm"; known: simple_mm' "$PMMD_LOG" ||
+	fail "no strategy message from the order service"
+pass "strategy_name no_such_mm: exit 78, the known names listed"
 exch_stop
 pass "done"
