@@ -246,12 +246,13 @@ order_rest_add(void *arg, int fd, uint32_t ev)
 	struct svc *s = arg;
 	struct order_ctx *oc = s->priv;
 
-	if (oc->nrfd == BN_REST_MAXFD)
+	if (oc->nrfd == BN_REST_MAXFD ||
+	    svc_watch_fd(s, fd, ev, order_rest_fd, oc->rest) == -1)
 		return -1;
 	/* the stop path polls these itself once the loop is gone */
 	oc->rfd[oc->nrfd].fd = fd;
 	oc->rfd[oc->nrfd++].ev = ev;
-	return svc_watch_fd(s, fd, ev, order_rest_fd, oc->rest);
+	return 0;
 }
 
 static void
