@@ -134,14 +134,16 @@ fault_body(struct wire *w, struct wire_req *req, struct wire_resp *r,
 		    "IP(%s) is %d requests per minute. Please use the websocket "
 		    "for live updates to avoid polling the API.", req->ip,
 		    w->rl_limits.weight_1m);
-		r->retry_after = 60;
+		r->retry_after = w->fault.burst_secs > 0 ?
+		    w->fault.burst_secs : 60;
 		break;
 	case 418:
-		until = wire_now_ms(w) + 120000;
+		r->retry_after = w->fault.burst_secs > 0 ?
+		    w->fault.burst_secs : 120;
+		until = wire_now_ms(w) + (int64_t)r->retry_after * 1000;
 		resp_error(r, 418, -1003, "Way too many requests; IP(%s) banned "
 		    "until %lld. Please use the websocket for live updates to "
 		    "avoid bans.", req->ip, (long long)until);
-		r->retry_after = 120;
 		break;
 	default:
 		resp_error(r, status, -1000, MSG_UNKNOWN);
@@ -216,6 +218,10 @@ fault_set(struct wire *w, struct wire_req *req, const char *what,
 			return "status: 500|502|503|429|418";
 		}
 		w->fault.burst_status = (int)v;
+		/* short bans and back-offs keep fault tests short */
+		v = 0;
+		get_i64(req, "secs", &v);
+		w->fault.burst_secs = v > 0 && v <= 600 ? (int)v : 0;
 	} else if (strcmp(what, "unknown") == 0) {
 		if (get_i64(req, "count", &v) == -1 || v < 0)
 			return "count: >= 0";

@@ -88,6 +88,7 @@ struct wire_fault {
 	int64_t		 latency_ms;	/* added to each Binance response */
 	int		 burst_left;	/* next N Binance requests fail */
 	int		 burst_status;	/* 500, 502, 503, 429 or 418 */
+	int		 burst_secs;	/* 429 Retry-After / 418 ban; 0: 60 / 120 */
 	int		 unknown_left;	/* next N order placements: 503 */
 	int		 unknown_execute;/* ... and the order is placed anyway */
 	int64_t		 skew_ms;	/* added to the server's clock */

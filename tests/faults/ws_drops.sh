@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# ws_drops.sh — WebSocket faults against a quoting tree:
+#  - the market stream dropped: the market service reconnects (ws_reconnects
+#    in `pmmctl status` goes up) and the ladder is whole after;
+#  - the user stream dropped, with a fill while it is down: the order service
+#    reconnects, resyncs its open orders from REST, so the filled rung is
+#    re-placed and nothing it counts as open is gone on the exchange;
+#  - both dropped at once;
+#  - the listenKey expired: a new key, the stream back, the ladder whole.
+# Each prints how long the recovery took.
+. "$(dirname "$0")/lib.sh"
+fault_tree
+pass "tree up, $LEVELS levels a side: $(ours | jq -c '[.[].clientOrderId] | sort')"
+
+# ---- market stream ---------------------------------------------------------
+r0=$(status_json | jq .ws_reconnects)
+t0=$(now_ns)
+exch_post "/sim/fault/drop?which=market" >/dev/null || fail "drop market"
+more_reconnects() { [ "$(status_json | jq .ws_reconnects)" -gt "$r0" ]; }
+wait_for "the market stream reconnected" 30 more_reconnects
+fresh() { status_json | jq -e '.market_stale == false and .price_age_ms < 2000'; }
+wait_for "fresh prices after the market drop" 30 fresh
+recovered "market WS drop" "$t0"
+pass "market stream dropped: reconnected (ws_reconnects $r0 -> $(status_json | jq .ws_reconnects))"
+
+# ---- user stream, with a fill while it is down -------------------------------
+backs() { grep -c "order: user stream back" "$PMMD_LOG" || true; }
+b0=$(backs)
+exch_post /sim/pause >/dev/null || fail "pause the market"
+wait_for "settled with the market paused" 30 settled
+b1o=$(ours | jq -c --arg p "$INST-B1-" '.[] | select(.clientOrderId | startswith($p))')
+b1c=$(echo "$b1o" | jq -r .clientOrderId)
+b1=$(echo "$b1o" | jq -r .price)
+t0=$(now_ns)
+exch_post "/sim/fault/drop?which=user" >/dev/null || fail "drop user"
+# the fill happens while the bot may not be listening: only a REST resync
+# can tell it B1 is gone
+exch_post "/sim/trade?symbol=BTCUSDT&price=$b1&qty=0.01&side=SELL" >/dev/null ||
+	fail "trade through B1"
+user_back() { [ "$(backs)" -gt "$b0" ]; }
+wait_for "the user stream back" 30 user_back
+b1_replaced() {
+	ours | jq -e --arg c "$b1c" --arg p "$INST-B1-" '
+	    ([.[] | select(.clientOrderId == $c)] | length) == 0 and
+	    ([.[] | select(.clientOrderId | startswith($p))] | length) == 1'
+}
+wait_for "B1 re-placed after its fill" 30 b1_replaced
+recovered "user WS drop + fill" "$t0"
+pos_ok() { status_json | jq -e '.position > 0.0009'; }
+wait_for "the fill in the tree's position" 15 pos_ok
+pass "user stream dropped with B1 ($b1c) filled meanwhile: re-placed, position $(status_json | jq .position)"
+exch_post /sim/resume >/dev/null || fail "resume the market"
+
+# ---- both at once -----------------------------------------------------------
+b0=$(backs)
+r0=$(status_json | jq .ws_reconnects)
+t0=$(now_ns)
+exch_post "/sim/fault/drop?which=all" >/dev/null || fail "drop all"
+wait_for "the user stream back" 30 user_back
+wait_for "the market stream reconnected" 30 more_reconnects
+no_dup_for 2
+recovered "both WS dropped" "$t0"
+pass "both streams dropped: back, no duplicate rung"
+
+# ---- listenKey expiry ----------------------------------------------------------
+nk() { grep -c "order: user stream: new listenKey (listenKeyExpired)" "$PMMD_LOG" || true; }
+k0=$(nk)
+b0=$(backs)
+t0=$(now_ns)
+e0=$(exch_now)
+exch_post /sim/fault/expire_listenkey >/dev/null || fail "expire the listenKey"
+new_key() { [ "$(nk)" -gt "$k0" ]; }
+wait_for "a new listenKey after listenKeyExpired" 30 new_key
+wait_for "the user stream back" 30 user_back
+recovered "listenKey expiry" "$t0"
+posts=$(reqs "$e0" /fapi/v1/listenKey | jq '[.[] | select(.method == "POST" and .status == 200)] | length')
+[ "$posts" -ge 1 ] || fail "no POST /fapi/v1/listenKey after the expiry"
+pass "listenKey expired: $posts new key(s) asked for, stream back, ladder whole"
+
+# the tree stayed up through all of it
+[ "$(status_json | jq '[.services[].restarts] | add')" = 0 ] ||
+	fail "a service restarted: $(status_json | jq -c '[.services[] | {name, restarts}]')"
+pass "done"
