@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# pmmd_kill.sh — SIGKILL pmmd itself while the tree trades
+# (exchange.countdown_cancel_ms 5000):
+#  - pmmd alone: every child stops by itself (parent-death signal, EOF on
+#    its control channel) and the exchange holds no order of ours soon after;
+#  - the whole tree at once (pmmd and all four services SIGKILLed, nobody
+#    left to cancel): no cancel request reaches the exchange, and its
+#    countdownCancelAll removes every order of ours within the countdown;
+#  - each time a new pmmd starts on the leftovers (runtime dir, lock, state
+#    segment), reconciles and quotes one clean ladder.
+# Printed: time from the SIGKILL to no order of ours on the exchange.
+. "$(dirname "$0")/lib.sh"
+
+crash_exchange --seed 10
+crash_config "  max_deaths: 1000" "  death_window: 1" \
+	"exchange:" "  countdown_cancel_ms: 5000"
+settled_any() { ladder_ok "$(ours)"; }
+# fresh: one ladder, none of the ids in $1
+fresh() {
+	local o
+	o=$(ours) || return 1
+	ladder_ok "$o" && echo "$o" | jq -e --argjson b "$1" \
+	    '([.[].clientOrderId] - $b) | length == '"$((2 * CRASH_LEVELS))" >/dev/null
+}
+gone_all() { local p; for p in $1; do ! kill -0 "$p" 2>/dev/null || return 1; done; }
+# our cancels seen by the exchange since $1
+cancels_since() {
+	exch_get "/sim/requests?since=$1" | jq '[.requests[] | select(.method ==
+	    "DELETE" and (.path | test("order|Order")))] | length'
+}
+
+start_tree
+wait_for "tree ready" 30 tree_ready
+wait_for "a first ladder" 30 settled_any
+
+# ---- pmmd alone ----------------------------------------------------------------------
+children=$(status_json | jq -r '.services[].pid')
+before=$(ours | jq -c '[.[].clientOrderId]')
+t0=$(exch_get /sim/requests?limit=1 | jq .now_ns)
+tk=$(now_ns)
+kill -KILL "$PMMD_PID"
+{ wait "$PMMD_PID"; } 2>/dev/null || true
+PMMD_PID=""
+wait_for "the children of the killed pmmd gone" 15 gone_all "$children"
+wait_for "no order of ours after pmmd's death" 20 no_orders
+ms=$(ms_since "$tk")
+echo "# FIGURE pmmd SIGKILL (children alive to cancel) -> no orders: $ms ms ($(cancels_since "$t0") cancel requests)"
+pass "pmmd SIGKILLed: children $(echo $children) stopped, no order of ours left"
+start_tree
+wait_for "tree ready after pmmd's death" 30 tree_ready
+wait_for "a fresh ladder from the new pmmd" 30 fresh "$before"
+pass "new pmmd: one clean ladder"
+
+# ---- the whole tree at once: the countdown alone -------------------------------------------
+children=$(status_json | jq -r '.services[].pid')
+wait_for "a settled ladder" 30 settled_any
+before=$(ours | jq -c '[.[].clientOrderId]')
+n=$(echo "$before" | jq length)
+# pmmd stopped first, so it neither restarts nor signals the children
+kill -STOP "$PMMD_PID"
+t0=$(exch_get /sim/requests?limit=1 | jq .now_ns)
+tk=$(now_ns)
+kill -KILL $children "$PMMD_PID"
+{ wait "$PMMD_PID"; } 2>/dev/null || true
+PMMD_PID=""
+wait_for "the whole tree gone" 15 gone_all "$children"
+[ "$(n_ours)" -gt 0 ] || fail "the orders vanished at once, before any countdown"
+wait_for "the countdown removing every order of ours" 20 no_orders
+ms=$(ms_since "$tk")
+c=$(cancels_since "$t0")
+[ "$c" -eq 0 ] || fail "$c cancel requests after the whole tree was killed"
+echo "# FIGURE whole tree SIGKILL -> no orders (countdownCancelAll 5000 ms): $ms ms, $n orders"
+pass "tree SIGKILLed: no cancel sent, the countdown removed all $n orders"
+t0=$(exch_get /sim/requests?limit=1 | jq .now_ns)
+start_tree
+wait_for "tree ready after the kill" 30 tree_ready
+wait_for "a fresh ladder from the new pmmd" 30 fresh "$before"
+exch_get "/sim/requests?since=$t0&path=/fapi/v1/countdownCancelAll" |
+	jq -e '[.requests[] | select(.status == 200)] | length > 0' >/dev/null ||
+	fail "the new order service did not arm the countdown"
+pass "new pmmd: countdown armed again, one clean ladder"
+exch_stop
+pass "done"
