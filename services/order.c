@@ -1732,7 +1732,9 @@ order_stop_cancel(struct order_ctx *oc, int64_t deadline)
 	if (n > 0)
 		order_cancel_others(oc, (const char (*)[PMM_ID_MAX])cids, n);
 	order_drain(oc, deadline);
-	log_info("stopped: %d orders of ours cancelled on the way out%s", n,
+	/* n is what we asked to cancel; the answers (and any failure) are
+	 * logged by the cancel path, so do not claim success here */
+	log_info("stopped: asked the exchange to cancel %d orders of ours%s", n,
 	    bn_rest_inflight(oc->rest) > 0 ? " (some answers not seen)" : "");
 }
 
