@@ -24,8 +24,7 @@ settled() {
 }
 # pmmd records a hang as the death the watchdog caused, marked "(hung)"
 csv_hung() {
-	cat "$T"/logs/metrics-*.csv | grep ",service_event,$1,pid,,,,died," |
-		grep -q "(hung)"
+	case $(csv_died "$1") in *"(hung)"*) ;; *) return 1 ;; esac
 }
 
 for svc in order market risk logger; do

@@ -116,8 +116,9 @@ print(rows)
 PY
 }
 
-# csv_died PID: the CSV holds the service_event row of PID's death
+# csv_died PID: the service_event row of PID's death, if the CSV holds it
+# (grep reads the files itself: with pipefail an early grep -q exit would
+# fail the pipeline through its writer's SIGPIPE)
 csv_died() {
-	cat "$T"/logs/metrics-*.csv 2>/dev/null |
-		grep -q ",service_event,$1,pid,,,,died,"
+	grep -h ",service_event,$1,pid,,,,died," "$T"/logs/metrics-*.csv 2>/dev/null
 }
