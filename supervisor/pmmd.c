@@ -342,14 +342,18 @@ static int
 pmmd_config(struct pmmd *d, int check_only)
 {
 	char err[CFG_ERRLEN];
+	/* logging is not set up yet: priority prefixes by hand, like log.c,
+	 * so journald files a refused config as an error, not as info */
+	int tty = isatty(STDERR_FILENO);
 
 	if (cfg_load(&d->cfg, d->cfg_path, d->env_path, err,
 	    sizeof(err)) == -1) {
-		fprintf(stderr, "pmmd: %s\n", err);
+		fprintf(stderr, "%spmmd: %s\n", tty ? "" : "<3>", err);
 		return CFG_EXIT;
 	}
 	if (d->cfg.warnings[0] != '\0')
-		fprintf(stderr, "pmmd: warning: %s\n", d->cfg.warnings);
+		fprintf(stderr, "%spmmd: warning: %s\n", tty ? "" : "<4>",
+		    d->cfg.warnings);
 	if (check_only) {
 		printf("# %s: configuration is valid\n", d->cfg_path);
 		cfg_print(&d->cfg, stdout);

@@ -13,7 +13,10 @@
 #  - READY=1 once the gate opens, with every service ready (tree_ready);
 #  - STOPPING=1 on SIGTERM, after READY=1, and pmmd exits 0;
 #  - every message comes from pmmd's own pid (NotifyAccess=main would drop
-#    anything a service sent).
+#    anything a service sent);
+#  - every line pmmd and the services wrote to stderr (not a terminal, as
+#    under systemd) starts with a syslog priority "<N>", so journald keeps
+#    each line's level — a refused config included ("<3>").
 # Skipped when pmmd was built without libsystemd.
 . "$(dirname "$0")/lib.sh"
 exch_trap
@@ -126,3 +129,15 @@ pass "SIGTERM: STOPPING=1, pmmd exited 0"
 others=$(awk -v p="$SUP_PID" '$1 != p' "$NLOG" | head -n 3)
 [ -z "$others" ] || fail "messages from another pid than pmmd's ($SUP_PID): $others"
 pass "all $(wc -l < "$NLOG") notifications came from pmmd itself (pid $SUP_PID)"
+
+unprefixed=$(grep -v '^<[0-7]>' "$PMMD_LOG" | head -n 3)
+[ -z "$unprefixed" ] || fail "stderr lines without a priority prefix: $unprefixed"
+grep -q '^<6>' "$PMMD_LOG" ||
+	fail "no info lines in the log"
+printf 'order_config:\n  levles: 3\n' >> "$T/config.yaml"
+rc=0
+"$B/pmmd" -c "$T/config.yaml" -e "$T/.env" 2>"$T/refused.log" || rc=$?
+[ "$rc" = 78 ] || fail "a bad config should exit 78, got $rc"
+grep -q '^<3>pmmd: .*levles' "$T/refused.log" ||
+	fail "a refused config is not logged as an error: $(cat "$T/refused.log")"
+pass "stderr: all $(wc -l < "$PMMD_LOG") lines carry a syslog priority; a refused config is <3>"

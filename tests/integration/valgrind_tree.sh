@@ -14,8 +14,9 @@
 #  - no service was restarted while under test, and pmmd exits 0.
 # "Possibly lost" and "still reachable" blocks are not errors (libraries
 # keep some until exit); definite leaks inside a library would go in
-# deploy/valgrind.supp, each with a comment — it is empty today.
-# valgrind is slow: heartbeat and ready timeouts are raised accordingly.
+# deploy/valgrind.supp, each with a comment (none is needed today).
+# valgrind is slow: heartbeat and ready timeouts are raised accordingly, and
+# it runs niced so that tests beside it under ctest -j keep their timing.
 # Skipped for a sanitizer build (ASan and valgrind do not mix) or without
 # valgrind.
 . "$(dirname "$0")/lib.sh"
@@ -60,7 +61,7 @@ exch_env
 
 supp=()
 [ -s "$PMM_SRC/deploy/valgrind.supp" ] && supp=(--suppressions="$PMM_SRC/deploy/valgrind.supp")
-valgrind --trace-children=yes --leak-check=full --show-leak-kinds=definite \
+nice -n 10 valgrind --trace-children=yes --leak-check=full --show-leak-kinds=definite \
 	--errors-for-leak-kinds=definite --error-exitcode=99 --num-callers=30 \
 	"${supp[@]}" --log-file="$VG/%p.%n.log" \
 	"$PMMD" -c "$T/config.yaml" -e "$T/.env" >"$PMMD_LOG" 2>&1 &
