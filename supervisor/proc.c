@@ -385,6 +385,8 @@ proc_check_hang(struct pmmd *d, struct proc *p, int64_t now)
 	} else
 		return;
 	p->hung = 1;
+	proc_event(d, p, SVCEV_HUNG, 0, p->state == PROC_STARTING ?
+	    "not ready in time, killed" : "no heartbeat, killed");
 	kill(p->pid, SIGKILL);
 }
 
