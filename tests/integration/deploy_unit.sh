@@ -9,9 +9,20 @@
 #    binaries exist, and --root would also look for systemd's own units and
 #    /bin/kill inside the stage);
 #  - `systemd-analyze security --offline` rates the unit: the exposure score
-#    is printed, never asserted (it is a figure, not a pass mark).
-# Skipped, with a message, without cmake or systemd-analyze.
+#    is printed, never asserted (it is a figure, not a pass mark);
+#  - a rehearsal of the unit without systemd (not PID 1 here): in a private
+#    mount namespace where / is read-only (ProtectSystem=strict) and only
+#    /run/pmm, /var/lib/pmm and /dev/shm are writable (fresh tmpfs each),
+#    ExecStart's command line (paths into the stage) runs as an unprivileged
+#    user (nobody, no new privileges) in WorkingDirectory=/var/lib/pmm with
+#    PMM_RUNTIME_DIR and XDG_RUNTIME_DIR unset: the tree gets ready and
+#    quotes against pmm-exchange, `pmmctl -c <config> status` run by root
+#    finds it in /run/pmm/simple_mm, the CSV lands in /var/lib/pmm/logs,
+#    SIGTERM stops it with exit 0.
+# Each part is skipped, with a message, without what it needs (cmake;
+# systemd-analyze; root with unshare -m and setpriv).
 . "$(dirname "$0")/lib.sh"
+exch_trap
 
 command -v cmake >/dev/null || { echo "skipped: no cmake"; exit 0; }
 
@@ -44,6 +55,91 @@ DESTDIR="$STAGE" cmake --install "$PMM_BIN" --prefix "$PREFIX" >"$T/install2.log
 tail -n 1 "$STAGE/etc/pmm/config.yaml" | grep -q "edited by the operator" ||
 	fail "a second install overwrote /etc/pmm/config.yaml"
 pass "reinstall keeps an existing /etc/pmm/config.yaml"
+
+# ---- the unit rehearsed without systemd ------------------------------------
+# rehearse_inner CMD CTL OUT: runs inside `unshare -m`; everything it prints
+# goes to OUT, opened before / turns read-only.
+rehearse_inner() {
+	local cmd=$1 ctl=$2 pid rc st i ready=0 quoting=0
+	set -eu
+	mount --make-rprivate /
+	mount -t tmpfs -o mode=0755 tmpfs /run
+	mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+	mount -t tmpfs -o mode=0755 tmpfs /var/lib
+	mkdir -m 0700 /run/pmm /var/lib/pmm
+	chown 65534:65534 /run/pmm /var/lib/pmm
+	mount -o remount,bind,ro /
+	if touch /etc/pmm-rehearsal 2>/dev/null; then
+		rm -f /etc/pmm-rehearsal
+		echo "cannot make / read-only"; exit 3
+	fi
+	unset PMM_RUNTIME_DIR XDG_RUNTIME_DIR
+	cd /var/lib/pmm
+	# word splitting wanted: the unit's command line. Its log joins OUT
+	# (lines "<N>name: ..."): nothing can be created once / is read-only.
+	# shellcheck disable=SC2086
+	setpriv --reuid=65534 --regid=65534 --clear-groups --no-new-privs \
+		$cmd 2>&1 &
+	pid=$!
+	for i in $(seq 600); do
+		st=$($ctl status --json 2>/dev/null || true)
+		[ -n "$st" ] && echo "$st" | jq -e .tree_ready >/dev/null && ready=1
+		if [ $ready = 1 ] && echo "$st" | jq -e '.open_orders > 0' >/dev/null; then
+			quoting=1; break
+		fi
+		sleep 0.1
+	done
+	echo "ready=$ready quoting=$quoting"
+	$ctl status || true
+	stat -c 'rundir %U %a %n' /run/pmm/simple_mm /run/pmm/simple_mm/pmmd.sock || true
+	ls /var/lib/pmm/logs/metrics-*.csv 2>/dev/null | sed 's/^/csv /' || true
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	echo "pmmd stopped rc=$rc"
+}
+
+rehearse() {
+	local cmd ctl out="$T/rehearse.log" rc=0
+	cmd=$(sed -n 's/^ExecStart=//p' "$UNIT" |
+		sed "s#$PREFIX/bin/#$STAGE$PREFIX/bin/#; s#/etc/pmm/#$STAGE/etc/pmm/#g")
+	ctl="$STAGE$PREFIX/bin/pmmctl -c $STAGE/etc/pmm/config.yaml"
+	# .env.example holds pmm-exchange's demo keys: the operator's .env is
+	# that file pointed at this test's exchange, owned by the service user
+	{
+		cat "$STAGE/etc/pmm/.env.example"
+		printf 'BINANCE_REST_URL=http://127.0.0.1:%s\nBINANCE_WS_URL=ws://127.0.0.1:%s\n' \
+			"$EXCH_PORT" "$EXCH_PORT"
+	} > "$STAGE/etc/pmm/.env"
+	chown 65534:65534 "$STAGE/etc/pmm/.env"
+	chmod 600 "$STAGE/etc/pmm/.env"
+	chmod 755 "$T"		# nobody reaches the staged programs
+	unshare -m bash -c "$(declare -f rehearse_inner); rehearse_inner '$cmd' '$ctl'" \
+		>"$out" 2>&1 || rc=$?
+	rm -f "$STAGE/etc/pmm/.env"
+	if [ $rc = 3 ]; then
+		echo "skipped (rehearsal): $(tail -n 1 "$out")"
+		return 0
+	fi
+	bad() { echo "---- rehearsal ----"; tail -n 80 "$out"; fail "rehearsal: $*"; }
+	[ $rc = 0 ] || bad "exited $rc"
+	grep -q "^ready=1 quoting=1$" "$out" || bad "the installed tree did not get ready and quote"
+	grep -q "^rundir nobody 700 /run/pmm/simple_mm$" "$out" &&
+		grep -q "^rundir nobody [0-7]* /run/pmm/simple_mm/pmmd.sock$" "$out" ||
+		bad "the runtime directory is not /run/pmm/simple_mm of the service user"
+	grep -q "^csv /var/lib/pmm/logs/metrics-" "$out" || bad "no CSV in /var/lib/pmm/logs"
+	grep -q "^pmmd stopped rc=0$" "$out" || bad "pmmd did not exit 0 on SIGTERM"
+	pass "rehearsal: read-only /, user nobody: ready, quoting; pmmctl finds" \
+		"/run/pmm/simple_mm; CSV in /var/lib/pmm/logs; SIGTERM, exit 0"
+}
+
+if [ "$(id -u)" != 0 ] || ! command -v setpriv >/dev/null ||
+    ! unshare -m true 2>/dev/null; then
+	echo "skipped (rehearsal): needs root, unshare -m and setpriv"
+else
+	exch_start --seed 3
+	rehearse
+fi
 
 # ---- systemd-analyze ------------------------------------------------------
 if ! command -v systemd-analyze >/dev/null; then
