@@ -11,8 +11,9 @@
 #  - `systemd-analyze security --offline` rates the unit: the exposure score
 #    is printed, never asserted (it is a figure, not a pass mark);
 #  - a rehearsal of the unit without systemd (not PID 1 here): in a private
-#    mount namespace where / is read-only (ProtectSystem=strict) and only
-#    /run/pmm, /var/lib/pmm and /dev/shm are writable (fresh tmpfs each),
+#    mount namespace where / is read-only (ProtectSystem=strict), only
+#    /run/pmm, /var/lib/pmm and /dev/shm are writable (fresh tmpfs each) and
+#    /proc shows only the processes of the same user (ProtectProc, ProcSubset),
 #    ExecStart's command line (paths into the stage) runs as an unprivileged
 #    user (nobody, no new privileges) in WorkingDirectory=/var/lib/pmm with
 #    PMM_RUNTIME_DIR and XDG_RUNTIME_DIR unset: the tree gets ready and
@@ -68,6 +69,9 @@ rehearse_inner() {
 	mount -t tmpfs -o mode=0755 tmpfs /var/lib
 	mkdir -m 0700 /run/pmm /var/lib/pmm
 	chown 65534:65534 /run/pmm /var/lib/pmm
+	# ProtectProc=invisible, ProcSubset=pid (kernels from 5.8)
+	mount -t proc -o subset=pid,hidepid=invisible proc /proc 2>/dev/null ||
+		echo "note: no proc subset=pid here; /proc left as it is"
 	mount -o remount,bind,ro /
 	if touch /etc/pmm-rehearsal 2>/dev/null; then
 		rm -f /etc/pmm-rehearsal
