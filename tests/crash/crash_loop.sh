@@ -54,7 +54,7 @@ wait_for "a first ladder" 30 settled_any
 loop market
 left=$(n_ours)
 [ "$left" -eq 0 ] || fail "$left orders of ours left after market escalated: $(ours)"
-grep -Eq "order: stopped: [0-9]+ orders of ours cancelled" "$PMMD_LOG" ||
+grep -Eq "order: stopped: asked the exchange to cancel [0-9]+ orders of ours" "$PMMD_LOG" ||
 	fail "the order service did not cancel on the way out"
 pass "market escalated: pmmd exit 2, every service gone, no order of ours left"
 

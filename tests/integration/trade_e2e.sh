@@ -290,7 +290,7 @@ PMMD_PID=""
 exch_signed GET /fapi/v1/openOrders "symbol=BTCUSDT" |
 	jq -e '[.[] | select(.clientOrderId == "foreign-1")] | length == 1' >/dev/null ||
 	fail "the foreign order was cancelled on stop"
-grep -Eq "order: stopped: [0-9]+ orders of ours cancelled" "$PMMD_LOG" ||
+grep -Eq "order: stopped: asked the exchange to cancel [0-9]+ orders of ours" "$PMMD_LOG" ||
 	fail "no stop line from the order service"
 pass "pmmd SIGTERM: no order of ours left, the foreign one untouched"
 
