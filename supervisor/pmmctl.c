@@ -176,6 +176,19 @@ ctl_socket_path(char *buf, size_t len, const char *inst, const char *cfgp,
 		fprintf(stderr, "pmmctl: %s\n", err);
 		return 1;
 	}
+	/*
+	 * A login shell has XDG_RUNTIME_DIR set while a system pmmd (systemd
+	 * unit) has not: look in the system location too before giving up.
+	 */
+	if (access(buf, F_OK) == -1 && getenv("PMM_RUNTIME_DIR") == NULL &&
+	    getenv("XDG_RUNTIME_DIR") != NULL) {
+		char sys[300];
+
+		snprintf(sys, sizeof(sys), "/run/pmm/%s/pmmd.sock",
+		    inst ? inst : "");
+		if (access(sys, F_OK) == 0 && strlen(sys) < len)
+			snprintf(buf, len, "%s", sys);
+	}
 	return 0;
 }
 
