@@ -77,9 +77,27 @@ struct bn_rest {
 	int64_t			 offset_ms;
 	int			 synced, resyncing;
 	struct bn_gov		 gov;
+	struct bn_rest_share	 share;		/* holds of other processes */
 };
 
 /* ---- governor --------------------------------------------------------- */
+
+/* Our governor's wait, or a hold another process reported, if longer. */
+static int64_t
+rest_wait_ms(const struct bn_rest *r, int weight, int orders, int pct)
+{
+	int64_t now = bn_rest_now_ms(r), wait, b = 0, ban = 0;
+
+	wait = bn_gov_wait_ms(&r->gov, now, weight, orders, pct);
+	if (r->share.get != NULL) {
+		r->share.get(r->share.arg, &b, &ban);
+		if (ban > now && ban - now > wait)
+			wait = ban - now;
+		if (b > now && b - now > wait)
+			wait = b - now;
+	}
+	return wait;
+}
 
 static int64_t
 win_of(int64_t now, int64_t len)
@@ -666,6 +684,9 @@ req_finish(struct bn_rest *r, struct bn_req *q, CURLcode cc)
 		    curl_easy_strerror(cc));
 	bn_gov_on_done(&r->gov, bn_rest_now_ms(r), q->weight, q->orders,
 	    status, &q->hdr, resp.code, resp.msg);
+	if ((status == 429 || status == 418) && r->share.put != NULL)
+		r->share.put(r->share.arg, r->gov.backoff_until,
+		    r->gov.ban_until);
 	if (status == 429 || status == 418)
 		log_warnx("%s: HTTP %ld: holding requests for %lld ms",
 		    q->path, status, (long long)bn_gov_wait_ms(&r->gov,
@@ -849,8 +870,7 @@ rest_submit(struct bn_rest *r, enum bn_method m, const char *path,
 		    path);
 		return -1;
 	}
-	if ((wait = bn_gov_wait_ms(&r->gov, bn_rest_now_ms(r), weight, orders,
-	    100)) > 0) {
+	if ((wait = rest_wait_ms(r, weight, orders, 100)) > 0) {
 		log_debug("%s %s: governor holds it for %lld ms",
 		    bn_method_name(m), path, (long long)wait);
 		return BN_REST_WAIT;
@@ -1050,8 +1070,16 @@ bn_rest_time_synced(const struct bn_rest *r)
 int64_t
 bn_rest_can_send(const struct bn_rest *r, int weight, int orders)
 {
-	return bn_gov_wait_ms(&r->gov, bn_rest_now_ms(r), weight, orders,
-	    BN_GOV_SOFT_PCT);
+	return rest_wait_ms(r, weight, orders, BN_GOV_SOFT_PCT);
+}
+
+void
+bn_rest_set_share(struct bn_rest *r, const struct bn_rest_share *s)
+{
+	if (s != NULL)
+		r->share = *s;
+	else
+		memset(&r->share, 0, sizeof(r->share));
 }
 
 void

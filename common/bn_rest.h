@@ -211,6 +211,19 @@ int	bn_rest_request_sync(struct bn_rest *r, enum bn_method m,
 	    int weight, int orders, struct bn_resp *out);
 void	bn_resp_release(struct bn_resp *out);
 
+/*
+ * Binance counts weight and bans per IP, so every process behind one IP
+ * must honour a 429 back-off or a 418 ban that any of them received.
+ * get() returns the latest holds (server ms) the other processes reported;
+ * put() is told ours whenever a 429 or 418 changes it. Both optional.
+ */
+struct bn_rest_share {
+	void	*arg;
+	void	(*get)(void *arg, int64_t *backoff_until, int64_t *ban_until);
+	void	(*put)(void *arg, int64_t backoff_until, int64_t ban_until);
+};
+void	bn_rest_set_share(struct bn_rest *r, const struct bn_rest_share *s);
+
 /* Event-loop entry points (see the banner). */
 void	bn_rest_on_fd(struct bn_rest *r, int fd, uint32_t events);
 void	bn_rest_on_timeout(struct bn_rest *r);

@@ -35,7 +35,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x31534d4d50ULL	/* "PMMS1" */
-#define SHM_LAYOUT_VERSION	1
+#define SHM_LAYOUT_VERSION	2	/* 2: hb carries rate-limit holds */
 #define SHM_MAX_ORDERS		64
 #define SHM_READ_RETRIES	1000
 
@@ -128,6 +128,10 @@ struct shm_hb {				/* writer: the service itself */
 	int32_t		pid;
 	uint32_t	pad;
 	uint64_t	msgs_in, msgs_out, msgs_dropped, errors;
+	/* Binance limits and bans per IP: a 429 back-off or 418 ban one
+	 * service got holds the others too (server ms, 0 = none) */
+	int64_t		rl_backoff_until_ms;
+	int64_t		rl_ban_until_ms;
 };
 
 /* A latch-protected section of type T; seq on its own cache line. */

@@ -1816,6 +1816,7 @@ order_init(struct svc *s)
 	    svc_watch_fd(s, bn_ws_loop_fd(oc->loop), EPOLLIN, order_ws_fd,
 	    oc->loop) == -1)
 		return -1;
+	svc_share_rate_limits(s, oc->rest);
 	log_info("%s on %s: starting up against %s", s->cfg.instance_id,
 	    s->cfg.symbol, s->cfg.rest_url);
 	return 0;

@@ -722,6 +722,7 @@ risk_rest_new(struct svc *s)
 	struct bn_rest_hooks h = { .arg = s, .add_fd = risk_rest_add,
 	    .mod_fd = NULL, .del_fd = risk_rest_del };
 	struct bn_rest_opts o;
+	struct bn_rest *r;
 
 	memset(&o, 0, sizeof(o));
 	o.base_url = s->cfg.rest_url;
@@ -731,7 +732,9 @@ risk_rest_new(struct svc *s)
 	o.timeout_ms = 5000;
 	o.connect_timeout_ms = 2000;
 	o.max_conns = 2;
-	return bn_rest_new(&o, &h);
+	if ((r = bn_rest_new(&o, &h)) != NULL)
+		svc_share_rate_limits(s, r);
+	return r;
 }
 
 /* Continue from what an earlier run published: position, PnL, latches. */

@@ -455,6 +455,44 @@ svc_unwatch_fd(struct svc *s, int fd)
 	}
 }
 
+static void
+svc_rl_get(void *arg, int64_t *backoff_until, int64_t *ban_until)
+{
+	struct svc *s = arg;
+	struct shm_hb hb;
+	int i;
+
+	*backoff_until = *ban_until = 0;
+	for (i = 0; i < SVC_COUNT; i++) {
+		if (i == (int)s->id || SHM_SNAPSHOT(&s->shm->hb[i], &hb) == -1)
+			continue;
+		if (hb.rl_backoff_until_ms > *backoff_until)
+			*backoff_until = hb.rl_backoff_until_ms;
+		if (hb.rl_ban_until_ms > *ban_until)
+			*ban_until = hb.rl_ban_until_ms;
+	}
+}
+
+static void
+svc_rl_put(void *arg, int64_t backoff_until, int64_t ban_until)
+{
+	struct svc *s = arg;
+
+	s->hb.rl_backoff_until_ms = backoff_until;
+	s->hb.rl_ban_until_ms = ban_until;
+	/* at once, not at the next heartbeat: the others may send meanwhile */
+	SHM_PUBLISH(&s->shm->hb[s->id], &s->hb);
+}
+
+void
+svc_share_rate_limits(struct svc *s, struct bn_rest *r)
+{
+	struct bn_rest_share sh = { .arg = s, .get = svc_rl_get,
+	    .put = svc_rl_put };
+
+	bn_rest_set_share(r, &sh);
+}
+
 void
 svc_stop(struct svc *s, int code)
 {

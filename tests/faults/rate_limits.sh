@@ -43,8 +43,8 @@ log=$(reqs "$e0")
 n418=$(echo "$log" | jq '[.[] | select(.status == 418)] | length')
 [ "$n418" -eq 0 ] || fail "$n418 requests answered 418 after the 429s"
 # After each 429, nothing until its Retry-After is over: from the process
-# that got it (a hard check), and from the whole bot, which shares the IP's
-# weight (a known bug: each process has its own governor). In steady state
+# that got it, and from the whole bot, which shares the IP's weight and ban
+# (the services share their holds through the state segment). In steady state
 # positionRisk is the risk service's poll, everything else the order
 # service's.
 # (The window starts 10 ms after the answer left: requests already in
@@ -64,8 +64,8 @@ any=$(inside "$log" 429 "$RA" false)
 echo "$same" | jq -e 'all(. == 0)' >/dev/null ||
 	fail "a process sent inside its own Retry-After (per 429: $same): $(echo "$log" | jq -c '[.[] | [.recv_ns, .method, .path, .status]]')"
 echo "$any" | jq -e 'all(. == 0)' >/dev/null ||
-	known_bug "429 storm: requests from the other service inside a Retry-After (per 429: $any): the order and risk services each have their own governor (common/bn_rest.c bn_gov), so a 429 one of them gets does not stop the other, though Binance counts the IP's weight for both"
-pass "429 storm: silent for Retry-After after each of the 3 x 429, never a 418"
+	fail "429 storm: the other service sent inside a Retry-After (per 429: $any): $(echo "$log" | jq -c '[.[] | [.recv_ns, .method, .path, .status]]')"
+pass "429 storm: the whole bot silent for Retry-After after each of the 3 x 429, never a 418"
 
 # ---- 418 ban --------------------------------------------------------------------
 BAN=5
@@ -85,12 +85,12 @@ any=$(inside "$log" 418 "$BAN" false)
 [ "$same" = "[0]" ] ||
 	fail "the banned process sent during the ban: $(echo "$log" | jq -c '[.[] | [.recv_ns, .method, .path, .status]]')"
 [ "$any" = "[0]" ] ||
-	known_bug "418 ban: $(echo "$any" | jq '.[0]') requests from the other service during the ban (per-process governors, common/bn_rest.c bn_gov)"
+	fail "418 ban: $(echo "$any" | jq '.[0]') requests from the other service during the ban"
 after=$(echo "$log" | jq '(map(select(.status == 418)) | first | .recv_ns) as $x |
     [.[] | select(.recv_ns > $x and .status == 200 and .method == "POST" and
         (.path == "/fapi/v1/batchOrders" or .path == "/fapi/v1/order"))] | length')
 [ "$after" -ge 1 ] || fail "no placement after the ban"
-pass "418 ban: no request from the banned service for $BAN s, then $after placement(s), ladder whole"
+pass "418 ban: no request from any service for $BAN s, then $after placement(s), ladder whole"
 
 [ "$(status_json | jq '[.services[].restarts] | add')" = 0 ] ||
 	fail "a service restarted: $(status_json | jq -c '[.services[] | {name, restarts}]')"

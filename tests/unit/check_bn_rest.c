@@ -849,6 +849,86 @@ START_TEST(test_live_418)
 }
 END_TEST
 
+/* Holds shared between processes (Binance limits per IP). */
+struct share_rec {
+	int64_t	get_backoff, get_ban;	/* what "the others" report */
+	int64_t	put_backoff, put_ban;	/* what we were told */
+	int	puts;
+};
+
+static void
+share_get(void *arg, int64_t *b, int64_t *ban)
+{
+	struct share_rec *sr = arg;
+
+	*b = sr->get_backoff;
+	*ban = sr->get_ban;
+}
+
+static void
+share_put(void *arg, int64_t b, int64_t ban)
+{
+	struct share_rec *sr = arg;
+
+	sr->put_backoff = b;
+	sr->put_ban = ban;
+	sr->puts++;
+}
+
+START_TEST(test_share_holds_others)
+{
+	struct share_rec sr = { 0 };
+	struct bn_rest_share sh = { .arg = &sr, .get = share_get,
+	    .put = share_put };
+	struct bn_rest *r = client("http://127.0.0.1:9", "s", 1000, 0);
+	struct got *g = calloc(1, sizeof(*g));
+	int64_t w;
+
+	ck_assert_ptr_nonnull(r);
+	bn_rest_set_share(r, &sh);
+	ck_assert_int_eq(bn_rest_can_send(r, 1, 0), 0);
+	/* another process was banned for 10 s: we hold too */
+	sr.get_ban = bn_rest_now_ms(r) + 10000;
+	w = bn_rest_can_send(r, 1, 0);
+	ck_assert_msg(w > 9000 && w <= 10000, "wait %lld", (long long)w);
+	ck_assert_int_eq(bn_rest_request(r, BN_GET, "/fapi/v1/ping",
+	    BN_AUTH_NONE, NULL, -1, -1, got_cb, g, NULL), BN_REST_WAIT);
+	/* a back-off another one got, longer than nothing, also holds */
+	sr.get_ban = 0;
+	sr.get_backoff = bn_rest_now_ms(r) + 3000;
+	w = bn_rest_can_send(r, 0, 0);
+	ck_assert_msg(w > 2000 && w <= 3000, "wait %lld", (long long)w);
+	/* expired holds are ignored */
+	sr.get_backoff = bn_rest_now_ms(r) - 1;
+	ck_assert_int_eq(bn_rest_can_send(r, 1, 0), 0);
+	ck_assert_int_eq(sr.puts, 0);
+	bn_rest_free(r);
+	free(g);
+}
+END_TEST
+
+START_TEST(test_live_418_shared)
+{
+	struct share_rec sr = { 0 };
+	struct bn_rest_share sh = { .arg = &sr, .get = share_get,
+	    .put = share_put };
+	struct got *g = calloc(1, sizeof(*g));
+
+	LIVE();
+	ck_assert_int_eq(bn_rest_sync_time(X.r), 0);
+	bn_rest_set_share(X.r, &sh);
+	sim("fault/burst", "count", "1", "status", "418");
+	call(X.r, BN_GET, "/fapi/v1/ping", BN_AUTH_NONE, NULL, g);
+	ck_assert_int_eq(g->resp.status, 418);
+	/* our ban is told to the others at once */
+	ck_assert_int_eq(sr.puts, 1);
+	ck_assert_int_eq(sr.put_ban, bn_rest_gov(X.r)->ban_until);
+	ck_assert_int_gt(sr.put_ban, bn_rest_now_ms(X.r) + 100000);
+	bn_rest_set_share(X.r, NULL);
+	free(g);
+}
+END_TEST
+
 /* The exchange's clock jumps: -1021, the client resyncs by itself. */
 START_TEST(test_live_resync)
 {
@@ -913,6 +993,7 @@ rest_suite(void)
 	tcase_add_test(tc, test_gov_orders);
 	tcase_add_test(tc, test_gov_429);
 	tcase_add_test(tc, test_gov_418);
+	tcase_add_test(tc, test_share_holds_others);
 	tcase_add_test(tc, test_new_refuses);
 	tcase_add_test(tc, test_not_sent);
 	tcase_set_timeout(tc, 30);
@@ -927,6 +1008,7 @@ rest_suite(void)
 	tcase_add_test(lv, test_live_timeout_unknown);
 	tcase_add_test(lv, test_live_429);
 	tcase_add_test(lv, test_live_418);
+	tcase_add_test(lv, test_live_418_shared);
 	tcase_add_test(lv, test_live_resync);
 	tcase_set_timeout(lv, 60);
 	suite_add_tcase(s, lv);
