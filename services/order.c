@@ -1817,6 +1817,20 @@ order_init(struct svc *s)
 	    oc->loop) == -1)
 		return -1;
 	svc_share_rate_limits(s, oc->rest);
+	if (getenv("PMM_CANCEL_ONLY") != NULL) {
+		/*
+		 * pmmd escalated after this service kept dying: it starts us
+		 * once more only to cancel what our dead predecessors left, so
+		 * the tree does not stop with orders on the book (the
+		 * exchange's countdown is the fallback if this fails too).
+		 */
+		log_warnx("cancel-only run: cancelling our orders on %s",
+		    s->cfg.symbol);
+		bn_rest_sync_time(oc->rest);
+		oc->phase = PH_OPEN_ORDERS;
+		svc_stop(s, 0);
+		return 0;
+	}
 	log_info("%s on %s: starting up against %s", s->cfg.instance_id,
 	    s->cfg.symbol, s->cfg.rest_url);
 	return 0;

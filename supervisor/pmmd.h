@@ -30,6 +30,7 @@ struct proc {
 	unsigned	 restarts;
 	int		 last_status;	/* wait status; -1 = never died */
 	int		 hung;		/* killed by the watchdog */
+	int		 cancel_only;	/* order's last run after escalation */
 	int64_t		 last_exit_real;
 	int64_t		 started_real, ready_real;
 	int64_t		 started_mono, last_hb_mono;

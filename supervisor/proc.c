@@ -126,6 +126,8 @@ proc_exec_child(struct pmmd *d, struct proc *p, int fd)
 	snprintf(arg0, sizeof(arg0), "pmm-%s", p->name);
 	snprintf(path, sizeof(path), "%s/pmm-%s", d->bindir, p->name);
 	setenv("PMM_SVC", p->name, 1);
+	if (p->cancel_only)
+		setenv("PMM_CANCEL_ONLY", "1", 1);
 	execv(path, argv);
 	dprintf(2, "<3>pmmd: exec %s: %s\n", path, strerror(errno));
 	_exit(127);
@@ -242,6 +244,21 @@ proc_advance_stop(struct pmmd *d)
 
 	while (d->stop_stage < SVC_COUNT) {
 		p = &d->p[pmmd_stop_order[d->stop_stage]];
+		if (p->pid == 0 && p->id == SVC_ORDER &&
+		    p->state == PROC_FAILED && !p->cancel_only) {
+			/* the order service died for good: it cannot cancel
+			 * its orders, so run it once more to do only that */
+			p->cancel_only = 1;
+			if (proc_spawn(d, p) == 0) {
+				log_warnx("order failed: starting it once more "
+				    "to cancel its orders (pid %d)", (int)p->pid);
+				p->state = PROC_STOPPING;
+				p->stop_deadline_mono = now_mono_ns() +
+				    SEC(d->cfg.supervisor.stop_timeout) +
+				    SEC(d->cfg.supervisor.ready_timeout);
+				return;
+			}
+		}
 		if (p->pid == 0) {
 			if (p->state != PROC_FAILED)
 				p->state = PROC_STOPPED;
@@ -308,7 +325,9 @@ proc_died(struct pmmd *d, struct proc *p, int status)
 	p->ready_real = 0;
 
 	if (d->stopping) {
-		if (p->state != PROC_FAILED)
+		if (p->cancel_only)
+			p->state = PROC_FAILED;	/* it was a last errand */
+		else if (p->state != PROC_FAILED)
 			p->state = PROC_STOPPED;
 		proc_advance_stop(d);
 		return;
