@@ -1024,6 +1024,50 @@ bn_parse_orders(const char *buf, size_t len, struct bn_order *out, int cap,
 	    "orders", why);
 }
 
+static const struct fld ut_f[] = {
+	FLD(bn_user_trade, "id", F_I64, id, 1),
+	FLD(bn_user_trade, "orderId", F_I64, orderId, 1),
+	FLD(bn_user_trade, "symbol", F_STR, symbol, 1),
+	FLD(bn_user_trade, "positionSide", F_STR, positionSide, 0),
+	FLD(bn_user_trade, "price", F_NUM, price, 1),
+	FLD(bn_user_trade, "qty", F_NUM, qty, 1),
+	FLD(bn_user_trade, "quoteQty", F_NUM, quoteQty, 0),
+	FLD(bn_user_trade, "commission", F_NUM, commission, 0),
+	FLD(bn_user_trade, "commissionAsset", F_STR, commissionAsset, 0),
+	FLD(bn_user_trade, "realizedPnl", F_NUM, realizedPnl, 0),
+	FLD(bn_user_trade, "buyer", F_BOOL, buyer, 0),
+	FLD(bn_user_trade, "maker", F_BOOL, maker, 0),
+	FLD(bn_user_trade, "time", F_I64, time, 1),
+};
+
+static int
+obj_user_trade(json_t *j, void *out, struct bn_why *why)
+{
+	struct bn_user_trade *t = out;
+	json_t *side;
+
+	memset(t, 0, sizeof(*t));
+	if (fields(j, ut_f, NFLD(ut_f), t, "userTrades", why) == -1)
+		return -1;
+	side = json_object_get(j, "side");
+	t->side = json_is_string(side) ?
+	    bn_side_from_str(json_string_value(side)) : BN_SIDE_NONE;
+	if (t->side == BN_SIDE_NONE) {
+		why_set(why, "userTrades: trade %lld has no side BUY or SELL",
+		    (long long)t->id);
+		return -1;
+	}
+	return 0;
+}
+
+int
+bn_parse_user_trades(const char *buf, size_t len, struct bn_user_trade *out,
+    int cap, int *n, struct bn_why *why)
+{
+	return array_of(buf, len, out, sizeof(*out), cap, n, obj_user_trade,
+	    "userTrades", why);
+}
+
 static const struct fld cd_f[] = {
 	FLD(bn_countdown, "symbol", F_STR, symbol, 1),
 	FLD(bn_countdown, "countdownTime", F_I64, countdownTime, 1),

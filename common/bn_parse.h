@@ -196,6 +196,19 @@ struct bn_order {
 	int64_t		updateTime, goodTillDate;
 };
 
+/* One element of GET /fapi/v1/userTrades: a fill of the account. */
+struct bn_user_trade {
+	int64_t		id;		/* the stream's o.t for this fill */
+	int64_t		orderId;
+	char		symbol[BN_SYMLEN];
+	enum bn_side	side;
+	char		positionSide[BN_ENUMLEN];
+	double		price, qty, quoteQty, commission, realizedPnl;
+	char		commissionAsset[BN_SYMLEN];
+	int		buyer, maker;
+	int64_t		time;		/* ms */
+};
+
 /* One element of a batch answer: an order, or {code,msg} in its place. */
 struct bn_batch_item {
 	int		is_error;
@@ -338,6 +351,9 @@ int	bn_parse_orders(const char *buf, size_t len, struct bn_order *out,
 int	bn_parse_countdown(const char *buf, size_t len,
 	    struct bn_countdown *out, struct bn_why *why);
 /* positionRisk: an array (or one element); up to cap, *n set. */
+/* GET /fapi/v1/userTrades: an array; *n = -1 when it holds over cap. */
+int	bn_parse_user_trades(const char *buf, size_t len,
+	    struct bn_user_trade *out, int cap, int *n, struct bn_why *why);
 int	bn_parse_positions(const char *buf, size_t len,
 	    struct bn_position *out, int cap, int *n, struct bn_why *why);
 int	bn_parse_balances(const char *buf, size_t len, struct bn_balance *out,

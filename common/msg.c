@@ -35,8 +35,8 @@
 
 #define MSG_ENV_FIELDS	6	/* version, type, seq, sender, ts, body */
 /*
- * Objects a frame may hold: root + envelope + the widest body (FILL, 11)
- * is 18. Anything larger cannot be a valid frame and is refused by the scan,
+ * Objects a frame may hold: root + envelope + the widest body (FILL, 13)
+ * is 20. Anything larger cannot be a valid frame and is refused by the scan,
  * which is also what bounds the decoding zone below.
  */
 #define MSG_MAX_OBJECTS	32
@@ -101,6 +101,8 @@ static const struct msg_field msg_fill_f[] = {
 	MF(MK_BOOL, fill.maker, "maker"),
 	MF(MK_F64_FINITE, fill.realized_pnl, "realized_pnl"),
 	MF(MK_I64, fill.trade_ts_ns, "trade_ts"),
+	MF(MK_I64, fill.trade_id, "trade_id"),
+	MF(MK_BOOL, fill.recovered, "recovered"),
 };
 static const struct msg_field msg_order_f[] = {
 	MF(MK_U8, order.kind, "kind"),

@@ -80,6 +80,9 @@ struct pmm_fill {
 	bool		maker;
 	double		realized_pnl;
 	int64_t		trade_ts_ns;
+	int64_t		trade_id;	/* the exchange's, per symbol */
+	bool		recovered;	/* read back from the trade history:
+					   it happened while nobody listened */
 };
 struct pmm_order_event {
 	uint8_t		kind, side, level;

@@ -159,7 +159,7 @@ csv_day_span(int64_t ts_ns, int64_t *lo, int64_t *hi)
 
 /* ---- the file ------------------------------------------------------------ */
 
-static int
+int
 csv_mkdirs(const char *dir)
 {
 	char p[PATH_MAX];

@@ -89,6 +89,8 @@ int	 csvlog_flush(struct csvlog *cl);
 int	 csv_field(char *dst, size_t cap, const char *s);
 /* Local ISO 8601 with milliseconds and offset: 2026-11-24T01:02:03.456+05:30 */
 int	 csv_timestamp(char *buf, size_t len, int64_t ts_ns);
+/* mkdir -p (0755); -1 with errno set. */
+int	 csv_mkdirs(const char *dir);
 /* Local calendar day of ts_ns as YYYYMMDD. */
 int	 csv_local_day(int64_t ts_ns);
 

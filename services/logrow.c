@@ -380,10 +380,11 @@ lr_fill(struct lr *r, const struct pmm_fill *f)
 	    f->trade_ts_ns) == -1)
 		tt[0] = '\0';
 	snprintf(det, sizeof(det), "price=%s fee=%s %s realized_pnl=%s "
-	    "order_id=%lld client_id=%s trade_time=%s",
+	    "order_id=%lld client_id=%s trade_time=%s trade_id=%lld%s",
 	    lr_num(px, sizeof(px), f->price), lr_num(fee, sizeof(fee), f->fee),
 	    f->fee_asset, lr_num(pnl, sizeof(pnl), f->realized_pnl),
-	    (long long)f->order_id, f->client_id, tt);
+	    (long long)f->order_id, f->client_id, tt, (long long)f->trade_id,
+	    f->recovered ? " recovered=trade_history" : "");
 	lr_put(r, "fill", lr_num(q, sizeof(q), f->qty), r->base, r->c->symbol,
 	    lr_side(f->side), lr_level(lvl, sizeof(lvl), f->level),
 	    f->maker ? "maker" : "taker", det);

@@ -15,7 +15,10 @@
  *                the start-up reconcile decision (which open orders an
  *                earlier run of this instance left);
  *   ord_sched.c  the periodic requests: the countdownCancelAll dead man's
- *                switch and the listenKey keepalive.
+ *                switch and the listenKey keepalive;
+ *   ord_fills.c  the fill ledger: which trades were published, and the
+ *                catch-up that reads back from the trade history the fills
+ *                that happened while nobody listened.
  *
  * Times are CLOCK_MONOTONIC ns unless a name says real.
  */
@@ -269,5 +272,76 @@ void	ord_lk_init(struct ord_lk *k, int interval_s, int64_t now_ns);
 bool	ord_lk_due(const struct ord_lk *k, int64_t now_ns);
 void	ord_lk_sent(struct ord_lk *k);
 void	ord_lk_done(struct ord_lk *k, int64_t now_ns, bool ok);
+
+
+/* ---- the fill ledger (ord_fills.c) ------------------------------------------ */
+
+#define ORDF_ABOVE	64	/* published above the watermark, kept */
+#define ORDF_RING	1024	/* ids this process published, recent */
+#define ORDF_PAGE	1000	/* userTrades' largest page */
+#define ORDF_NAMES	64	/* orders named per page */
+#define ORDF_LINE_MAX	(32 + ORDF_ABOVE * 21)
+
+struct ordf_name {
+	int64_t		 order_id;
+	bool		 done;
+	char		 cid[PMM_ID_MAX];	/* "" when it cannot be named */
+};
+
+struct ord_fills {
+	/* persisted */
+	bool			 known;		/* safe means something */
+	int64_t			 safe;		/* every id <= safe published */
+	int64_t			 above[ORDF_ABOVE];
+	int			 nabove;
+	bool			 dirty;		/* to be written */
+	/* this process */
+	int64_t			 ring[ORDF_RING];
+	unsigned		 ring_n;
+	bool			 owed;		/* a catch-up is due */
+	bool			 busy;		/* a catch-up is under way */
+	bool			 reset;		/* ids went backwards (said once) */
+	uint64_t		 gen, gen_at_start;	/* gaps counted */
+	int64_t			 retry_at_ns;
+	uint64_t		 recovered, above_lost;
+	/* the page being published */
+	struct bn_user_trade	*page;		/* owned */
+	bool			 walking;	/* a page (maybe empty) */
+	int			 page_n, page_i;
+	bool			 page_full;
+	struct ordf_name	 names[ORDF_NAMES];
+	int			 nnames;
+};
+
+enum { ORDF_IDLE, ORDF_FILL, ORDF_WAIT, ORDF_MORE, ORDF_DONE };
+
+void	ordf_init(struct ord_fills *f);
+void	ordf_free(struct ord_fills *f);
+/* A fill from the user stream: false when it was published already. */
+bool	ordf_stream_fill(struct ord_fills *f, int64_t trade_id);
+/* The stream went down (or a process starts): a catch-up is owed. */
+void	ordf_gap(struct ord_fills *f);
+/* The persisted line; -1 when there is nothing to persist yet. */
+int	ordf_format(const struct ord_fills *f, char *buf, size_t len);
+int	ordf_load(struct ord_fills *f, const char *text);
+bool	ordf_due(const struct ord_fills *f, int64_t now_ns);
+/* The page to ask for: fromId (0: none, the newest trades) and limit. */
+void	ordf_page_req(struct ord_fills *f, int64_t *from_id, int *limit);
+void	ordf_failed(struct ord_fills *f, int64_t retry_at_ns);
+/* The answer, t malloc'd (owned from here): -1 if not ascending by id. */
+int	ordf_page(struct ord_fills *f, struct bn_user_trade *t, int n,
+	    int limit);
+/* Orders whose clientOrderId the page needs (each asked once). */
+int	ordf_wanted(struct ord_fills *f, const struct ord_book *b,
+	    int64_t *ids, int cap);
+/* An order's name, "" or NULL when it cannot be known. */
+void	ordf_named(struct ord_fills *f, int64_t order_id, const char *cid);
+/*
+ * The next thing to do: ORDF_FILL (out to publish), ORDF_WAIT (names
+ * outstanding), ORDF_MORE (ask for the next page), ORDF_DONE (caught up),
+ * ORDF_IDLE (no page).
+ */
+int	ordf_next(struct ord_fills *f, const struct ord_book *b,
+	    const char *instance, struct pmm_fill *out);
 
 #endif

@@ -400,6 +400,7 @@ ord_fill(struct ord_effect *e, const struct bn_order_update *u, int level)
 	f->maker = u->m != 0;
 	f->realized_pnl = u->rp;
 	f->trade_ts_ns = (u->trade_T != 0 ? u->trade_T : u->T) * NS_PER_MS;
+	f->trade_id = u->t;
 }
 
 static bool

@@ -14,12 +14,19 @@
  * lets it quote. A configuration the exchange's filters refuse stops the
  * service with exit 78, and pmmd stops the tree.
  *
+ * Fills nobody heard (this service down, the user stream down) are read
+ * back from the trade history once the stream is up (ord_fills.c), and
+ * the ledger of what was published is kept in the log directory so a new
+ * process neither misses nor repeats one.
+ *
  * The hot path is a TICK: strategy, plan, batch JSON, signed request —
  * sent from inside the message handler, before the loop turns again.
  * The decisions (order table, plans, batches, schedules) are ord_*.c.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <poll.h>
 #include <stdio.h>
@@ -27,10 +34,12 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "bn_filters.h"
 #include "bn_rest.h"
 #include "bn_ws.h"
+#include "csvlog.h"
 #include "log.h"
 #include "ord.h"
 #include "strat.h"
@@ -82,6 +91,8 @@ enum order_req_kind {
 	RQ_LK_KEEP,
 	RQ_LK_NEW,
 	RQ_RESYNC,		/* open orders after a user stream gap */
+	RQ_TRADES,		/* a page of the trade history */
+	RQ_NAME,		/* an order of a recovered fill, by orderId */
 };
 
 struct order_ctx;
@@ -91,6 +102,7 @@ struct order_req {
 	bool			 used;
 	enum order_req_kind	 kind;
 	int			 n;
+	int64_t			 oid;		/* RQ_NAME */
 	char			 cids[ORD_CANCEL_BATCH][PMM_ID_MAX];
 };
 
@@ -142,6 +154,14 @@ struct order_ctx {
 	int64_t			 stream_down_ns;
 	struct bn_event		*ev;		/* 33 KB: kept off the stack */
 
+	/* the fill ledger and its catch-up */
+	struct ord_fills	 fl;
+	char			 fl_path[PATH_MAX];
+	struct bn_backoff	 fl_backoff;
+	int64_t			 fl_log_ns;
+	uint64_t		 fl_recovered_at;	/* at the catch-up's start */
+	int			 fl_names;		/* lookups in flight */
+
 	struct ord_countdown	 cd;
 	struct strat_out	 out;		/* 5 KB, reused by every quote */
 	bool			 time_reachable;
@@ -155,6 +175,7 @@ struct order_ctx {
 
 static void	order_quote(struct order_ctx *oc, bool refresh);
 static void	order_phase_run(struct order_ctx *oc, int64_t now);
+static void	order_fills_save(struct order_ctx *oc);
 
 /* ---- the shm record and the bus ------------------------------------------- */
 
@@ -181,12 +202,15 @@ order_apply(struct order_ctx *oc, struct ord_effect *e)
 	struct pmm_msg m;
 	const char (*stray)[PMM_ID_MAX];
 
-	if (e->has_fill) {
+	if (e->has_fill && ordf_stream_fill(&oc->fl, e->fill.trade_id)) {
 		memset(&m.env, 0, sizeof(m.env));
 		m.u.fill = e->fill;
 		svc_publish(oc->s, PMM_MSG_FILL, &m);
 		oc->dirty = true;
-	}
+		order_fills_save(oc);
+	} else if (e->has_fill)
+		log_debug("fill of trade %lld published already",
+		    (long long)e->fill.trade_id);
 	if (e->has_event) {
 		memset(&m.env, 0, sizeof(m.env));
 		m.u.order = e->ev;
@@ -864,6 +888,8 @@ order_user_state(struct bn_ws *ws, enum bn_ws_event ev, const char *why,
 		if (oc->stream_up)
 			log_warnx("user stream down (%s): no new orders until "
 			    "it is back", why != NULL ? why : "");
+		if (oc->stream_up)
+			ordf_gap(&oc->fl);	/* fills may pass unheard */
 		oc->stream_up = false;
 		oc->stream_down_ns = now_mono_ns();
 		if (oc->phase == PH_RUNNING)
@@ -915,6 +941,7 @@ order_user_connect(struct order_ctx *oc)
 		bn_ws_close(oc->user);
 		oc->user = NULL;
 		if (oc->stream_up) {
+			ordf_gap(&oc->fl);
 			oc->stream_up = false;
 			oc->stream_down_ns = now_mono_ns();
 			if (oc->phase == PH_RUNNING)
@@ -1100,6 +1127,248 @@ order_resync(struct order_ctx *oc)
 	if (order_send(oc, BN_GET, "/fapi/v1/openOrders", BN_AUTH_SIGNED, &p,
 	    order_resync_cb, q) != 0)
 		oc->stream_gap = true;
+}
+
+/* ---- fills nobody heard ------------------------------------------------------- */
+
+/* The ledger line, written whole (rename) after every change. */
+static void
+order_fills_save(struct order_ctx *oc)
+{
+	char line[ORDF_LINE_MAX], tmp[PATH_MAX + 8];
+	int fd, n;
+	bool ok;
+
+	if (!oc->fl.dirty || oc->fl_path[0] == '\0' ||
+	    (n = ordf_format(&oc->fl, line, sizeof(line))) < 0)
+		return;
+	oc->fl.dirty = false;
+	snprintf(tmp, sizeof(tmp), "%s.tmp", oc->fl_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	ok = fd != -1 && write(fd, line, (size_t)n) == n;
+	if (fd != -1 && close(fd) == -1)
+		ok = false;
+	if (ok && rename(tmp, oc->fl_path) == 0)
+		return;
+	/* the ledger still works in memory: a new process may repeat or
+	 * miss a fill; said once a minute at most */
+	if (now_mono_ns() - oc->fl_log_ns >= 60 * NS_PER_S) {
+		log_warn("fill ledger %s", oc->fl_path);
+		oc->fl_log_ns = now_mono_ns();
+	}
+	unlink(tmp);
+}
+
+static void
+order_fills_load(struct order_ctx *oc)
+{
+	const struct cfg *c = &oc->s->cfg;
+	char line[ORDF_LINE_MAX];
+	ssize_t n;
+	int fd;
+
+	if (snprintf(oc->fl_path, sizeof(oc->fl_path), "%s/.fills-%s-%s",
+	    c->logging.log_directory, c->instance_id,
+	    cfg_env_name(c->exchange_env)) >= (int)sizeof(oc->fl_path) ||
+	    csv_mkdirs(c->logging.log_directory) == -1) {
+		log_warn("fill ledger in %s: fills while the service is down "
+		    "will not be read back", c->logging.log_directory);
+		oc->fl_path[0] = '\0';
+		return;
+	}
+	if ((fd = open(oc->fl_path, O_RDONLY | O_CLOEXEC)) == -1) {
+		if (errno != ENOENT)
+			log_warn("fill ledger %s", oc->fl_path);
+		return;		/* a first run: it starts from now */
+	}
+	n = read(fd, line, sizeof(line) - 1);
+	close(fd);
+	line[n > 0 ? n : 0] = '\0';
+	if (ordf_load(&oc->fl, line) == -1)
+		log_warnx("fill ledger %s is not one this program wrote; "
+		    "starting it from the newest trade", oc->fl_path);
+}
+
+static void	order_fills_step(struct order_ctx *oc);
+
+static void
+order_fills_failed(struct order_ctx *oc, const char *what,
+    const struct bn_resp *resp)
+{
+	int64_t wait = bn_backoff_next(&oc->fl_backoff);
+
+	log_warnx("fill catch-up: %s: %s (%d %s); again in %.1f s", what,
+	    bn_outcome_name(resp->outcome), resp->code, resp->msg, wait / 1e9);
+	ordf_failed(&oc->fl, now_mono_ns() + wait);
+}
+
+static void
+order_name_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
+{
+	struct order_req *q = arg;
+	struct order_ctx *oc = q->oc;
+	struct bn_order o;
+	struct bn_why why;
+	int64_t oid = q->oid;
+
+	(void)r;
+	order_req_put(q);
+	order_note_resp(oc, resp, false);
+	oc->fl_names--;
+	if (!oc->fl.walking)
+		return;		/* the page was given up */
+	if (resp->outcome == BN_OUT_OK && bn_parse_order(resp->body,
+	    resp->body_len, &o, &why) == 0 && o.orderId == oid)
+		ordf_named(&oc->fl, oid, o.clientOrderId);
+	else if (resp->outcome == BN_OUT_REJECTED)
+		ordf_named(&oc->fl, oid, "");	/* published without one */
+	else {
+		order_fills_failed(oc, "order lookup", resp);
+		return;
+	}
+	order_fills_step(oc);
+}
+
+/* Ask for the orders the page's fills need named; -1 to try later. */
+static int
+order_fills_names(struct order_ctx *oc)
+{
+	int64_t ids[8];
+	struct bn_params p;
+	struct order_req *q;
+	int i, n;
+
+	n = ordf_wanted(&oc->fl, &oc->book, ids, 8);
+	for (i = 0; i < n; i++) {
+		if ((q = order_req_get(oc, RQ_NAME)) == NULL)
+			return -1;
+		q->oid = ids[i];
+		bn_params_init(&p);
+		bn_params_add(&p, "symbol", oc->s->cfg.symbol);
+		bn_params_addf(&p, "orderId", "%lld", (long long)ids[i]);
+		if (order_send(oc, BN_GET, "/fapi/v1/order", BN_AUTH_SIGNED,
+		    &p, order_name_cb, q) != 0)
+			return -1;
+		oc->fl_names++;
+	}
+	return n > 0 ? 0 : -1;
+}
+
+static void
+order_fills_page_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
+{
+	struct order_req *q = arg;
+	struct order_ctx *oc = q->oc;
+	struct bn_user_trade *t;
+	struct bn_why why;
+	int n = 0, limit = q->n;
+
+	(void)r;
+	order_req_put(q);
+	order_note_resp(oc, resp, false);
+	if (resp->outcome != BN_OUT_OK) {
+		order_fills_failed(oc, "userTrades", resp);
+		return;
+	}
+	snprintf(why.s, sizeof(why.s), "more trades than asked for");
+	if ((t = calloc((size_t)limit, sizeof(*t))) == NULL ||
+	    bn_parse_user_trades(resp->body, resp->body_len, t, limit, &n,
+	    &why) == -1 || n < 0) {
+		free(t);
+		t = NULL;
+	} else if (ordf_page(&oc->fl, t, n, limit) == -1)
+		snprintf(why.s, sizeof(why.s), "trades not in ascending order");
+	else
+		why.s[0] = '\0';
+	if (why.s[0] != '\0') {
+		log_warnx("fill catch-up: userTrades answer unusable: %s",
+		    why.s);
+		ordf_failed(&oc->fl, now_mono_ns() +
+		    bn_backoff_next(&oc->fl_backoff));
+		return;
+	}
+	order_fills_step(oc);
+}
+
+static void
+order_fills_ask(struct order_ctx *oc)
+{
+	struct bn_params p;
+	struct order_req *q;
+	int64_t from;
+	int limit;
+
+	if (oc->s->stopping || bn_rest_can_send(oc->rest, 5, 0) > 0 ||
+	    (q = order_req_get(oc, RQ_TRADES)) == NULL)
+		return;		/* the timer comes back */
+	ordf_page_req(&oc->fl, &from, &limit);
+	q->n = limit;
+	bn_params_init(&p);
+	bn_params_add(&p, "symbol", oc->s->cfg.symbol);
+	if (from > 0)
+		bn_params_addf(&p, "fromId", "%lld", (long long)from);
+	bn_params_addf(&p, "limit", "%d", limit);
+	if (order_send(oc, BN_GET, "/fapi/v1/userTrades", BN_AUTH_SIGNED, &p,
+	    order_fills_page_cb, q) != 0)
+		ordf_failed(&oc->fl, now_mono_ns() + 100 * NS_PER_MS);
+}
+
+static void
+order_fills_done(struct order_ctx *oc)
+{
+	uint64_t n = oc->fl.recovered - oc->fl_recovered_at;
+
+	bn_backoff_reset(&oc->fl_backoff);
+	if (n > 0)
+		log_info("fill catch-up: %" PRIu64 " fills nobody heard read "
+		    "back from the trade history", n);
+	if (oc->fl.reset) {
+		log_warnx("trade ids went backwards (another exchange, or a "
+		    "fresh local one): fill ledger restarted");
+		oc->fl.reset = false;
+	}
+}
+
+/* Publish what the page allows, then ask for what it lacks. */
+static void
+order_fills_step(struct order_ctx *oc)
+{
+	struct pmm_msg m;
+	int rc;
+
+	memset(&m, 0, sizeof(m));
+	for (;;) {
+		while ((rc = ordf_next(&oc->fl, &oc->book,
+		    oc->s->cfg.instance_id, &m.u.fill)) == ORDF_FILL) {
+			memset(&m.env, 0, sizeof(m.env));
+			svc_publish(oc->s, PMM_MSG_FILL, &m);
+			oc->cnt.fills++;
+			oc->dirty = true;
+			order_fills_save(oc);	/* each: none repeated */
+		}
+		order_fills_save(oc);
+		if (rc != ORDF_WAIT || oc->fl_names > 0)
+			break;
+		if (order_fills_names(oc) == -1) {
+			ordf_failed(&oc->fl, now_mono_ns() + 500 * NS_PER_MS);
+			return;
+		}
+	}
+	if (rc == ORDF_MORE)
+		order_fills_ask(oc);
+	else if (rc == ORDF_DONE)
+		order_fills_done(oc);
+}
+
+/* Once the user stream is up, whatever passed before it is read back. */
+static void
+order_fills_run(struct order_ctx *oc, int64_t now)
+{
+	if (!oc->stream_up || oc->phase <= PH_STREAM || oc->s->stopping ||
+	    !ordf_due(&oc->fl, now))
+		return;
+	oc->fl_recovered_at = oc->fl.recovered;
+	order_fills_ask(oc);
 }
 
 /* ---- the dead man's switch ---------------------------------------------------------------- */
@@ -1576,6 +1845,7 @@ order_on_timer(struct svc *s, int64_t now)
 		order_phase_run(oc, now);
 	else
 		order_running(oc, now);
+	order_fills_run(oc, now);
 	if (oc->dirty)
 		order_publish(oc);
 	order_set_timer(oc, now);
@@ -1764,6 +2034,8 @@ order_on_stop(struct svc *s)
 	oc->rest = NULL;
 	free(oc->ev);
 	oc->ev = NULL;
+	order_fills_save(oc);
+	ordf_free(&oc->fl);
 }
 
 /* ---- start ---------------------------------------------------------------------------------------- */
@@ -1786,6 +2058,10 @@ order_init(struct svc *s)
 	oc->cnt.rejects = oc->rec.rejects;
 	ord_book_init(&oc->book);
 	order_publish(oc);
+	ordf_init(&oc->fl);
+	order_fills_load(oc);
+	bn_backoff_init(&oc->fl_backoff, ORDER_BACKOFF_MIN_NS,
+	    ORDER_BACKOFF_MAX_NS, 0);
 	if ((oc->impl = strat_find(s->cfg.strategy_name, err,
 	    sizeof(err))) == NULL ||
 	    !strat_instance_ok(s->cfg.instance_id)) {

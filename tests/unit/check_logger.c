@@ -305,6 +305,7 @@ START_TEST(test_events)
 	snprintf(m.u.fill.client_id, sizeof(m.u.fill.client_id),
 	    "mm1-B2-kx3j9q2p0a");
 	m.u.fill.order_id = 123456789;
+	m.u.fill.trade_id = 77001;
 	m.u.fill.side = 0;
 	m.u.fill.level = 2;
 	m.u.fill.price = 59988.0;
@@ -369,7 +370,7 @@ START_TEST(test_events)
 	ck_assert_str_eq(r->f[9], "maker");
 	ck_assert_str_eq(r->f[10], "price=59988 fee=0.024 USDT realized_pnl=0.5 "
 	    "order_id=123456789 client_id=mm1-B2-kx3j9q2p0a "
-	    "trade_time=2026-11-24T00:00:00.003+05:30");
+	    "trade_time=2026-11-24T00:00:00.003+05:30 trade_id=77001");
 	r = find(n, "order_event", NULL, NULL, NULL);
 	ck_assert_str_eq(r->f[7], "SELL");
 	ck_assert_str_eq(r->f[8], "3");

@@ -140,8 +140,8 @@ enum { K_U8, K_I32, K_U64, K_I64, K_F64, K_F64FIN, K_BOOL, K_STR };
 static const struct {
 	unsigned	type;
 	unsigned	n;
-	int		k[11];
-	int		cap[11];	/* K_STR: array size incl. NUL */
+	int		k[13];
+	int		cap[13];	/* K_STR: array size incl. NUL */
 } schemas[] = {
 	{ PMM_MSG_HELLO, 2, { K_U8, K_I32 }, { 0 } },
 	{ PMM_MSG_READY, 0, { 0 }, { 0 } },
@@ -152,8 +152,8 @@ static const struct {
 	{ PMM_MSG_RESUME, 0, { 0 }, { 0 } },
 	{ PMM_MSG_TICK, 7, { K_F64FIN, K_F64FIN, K_F64FIN, K_F64FIN, K_I64,
 	    K_I64, K_U64 }, { 0 } },
-	{ PMM_MSG_FILL, 11, { K_STR, K_I64, K_U8, K_U8, K_F64FIN, K_F64FIN,
-	    K_F64FIN, K_STR, K_BOOL, K_F64FIN, K_I64 },
+	{ PMM_MSG_FILL, 13, { K_STR, K_I64, K_U8, K_U8, K_F64FIN, K_F64FIN,
+	    K_F64FIN, K_STR, K_BOOL, K_F64FIN, K_I64, K_I64, K_BOOL },
 	    { PMM_ID_MAX, 0, 0, 0, 0, 0, 0, 16 } },
 	{ PMM_MSG_ORDER_EVENT, 8, { K_U8, K_STR, K_U8, K_U8, K_F64, K_F64,
 	    K_I32, K_STR }, { 0, PMM_ID_MAX, 0, 0, 0, 0, 0, PMM_TEXT_MAX } },
@@ -271,6 +271,8 @@ sample(struct pmm_msg *m, unsigned type, int variant)
 		m->u.fill.maker = !variant;
 		m->u.fill.realized_pnl = variant ? -1e9 : 1e9;
 		m->u.fill.trade_ts_ns = variant ? INT64_MIN : INT64_MAX;
+		m->u.fill.trade_id = variant ? 1 : INT64_MAX;
+		m->u.fill.recovered = variant;
 		break;
 	case PMM_MSG_ORDER_EVENT:
 		m->u.order.kind = variant ? ORD_PLACED : ORD_EXPIRED;
@@ -411,9 +413,10 @@ START_TEST(test_handwritten_bytes)
 		(char)0xd9, 0x03, 'a', 'b', 'c',	/* str 8 */
 	};
 	static const char bad_bool[] = {
-		(char)0x96, 0x01, 0x09, 0x01, 0x01, 0x00, (char)0x9b,
+		(char)0x96, 0x01, 0x09, 0x01, 0x01, 0x00, (char)0x9d,
 		(char)0xa1, 'x', 0x01, 0x00, 0x00, 0x01, 0x01, 0x00,
 		(char)0xa0, 0x01 /* maker as int 1, not a bool */, 0x00, 0x00,
+		0x07, (char)0xc2,
 	};
 	struct pmm_msg	m;
 	char		err[160];
@@ -480,7 +483,7 @@ START_TEST(test_valid_bodies_accepted)
 {
 	msgpack_sbuffer	sb;
 	struct pmm_msg	m;
-	struct tv	body[12];
+	struct tv	body[14];
 	char		err[160];
 	unsigned	si;
 
@@ -500,7 +503,7 @@ START_TEST(test_wrong_field_types)
 {
 	msgpack_sbuffer	 sb;
 	struct pmm_msg	 m;
-	struct tv	 body[12];
+	struct tv	 body[14];
 	const struct tv	*bad;
 	char		 err[160];
 	unsigned	 si, pos, w, tried = 0;
@@ -532,7 +535,7 @@ START_TEST(test_wrong_body_count)
 {
 	msgpack_sbuffer	sb;
 	struct pmm_msg	m;
-	struct tv	body[13];
+	struct tv	body[15];
 	char		err[160];
 	unsigned	si, n;
 
@@ -560,7 +563,7 @@ START_TEST(test_string_lengths)
 {
 	msgpack_sbuffer	sb;
 	struct pmm_msg	m;
-	struct tv	body[12];
+	struct tv	body[14];
 	char		s[PMM_TEXT_MAX + 2], err[160];
 	unsigned	si, pos;
 	int		cap;
