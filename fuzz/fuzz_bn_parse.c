@@ -29,6 +29,7 @@ static union {
 	struct bn_batch			batch;
 	struct bn_order			orders[8];
 	struct bn_position		pos[8];
+	struct bn_user_trade		ut[8];
 	struct bn_balance		bal[8];
 	struct bn_exchange_info		ei;
 	struct bn_book_ticker		bt;
@@ -107,7 +108,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	p = (const char *)data + 1;
 	n = size - 1;
-	switch (data[0] % 27) {
+	switch (data[0] % 28) {
 	case 0: bn_parse_event(p, n, &o.ev, &w); break;
 	case 1: bn_parse_book_ticker(p, n, &o.bt, &w); break;
 	case 2: bn_parse_trade(p, n, &o.tr, &w); break;
@@ -144,6 +145,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 25: fuzz_str(p, n); break;
 	case 26: fuzz_dec(p, n); break;
+	case 27: bn_parse_user_trades(p, n, o.ut, 8, &cnt, &w); break;
 	}
 	return 0;
 }

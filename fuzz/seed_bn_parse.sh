@@ -63,6 +63,17 @@ for d in 0.10 60000.1 0.00000001 999999999999999999 1.; do
 	{ printf '\032'; printf '%s' "$d"; } > "$out/26-dec-$d"
 	n=$((n + 1))
 done
+# userTrades has no recorded example: its documented element, twice
+{ printf '\033'; printf '%s' '[{"buyer":false,"commission":"-0.07819010",'\
+'"commissionAsset":"USDT","id":698759,"maker":false,"orderId":25851813,'\
+'"price":"7819.01","qty":"0.002","quoteQty":"15.63802","realizedPnl":'\
+'"-0.91539999","side":"SELL","positionSide":"SHORT","symbol":"BTCUSDT",'\
+'"time":1569514978020},{"buyer":true,"commission":"0.01","commissionAsset":'\
+'"USDT","id":698760,"maker":true,"orderId":25851814,"price":"7819.02",'\
+'"qty":"0.001","quoteQty":"7.81902","realizedPnl":"0","side":"BUY",'\
+'"positionSide":"BOTH","symbol":"BTCUSDT","time":1569514978021}]'; } \
+	> "$out/27-userTrades"
+n=$((n + 1))
 { printf '\031'; printf 'Way too many requests; IP banned until 1615183669840.'; } \
 	> "$out/25-ban"
 echo "seed_bn_parse: $((n + 1)) seeds in $out"
