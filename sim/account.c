@@ -25,13 +25,20 @@
  *   opening and closing commissions at the taker rate:
  *   long entry x (1 + f) / (1 - f), short entry x (1 - f) / (1 + f).
  * - No funding payments are made.
+ *
+ * The account's history (its fills for GET /fapi/v1/userTrades, its
+ * closed orders for GET /fapi/v1/order and /fapi/v1/allOrders) is kept in
+ * bounded rings at the end of this file.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "sim_int.h"
+
+#define RING_FIRST	64	/* elements of a ring's first allocation */
 
 static inline int
 sgn(int64_t v)
@@ -250,4 +257,77 @@ acct_info(const struct exch_account *a, const struct acct_sym *syms,
 	out->max_withdraw_amount = fmax(0, fmin(a->wallet,
 	    out->available_balance));
 	out->update_time_ms = a->update_ms;
+}
+
+/* ------------------------------------------------------------------ */
+/* bounded history rings                                               */
+
+void
+acct_ring_init(struct acct_ring *r, size_t esz, int max)
+{
+	memset(r, 0, sizeof(*r));
+	r->esz = esz;
+	r->max = max > 0 ? max : 0;
+}
+
+void
+acct_ring_free(struct acct_ring *r)
+{
+	free(r->buf);
+	r->buf = NULL;
+	r->cap = r->n = r->head = 0;
+}
+
+/*
+ * Double the allocation while under max. The ring only wraps once it is
+ * full at its final size, so until then its elements start at slot 0 and
+ * a realloc keeps them in order. On ENOMEM the ring stops growing and
+ * wraps at the size it has.
+ */
+static void
+ring_grow(struct acct_ring *r)
+{
+	int ncap = r->cap == 0 ? RING_FIRST : r->cap * 2;
+	unsigned char *nb;
+
+	if (ncap > r->max || ncap < r->cap)
+		ncap = r->max;
+	nb = realloc(r->buf, (size_t)ncap * r->esz);
+	if (nb == NULL) {
+		log_warnx("%s: out of memory at %d elements: keeping the newest "
+		    "%d only", __func__, r->cap, r->cap);
+		r->max = r->cap;
+		return;
+	}
+	r->buf = nb;
+	r->cap = ncap;
+}
+
+void *
+acct_ring_push(struct acct_ring *r)
+{
+	unsigned char *slot;
+
+	if (r->n == r->cap && r->cap < r->max)
+		ring_grow(r);
+	if (r->cap == 0)
+		return NULL;
+	if (r->n < r->cap) {
+		slot = r->buf + (size_t)((r->head + r->n) % r->cap) * r->esz;
+		r->n++;
+	} else {
+		slot = r->buf + (size_t)r->head * r->esz;
+		r->head = (r->head + 1) % r->cap;
+		r->dropped++;
+	}
+	memset(slot, 0, r->esz);
+	return slot;
+}
+
+void *
+acct_ring_at(const struct acct_ring *r, int i)
+{
+	if (i < 0 || i >= r->n)
+		return NULL;
+	return r->buf + (size_t)((r->head + i) % r->cap) * r->esz;
 }

@@ -43,10 +43,6 @@ struct exch_sym {
 	int64_t	agg_id;
 	int64_t	client_trade_id;
 	int64_t	manual_u;		/* update ids of exch_ext_book() */
-	/* recently closed orders, a ring */
-	struct exch_order *closed;
-	int	*closed_acct;
-	int	closed_cap, closed_n, closed_head;
 	int	gtd_count;
 };
 
@@ -127,7 +123,8 @@ exch_opts_default(struct exch_opts *o)
 	o->replay.max_batch = 1024;
 	rl_limits_default(&o->rl);
 	o->first_order_id = 4000000001LL;
-	o->closed_keep = 10000;
+	o->closed_keep = 100000;
+	o->trades_keep = 100000;
 	o->max_orders = 4096;
 }
 
@@ -220,22 +217,38 @@ order_export(const struct exch_sym *s, const struct bk_order *o,
 	out->qty_precision = s->spec.qty_precision;
 }
 
+/* The order left the book: its owner keeps it for queries. */
 static void
-closed_record(struct exch_sym *s, const struct bk_order *o)
+closed_record(struct exch *ex, int sym, const struct bk_order *o)
 {
-	int i;
+	struct acct_closed *c = acct_ring_push(&ex->acct[o->acct]->closed);
 
-	if (s->closed_cap == 0)
+	if (c == NULL)
 		return;
-	i = (s->closed_head + s->closed_n) % s->closed_cap;
-	if (s->closed_n == s->closed_cap) {
-		i = s->closed_head;
-		s->closed_head = (s->closed_head + 1) % s->closed_cap;
-	} else {
-		s->closed_n++;
-	}
-	order_export(s, o, &s->closed[i]);
-	s->closed_acct[i] = o->acct;
+	order_export(&ex->sym[sym], o, &c->o);
+	c->sym = sym;
+}
+
+/* A fill of o, exactly as its ORDER_TRADE_UPDATE says it. */
+static void
+trade_record(struct exch *ex, int sym, const struct bk_order *o,
+    int64_t trade_id, int64_t lots, int64_t px, double fee, bool maker,
+    double rp)
+{
+	struct acct_trade *t = acct_ring_push(&ex->acct[o->acct]->trades);
+
+	if (t == NULL)
+		return;
+	t->id = trade_id;
+	t->order_id = o->id;
+	t->time_ms = o->update_ms;
+	t->px = px;
+	t->lots = lots;
+	t->commission = fee;
+	t->rp = rp;
+	t->sym = (uint8_t)sym;
+	t->side = o->side;
+	t->maker = maker;
 }
 
 /* ------------------------------------------------------------------ */
@@ -383,7 +396,7 @@ order_close(struct exch *ex, int sym, struct bk_order *o,
 	o->status = st;
 	o->update_ms = ev_ms(ex);
 	emit_order(ex, sym, o, x, 0, 0, 0, false, 0, 0);
-	closed_record(s, o);
+	closed_record(ex, sym, o);
 	book_remove(s->book, o);
 }
 
@@ -429,6 +442,7 @@ fill_one(struct exch *ex, int sym, struct bk_order *o, int64_t lots,
 	double price = px_of(s, px), notional = price * qty_of(s, lots);
 	double fee = notional * (maker ? ex->o.maker_fee : ex->o.taker_fee);
 	int64_t before = p->amt;
+	int64_t tid;
 	double rp;
 
 	/* the order's margin shrinks by what filled (its qty is already down) */
@@ -440,13 +454,14 @@ fill_one(struct exch *ex, int sym, struct bk_order *o, int64_t lots,
 	o->status = o->qty == 0 ? EXCH_ST_FILLED : EXCH_ST_PARTIALLY_FILLED;
 	o->update_ms = ev_ms(ex);
 	p->update_ms = a->update_ms = o->update_ms;
-	emit_order(ex, sym, o, EXCH_X_TRADE, lots, px, fee, maker, rp,
-	    ++s->client_trade_id);
+	tid = ++s->client_trade_id;
+	trade_record(ex, sym, o, tid, lots, px, fee, maker, rp);
+	emit_order(ex, sym, o, EXCH_X_TRADE, lots, px, fee, maker, rp, tid);
 	account_update(ex, a, sym, "ORDER", 0);
 	if (o->resting && o->qty == 0) {
 		/* book.c removes it after we return; unlink the rest here */
 		alist_del(ex, sym, o);
-		closed_record(s, o);
+		closed_record(ex, sym, o);
 	}
 	/* a smaller or flipped position may void reduce-only orders */
 	if (p->amt == 0 || (before > 0) != (p->amt > 0) || llabs(p->amt) <
@@ -476,7 +491,7 @@ stp_hook(void *arg, struct bk_order *o)
 	o->status = EXCH_ST_EXPIRED_IN_MATCH;
 	o->update_ms = ev_ms(ex);
 	emit_order(ex, h->sym, o, EXCH_X_EXPIRED, 0, 0, 0, false, 0, 0);
-	closed_record(&ex->sym[h->sym], o);
+	closed_record(ex, h->sym, o);
 }
 
 static void
@@ -811,6 +826,10 @@ account_new(struct exch *ex, const char *key, const char *secret,
 	snprintf(a->key, sizeof(a->key), "%s", key);
 	snprintf(a->secret, sizeof(a->secret), "%s", secret);
 	a->wallet = usdt;
+	acct_ring_init(&a->trades, sizeof(struct acct_trade),
+	    ex->o.trades_keep);
+	acct_ring_init(&a->closed, sizeof(struct acct_closed),
+	    ex->o.closed_keep > 0 ? ex->o.closed_keep : 1);
 	for (i = 0; i < EXCH_SYM_MAX; i++) {
 		a->pos[i].leverage = leverage > 0 ? leverage : 20;
 		a->pos[i].ohead = BK_NIL;
@@ -832,10 +851,7 @@ sym_init(struct exch *ex, int i, int64_t now)
 	}
 	ext_init(&s->ext);
 	s->book = book_new((uint32_t)ex->o.max_orders);
-	s->closed_cap = ex->o.closed_keep > 0 ? ex->o.closed_keep : 1;
-	s->closed = calloc((size_t)s->closed_cap, sizeof(*s->closed));
-	s->closed_acct = calloc((size_t)s->closed_cap, sizeof(int));
-	if (s->book == NULL || s->closed == NULL || s->closed_acct == NULL) {
+	if (s->book == NULL) {
 		log_warnx("exchange: out of memory");
 		return -1;
 	}
@@ -915,11 +931,12 @@ exch_free(struct exch *ex)
 		book_free(ex->sym[i].book);
 		ext_free(&ex->sym[i].ext);
 		synth_free(ex->sym[i].synth);
-		free(ex->sym[i].closed);
-		free(ex->sym[i].closed_acct);
 	}
-	for (i = 0; i < ex->nacct; i++)
+	for (i = 0; i < ex->nacct; i++) {
+		acct_ring_free(&ex->acct[i]->trades);
+		acct_ring_free(&ex->acct[i]->closed);
 		free(ex->acct[i]);
+	}
 	replay_close(ex->replay);
 	rl_free(ex->rl);
 	free(ex->lvbuf[0]);
@@ -1200,7 +1217,7 @@ order_settle(struct exch *ex, int sym, struct bk_order *o, bool stp_expired,
 	if (o->qty == 0) {
 		if (out != NULL)
 			order_export(s, o, out);
-		closed_record(s, o);
+		closed_record(ex, sym, o);
 		book_release(s->book, o);
 		return;
 	}
@@ -1211,7 +1228,7 @@ order_settle(struct exch *ex, int sym, struct bk_order *o, bool stp_expired,
 		emit_order(ex, sym, o, EXCH_X_EXPIRED, 0, 0, 0, false, 0, 0);
 		if (out != NULL)
 			order_export(s, o, out);
-		closed_record(s, o);
+		closed_record(ex, sym, o);
 		book_release(s->book, o);
 		return;
 	}
@@ -1221,7 +1238,7 @@ order_settle(struct exch *ex, int sym, struct bk_order *o, bool stp_expired,
 		emit_order(ex, sym, o, EXCH_X_EXPIRED, 0, 0, 0, false, 0, 0);
 		if (out != NULL)
 			order_export(s, o, out);
-		closed_record(s, o);
+		closed_record(ex, sym, o);
 		book_release(s->book, o);
 		return;
 	}
@@ -1315,7 +1332,7 @@ exch_order_cancel(struct exch *ex, struct exch_account *a, const char *symbol,
 	emit_order(ex, sym, o, EXCH_X_CANCELED, 0, 0, 0, false, 0, 0);
 	if (out != NULL)
 		order_export(s, o, out);
-	closed_record(s, o);
+	closed_record(ex, sym, o);
 	book_remove(s->book, o);
 	return 0;
 }
@@ -1364,15 +1381,14 @@ exch_order_query(struct exch *ex, struct exch_account *a, const char *symbol,
 		return 0;
 	}
 	/* newest first: a client id may have been reused after closing */
-	for (i = s->closed_n - 1; i >= 0; i--) {
-		int k = (s->closed_head + i) % s->closed_cap;
-		const struct exch_order *c = &s->closed[k];
+	for (i = a->closed.n - 1; i >= 0; i--) {
+		const struct acct_closed *c = acct_ring_at(&a->closed, i);
 
-		if (s->closed_acct[k] != a->id)
+		if (c->sym != sym)
 			continue;
-		if ((order_id > 0 && c->order_id == order_id) || (order_id <= 0 &&
-		    strcmp(c->client_id, cid) == 0)) {
-			*out = *c;
+		if ((order_id > 0 && c->o.order_id == order_id) ||
+		    (order_id <= 0 && strcmp(c->o.client_id, cid) == 0)) {
+			*out = c->o;
 			return 0;
 		}
 	}
@@ -1414,6 +1430,179 @@ exch_open_order_count(struct exch *ex, struct exch_account *a,
 	for (i = 0; i < ex->nsyms; i++)
 		if (symbol == NULL || strcmp(symbol, ex->sym[i].spec.symbol) == 0)
 			n += a->pos[i].open_orders;
+	return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* history: userTrades, allOrders                                      */
+
+void
+exch_hist_query_init(struct exch_hist_query *q, const char *symbol)
+{
+	memset(q, 0, sizeof(*q));
+	q->symbol = symbol;
+	q->order_id = q->from_id = q->start_ms = q->end_ms = -1;
+	q->limit = 500;
+}
+
+/* Which ids and times a query selects, and from which end. */
+struct hist_win {
+	int64_t	from_id;		/* INT64_MIN: any */
+	int64_t	lo_ms, hi_ms;		/* inclusive */
+	bool	newest;			/* the last limit, not the first */
+	int	limit;
+};
+
+static int
+hist_window(struct exch *ex, const struct exch_hist_query *q, bool trades,
+    struct hist_win *w, struct exch_err *e)
+{
+	bool has_s = q->start_ms >= 0, has_e = q->end_ms >= 0;
+
+	if (q->limit < 1 || q->limit > EXCH_HIST_LIMIT_MAX)
+		return exch_err_set(e, 400, -1130, "Data sent for paramter "
+		    "'limit' is not valid.");
+	if (trades && q->from_id >= 0 && (has_s || has_e))
+		return exch_err_set(e, 400, -1128, "Combination of optional "
+		    "parameters invalid.");
+	if (has_s && has_e && q->end_ms - q->start_ms > EXCH_HIST_WINDOW_MS)
+		return exch_err_set(e, 400, -1127, "More than 7 days between "
+		    "startTime and endTime.");
+	w->limit = q->limit;
+	w->from_id = q->from_id >= 0 ? q->from_id : INT64_MIN;
+	w->newest = !has_s && q->from_id < 0;
+	w->lo_ms = INT64_MIN;
+	w->hi_ms = INT64_MAX;
+	if (has_s) {
+		w->lo_ms = q->start_ms;
+		w->hi_ms = has_e ? q->end_ms : q->start_ms + EXCH_HIST_WINDOW_MS;
+	} else if (has_e) {
+		w->lo_ms = q->end_ms - EXCH_HIST_WINDOW_MS;
+		w->hi_ms = q->end_ms;
+	} else if (q->from_id < 0) {
+		w->lo_ms = exch_now_ms(ex) - EXCH_HIST_WINDOW_MS;
+	}
+	return 0;
+}
+
+static inline bool
+hist_in(const struct hist_win *w, int64_t id, int64_t ms)
+{
+	return id >= w->from_id && ms >= w->lo_ms && ms <= w->hi_ms;
+}
+
+static void
+trade_export(const struct exch_sym *s, const struct acct_trade *t,
+    struct exch_trade *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->id = t->id;
+	out->order_id = t->order_id;
+	snprintf(out->symbol, sizeof(out->symbol), "%s", s->spec.symbol);
+	out->side = t->side;
+	out->maker = t->maker;
+	out->price = px_of(s, t->px);
+	out->qty = qty_of(s, t->lots);
+	out->quote_qty = out->price * out->qty;
+	out->commission = t->commission;
+	out->realized_pnl = t->rp;
+	out->time_ms = t->time_ms;
+	out->price_precision = s->spec.price_precision;
+	out->qty_precision = s->spec.qty_precision;
+}
+
+/*
+ * The ring holds the account's fills in the order they happened, which
+ * is id order within a symbol (ids count per symbol), so a scan from the
+ * right end that stops at limit is already the answer.
+ */
+int
+exch_user_trades(struct exch *ex, struct exch_account *a,
+    const struct exch_hist_query *q, struct exch_trade *out, int max,
+    struct exch_err *e)
+{
+	struct hist_win w;
+	int sym, k, n = 0, lim;
+
+	if (sym_by_name(ex, q->symbol, &sym, e) == NULL ||
+	    hist_window(ex, q, true, &w, e) == -1)
+		return -1;
+	lim = w.limit < max ? w.limit : max;
+	for (k = 0; k < a->trades.n && n < lim; k++) {
+		const struct acct_trade *t = acct_ring_at(&a->trades,
+		    w.newest ? a->trades.n - 1 - k : k);
+
+		if (t->sym != sym || (q->order_id > 0 &&
+		    t->order_id != q->order_id) ||
+		    !hist_in(&w, t->id, t->time_ms))
+			continue;
+		trade_export(&ex->sym[sym], t, &out[n++]);
+	}
+	for (k = 0; w.newest && k < n / 2; k++) {
+		struct exch_trade tmp = out[k];
+
+		out[k] = out[n - 1 - k];
+		out[n - 1 - k] = tmp;
+	}
+	return n;
+}
+
+static int
+order_ptr_cmp(const void *x, const void *y)
+{
+	const struct exch_order *a = *(const struct exch_order *const *)x;
+	const struct exch_order *b = *(const struct exch_order *const *)y;
+
+	return (a->order_id > b->order_id) - (a->order_id < b->order_id);
+}
+
+/*
+ * Closed orders sit in the ring in closing order, not id order, and the
+ * open ones are elsewhere: gather what the window lets through, sort by
+ * id, and take the first or the last limit.
+ */
+int
+exch_all_orders(struct exch *ex, struct exch_account *a,
+    const struct exch_hist_query *q, struct exch_order *out, int max,
+    struct exch_err *e)
+{
+	const struct exch_order **v;
+	struct exch_order *open;
+	struct hist_win w;
+	int sym, nopen, nv = 0, i, n, first;
+
+	if (sym_by_name(ex, q->symbol, &sym, e) == NULL ||
+	    hist_window(ex, q, false, &w, e) == -1)
+		return -1;
+	nopen = a->pos[sym].open_orders;
+	open = calloc((size_t)nopen + 1, sizeof(*open));
+	v = calloc((size_t)(a->closed.n + nopen) + 1, sizeof(*v));
+	if (open == NULL || v == NULL) {
+		free(open);
+		free(v);
+		log_warn("%s", __func__);
+		return exch_err_set(e, 500, -1000, "An unknown error occured "
+		    "while processing the request.");
+	}
+	for (i = 0; i < a->closed.n; i++) {
+		const struct acct_closed *c = acct_ring_at(&a->closed, i);
+
+		if (c->sym == sym && hist_in(&w, c->o.order_id, c->o.time_ms))
+			v[nv++] = &c->o;
+	}
+	nopen = exch_open_orders(ex, a, q->symbol, open, nopen, e);
+	for (i = 0; i < nopen; i++)
+		if (hist_in(&w, open[i].order_id, open[i].time_ms))
+			v[nv++] = &open[i];
+	qsort(v, (size_t)nv, sizeof(*v), order_ptr_cmp);
+	n = nv < w.limit ? nv : w.limit;
+	if (n > max)
+		n = max;
+	first = w.newest ? nv - n : 0;
+	for (i = 0; i < n; i++)
+		out[i] = *v[first + i];
+	free(open);
+	free(v);
 	return n;
 }
 

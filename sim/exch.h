@@ -28,6 +28,9 @@
  * - Not thread-safe: one engine, one thread (the wire side's event loop).
  *
  * CHANGES: (notes for the wire side when this API changes; newest first)
+ * - exch_user_trades() and exch_all_orders() (GET /fapi/v1/userTrades,
+ *   /fapi/v1/allOrders); closed orders are now kept per account
+ *   (closed_keep per account, was per symbol), fills in trades_keep.
  * - exch_next_due_ns() also reports markPrice and countdown deadlines.
  * - Replayed depth diffs carry their levels (REQUESTS.md 3, fixed in
  *   931616b: LEJP keeps the member's path match inside its arrays).
@@ -273,7 +276,8 @@ struct exch_opts {
 	struct exch_replay_opts replay;
 	struct exch_rl_limits rl;
 	int64_t	first_order_id;		/* first orderId handed out */
-	int	closed_keep;		/* closed orders kept queryable per symbol */
+	int	closed_keep;		/* closed orders kept queryable per account */
+	int	trades_keep;		/* fills kept per account (userTrades) */
 	int	max_orders;		/* capacity of the order pool (all books) */
 	/* "what time is it": epoch ns. NULL = CLOCK_REALTIME. */
 	int64_t	(*clock)(void *arg);
@@ -351,6 +355,22 @@ struct exch_account_info {
 	double	available_balance;
 	double	max_withdraw_amount;
 	int64_t	update_time_ms;
+};
+
+/* One fill of an account as GET /fapi/v1/userTrades shows it: id,
+ * price, qty, commission, realizedPnl, maker and time are exactly the
+ * t, L, l, n, rp, m and T of the fill's ORDER_TRADE_UPDATE. */
+struct exch_trade {
+	int64_t	id;
+	int64_t	order_id;
+	char	symbol[EXCH_SYMLEN];
+	enum exch_side side;		/* buyer = side == BUY */
+	bool	maker;
+	double	price, qty, quote_qty;
+	double	commission;		/* USDT */
+	double	realized_pnl;
+	int64_t	time_ms;
+	int	price_precision, qty_precision;
 };
 
 /* ------------------------------------------------------------------ */
@@ -550,6 +570,39 @@ int	exch_open_orders(struct exch *, struct exch_account *,
 /* Number of open orders (symbol NULL = all). */
 int	exch_open_order_count(struct exch *, struct exch_account *,
 	    const char *symbol);
+/*
+ * History queries (GET /fapi/v1/userTrades, GET /fapi/v1/allOrders).
+ * A field < 0 was not sent. Both answer in ascending id order:
+ * - from_id (userTrades fromId, allOrders orderId): ids >= from_id, the
+ *   first limit; userTrades refuses it with start/end (-1128).
+ * - start_ms (with or without end_ms): from start_ms, the first limit.
+ * - end_ms alone: the last limit at or before end_ms.
+ * - nothing: the most recent limit.
+ * The time window is at most 7 days (-1127 when start..end is longer);
+ * a missing bound is 7 days from the other one, or now - 7 days.
+ * order_id (userTrades only): that order's fills only. limit is 1..1000
+ * (-1130). Trades are matched on their time, orders on their creation.
+ * Returns the count written (at most limit and max), -1 with e filled.
+ */
+struct exch_hist_query {
+	const char *symbol;
+	int64_t	order_id;
+	int64_t	from_id;
+	int64_t	start_ms, end_ms;
+	int	limit;
+};
+#define EXCH_HIST_LIMIT_MAX	1000
+#define EXCH_HIST_WINDOW_MS	(7 * 24 * 3600 * 1000LL)
+
+/* A query with nothing set and Binance's default limit (500). */
+void	exch_hist_query_init(struct exch_hist_query *, const char *symbol);
+int	exch_user_trades(struct exch *, struct exch_account *,
+	    const struct exch_hist_query *, struct exch_trade *out, int max,
+	    struct exch_err *);
+int	exch_all_orders(struct exch *, struct exch_account *,
+	    const struct exch_hist_query *, struct exch_order *out, int max,
+	    struct exch_err *);
+
 /*
  * countdownCancelAll: cancel all the account's orders on symbol unless
  * called again within countdown_ms; 0 disables. Deadlines fire from

@@ -1,7 +1,8 @@
 /*
  * rest_trade.c — the SIGNED Binance endpoints of pmm-exchange: orders
- * (single and batch), open orders, countdownCancelAll, positions, account,
- * balance and leverage. rest.c has already checked the API key, the
+ * (single and batch), open orders, the account's history (userTrades,
+ * allOrders), countdownCancelAll, positions, account, balance and
+ * leverage. rest.c has already checked the API key, the
  * timestamp and the signature and counted the request's weight; these
  * handlers turn parameters into core calls and core records into
  * Binance's JSON, numbers as strings where Binance sends strings.
@@ -483,6 +484,142 @@ ep_open_orders(struct wire *w, struct exch_account *a, struct wire_req *req,
 	}
 	memset(&e, 0, sizeof(e));
 	if ((n = exch_open_orders(w->ex, a, sym, os, n, &e)) == -1) {
+		free(os);
+		resp_exch_err(r, &e);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, order_json(&os[i], 1));
+	free(os);
+	resp_json(r, 200, arr);
+}
+
+/* An optional non-negative integer; -1 with r filled when malformed. */
+static int
+get_opt_i64(struct wire_req *req, struct wire_resp *r, const char *name,
+    int64_t *out)
+{
+	const char	*v = wire_param(req, name);
+
+	*out = -1;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (parse_i64(v, out) == -1 || *out < 0) {
+		resp_illegal(r, name, "^[0-9]{1,20}$");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The parameters both history endpoints share. For allOrders "orderId"
+ * is where the list starts (ids >= it); for userTrades it names one
+ * order and "fromId" is where the list starts. Range errors (limit,
+ * window, combinations) are the core's.
+ */
+static int
+hist_parse(struct wire *w, struct wire_req *req, struct wire_resp *r,
+    int trades, struct exch_hist_query *q)
+{
+	const char	*l = wire_param(req, "limit");
+	int64_t		 v;
+
+	if (rest_symbol(w, req, r, 1) < 0)
+		return -1;
+	exch_hist_query_init(q, wire_param(req, "symbol"));
+	if (get_opt_i64(req, r, "orderId", trades ? &q->order_id :
+	    &q->from_id) == -1 || (trades && get_opt_i64(req, r, "fromId",
+	    &q->from_id) == -1) || get_opt_i64(req, r, "startTime",
+	    &q->start_ms) == -1 || get_opt_i64(req, r, "endTime",
+	    &q->end_ms) == -1)
+		return -1;
+	if (l != NULL && *l != '\0') {
+		if (parse_i64(l, &v) == -1) {
+			resp_illegal(r, "limit", "^[0-9]{1,20}$");
+			return -1;
+		}
+		/* out of range either way: the core says -1130 */
+		q->limit = v < 0 ? -1 : v > EXCH_HIST_LIMIT_MAX ?
+		    EXCH_HIST_LIMIT_MAX + 1 : (int)v;
+	}
+	return 0;
+}
+
+/* Binance's element, fields in Binance's order. */
+static json_t *
+trade_json(const struct exch_trade *t)
+{
+	int	 pp = t->price_precision, qp = t->qty_precision;
+	json_t	*j = json_object();
+
+	json_object_set_new(j, "buyer", json_boolean(t->side == EXCH_BUY));
+	json_object_set_new(j, "commission", json_num(t->commission, 8));
+	json_object_set_new(j, "commissionAsset", json_string("USDT"));
+	json_object_set_new(j, "id", json_integer(t->id));
+	json_object_set_new(j, "maker", json_boolean(t->maker));
+	json_object_set_new(j, "orderId", json_integer(t->order_id));
+	json_object_set_new(j, "price", json_num(t->price, pp));
+	json_object_set_new(j, "qty", json_num(t->qty, qp));
+	json_object_set_new(j, "quoteQty", json_num(t->quote_qty,
+	    pp + qp < 8 ? pp + qp : 8));
+	json_object_set_new(j, "realizedPnl", json_num(t->realized_pnl, 8));
+	json_object_set_new(j, "side", json_string(exch_side_str(t->side)));
+	json_object_set_new(j, "positionSide", json_string("BOTH"));
+	json_object_set_new(j, "symbol", json_string(t->symbol));
+	json_object_set_new(j, "time", json_integer(t->time_ms));
+	return j;
+}
+
+void
+ep_user_trades(struct wire *w, struct exch_account *a, struct wire_req *req,
+    struct wire_resp *r)
+{
+	struct exch_hist_query	 q;
+	struct exch_trade	*t;
+	struct exch_err		 e;
+	json_t			*arr;
+	int			 n, i;
+
+	if (hist_parse(w, req, r, 1, &q) == -1)
+		return;
+	if ((t = calloc(EXCH_HIST_LIMIT_MAX, sizeof(*t))) == NULL) {
+		resp_error(r, 500, -1000, MSG_UNKNOWN);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	if ((n = exch_user_trades(w->ex, a, &q, t, EXCH_HIST_LIMIT_MAX,
+	    &e)) == -1) {
+		free(t);
+		resp_exch_err(r, &e);
+		return;
+	}
+	arr = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, trade_json(&t[i]));
+	free(t);
+	resp_json(r, 200, arr);
+}
+
+void
+ep_all_orders(struct wire *w, struct exch_account *a, struct wire_req *req,
+    struct wire_resp *r)
+{
+	struct exch_hist_query	 q;
+	struct exch_order	*os;
+	struct exch_err		 e;
+	json_t			*arr;
+	int			 n, i;
+
+	if (hist_parse(w, req, r, 0, &q) == -1)
+		return;
+	if ((os = calloc(EXCH_HIST_LIMIT_MAX, sizeof(*os))) == NULL) {
+		resp_error(r, 500, -1000, MSG_UNKNOWN);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	if ((n = exch_all_orders(w->ex, a, &q, os, EXCH_HIST_LIMIT_MAX,
+	    &e)) == -1) {
 		free(os);
 		resp_exch_err(r, &e);
 		return;

@@ -208,6 +208,44 @@ struct acct_pos {
 	int64_t	countdown_deadline_ns;
 };
 
+/*
+ * A bounded history, oldest first: grows by doubling up to max elements,
+ * then each push overwrites the oldest. Memory follows use, so an idle
+ * account costs nothing and a busy one at most max elements.
+ */
+struct acct_ring {
+	unsigned char *buf;
+	size_t	esz;			/* element size */
+	int	cap, max;		/* allocated, allowed */
+	int	head, n;		/* oldest slot, elements held */
+	uint64_t dropped;		/* overwritten (or lost to ENOMEM) */
+};
+
+void	acct_ring_init(struct acct_ring *, size_t esz, int max);
+void	acct_ring_free(struct acct_ring *);
+/* Slot for a new newest element (zeroed); NULL only when max is 0. */
+void	*acct_ring_push(struct acct_ring *);
+/* Element i, 0 = oldest; NULL out of range. */
+void	*acct_ring_at(const struct acct_ring *, int i);
+
+/* One fill of the account: what its ORDER_TRADE_UPDATE carried. */
+struct acct_trade {
+	int64_t	id;			/* t */
+	int64_t	order_id;		/* i */
+	int64_t	time_ms;		/* T */
+	int64_t	px, lots;		/* L, l in ticks and lots */
+	double	commission;		/* n */
+	double	rp;			/* rp */
+	uint8_t	sym, side;
+	bool	maker;			/* m */
+};
+
+/* An order that left the book (filled, canceled, expired). */
+struct acct_closed {
+	struct exch_order o;
+	int	sym;
+};
+
 struct exch_account {
 	int	id;
 	char	key[EXCH_KEYLEN];
@@ -215,6 +253,8 @@ struct exch_account {
 	double	wallet;			/* USDT */
 	int64_t	update_ms;
 	struct acct_pos pos[EXCH_SYM_MAX];
+	struct acct_ring trades;	/* struct acct_trade, by id per symbol */
+	struct acct_ring closed;	/* struct acct_closed, by closing time */
 };
 
 /* What the account module needs to know about one symbol. */

@@ -184,6 +184,8 @@ REST_EP(ep_cancel_all);
 REST_EP(ep_batch_new);
 REST_EP(ep_batch_cancel);
 REST_EP(ep_open_orders);
+REST_EP(ep_user_trades);
+REST_EP(ep_all_orders);
 REST_EP(ep_countdown);
 REST_EP(ep_position_risk_v2);
 REST_EP(ep_position_risk_v3);
