@@ -1547,13 +1547,19 @@ exch_user_trades(struct exch *ex, struct exch_account *a,
 	return n;
 }
 
-static int
-order_ptr_cmp(const void *x, const void *y)
-{
-	const struct exch_order *a = *(const struct exch_order *const *)x;
-	const struct exch_order *b = *(const struct exch_order *const *)y;
+/* An order to list and its id, kept side by side so sorting stays in
+ * one small array instead of chasing pointers into the ring. */
+struct hist_ref {
+	int64_t	id;
+	const struct exch_order *o;
+};
 
-	return (a->order_id > b->order_id) - (a->order_id < b->order_id);
+static int
+hist_ref_cmp(const void *x, const void *y)
+{
+	const struct hist_ref *a = x, *b = y;
+
+	return (a->id > b->id) - (a->id < b->id);
 }
 
 /*
@@ -1566,7 +1572,7 @@ exch_all_orders(struct exch *ex, struct exch_account *a,
     const struct exch_hist_query *q, struct exch_order *out, int max,
     struct exch_err *e)
 {
-	const struct exch_order **v;
+	struct hist_ref *v;
 	struct exch_order *open;
 	struct hist_win w;
 	int sym, nopen, nv = 0, i, n, first;
@@ -1587,20 +1593,24 @@ exch_all_orders(struct exch *ex, struct exch_account *a,
 	for (i = 0; i < a->closed.n; i++) {
 		const struct acct_closed *c = acct_ring_at(&a->closed, i);
 
-		if (c->sym == sym && hist_in(&w, c->o.order_id, c->o.time_ms))
-			v[nv++] = &c->o;
+		if (c->sym == sym && hist_in(&w, c->o.order_id, c->o.time_ms)) {
+			v[nv].id = c->o.order_id;
+			v[nv++].o = &c->o;
+		}
 	}
 	nopen = exch_open_orders(ex, a, q->symbol, open, nopen, e);
 	for (i = 0; i < nopen; i++)
-		if (hist_in(&w, open[i].order_id, open[i].time_ms))
-			v[nv++] = &open[i];
-	qsort(v, (size_t)nv, sizeof(*v), order_ptr_cmp);
+		if (hist_in(&w, open[i].order_id, open[i].time_ms)) {
+			v[nv].id = open[i].order_id;
+			v[nv++].o = &open[i];
+		}
+	qsort(v, (size_t)nv, sizeof(*v), hist_ref_cmp);
 	n = nv < w.limit ? nv : w.limit;
 	if (n > max)
 		n = max;
 	first = w.newest ? nv - n : 0;
 	for (i = 0; i < n; i++)
-		out[i] = *v[first + i];
+		out[i] = *v[first + i].o;
 	free(open);
 	free(v);
 	return n;
