@@ -122,3 +122,37 @@ PY
 csv_died() {
 	grep -h ",service_event,$1,pid,,,,died," "$T"/logs/metrics-*.csv 2>/dev/null
 }
+
+# exch_trade_ids: every trade id of our account on BTCUSDT, one per line,
+# paged through GET /fapi/v1/userTrades as the order service pages it
+exch_trade_ids() {
+	local from=1 page n
+	while :; do
+		page=$(exch_signed GET /fapi/v1/userTrades \
+		    "symbol=BTCUSDT&fromId=$from&limit=1000") || return 1
+		echo "$page" | jq -r '.[].id'
+		n=$(echo "$page" | jq length)
+		[ "$n" -eq 1000 ] || break
+		from=$(( $(echo "$page" | jq '.[-1].id') + 1 ))
+	done
+}
+
+# csv_trade_ids: the trade id of every fill row in the CSV, one per line
+# (a fill published twice appears twice)
+csv_trade_ids() {
+	grep -ho ',fill,.*trade_id=[0-9]*' "$T"/logs/metrics-*.csv 2>/dev/null |
+		sed 's/.*trade_id=//'
+}
+
+# fills_accounted: the CSV holds exactly one fill row per exchange trade;
+# says what is missing or repeated otherwise (into FILLS_WHY)
+fills_accounted() {
+	local ex csv
+	ex=$(exch_trade_ids | sort -n) || return 1
+	csv=$(csv_trade_ids | sort -n)
+	FILLS_EXCH=$(printf '%s' "$ex" | grep -c . || true)
+	FILLS_WHY="missing: $(comm -23 <(echo "$ex") <(echo "$csv" | uniq) | tr '\n' ' ')"
+	FILLS_WHY+="; repeated: $(echo "$csv" | uniq -d | tr '\n' ' ')"
+	FILLS_WHY+="; unknown: $(comm -13 <(echo "$ex") <(echo "$csv" | uniq) | tr '\n' ' ')"
+	[ "$ex" = "$csv" ]
+}

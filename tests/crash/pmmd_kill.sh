@@ -7,7 +7,9 @@
 #    left to cancel): no cancel request reaches the exchange, and its
 #    countdownCancelAll removes every order of ours within the countdown;
 #  - each time a new pmmd starts on the leftovers (runtime dir, lock, state
-#    segment), reconciles and quotes one clean ladder.
+#    segment), reconciles and quotes one clean ladder;
+#  - a fill made while the whole tree was dead is read back from the trade
+#    history by the next tree and written to the CSV once, with its order.
 # Printed: time from the SIGKILL to no order of ours on the exchange.
 . "$(dirname "$0")/lib.sh"
 
@@ -65,6 +67,15 @@ kill -KILL $children "$PMMD_PID"
 PMMD_PID=""
 wait_for "the whole tree gone" 15 gone_all "$children"
 [ "$(n_ours)" -gt 0 ] || fail "the orders vanished at once, before any countdown"
+# a fill nobody hears: an outside seller takes our best bid while the whole
+# tree is dead; the next tree must read it back (its ledger is on disk)
+bid=$(ours | jq -c '[.[] | select(.side == "BUY")] | max_by(.price | tonumber)')
+exch_post "/sim/trade?symbol=BTCUSDT&side=SELL&price=$(echo "$bid" | jq -r .price)&qty=$(echo "$bid" | jq -r .origQty)" \
+	>/dev/null || fail "outside trade"
+unheard=$(exch_signed GET /fapi/v1/userTrades "symbol=BTCUSDT&limit=1" | jq -c '.[-1]')
+[ "$(echo "$unheard" | jq .orderId)" = "$(echo "$bid" | jq .orderId)" ] ||
+	fail "the outside trade did not fill our bid $bid: $unheard"
+unheard_id=$(echo "$unheard" | jq .id)
 wait_for "the countdown removing every order of ours" 20 no_orders
 ms=$(ms_since "$tk")
 c=$(cancels_since "$t0")
@@ -79,5 +90,14 @@ exch_get "/sim/requests?since=$t0&path=/fapi/v1/countdownCancelAll" |
 	jq -e '[.requests[] | select(.status == 200)] | length > 0' >/dev/null ||
 	fail "the new order service did not arm the countdown"
 pass "new pmmd: countdown armed again, one clean ladder"
+recovered_row() {
+	grep -h ",fill," "$T"/logs/metrics-*.csv | grep "trade_id=$unheard_id\b"
+}
+recovered_once() { [ "$(recovered_row | grep -c 'recovered=trade_history')" -eq 1 ]; }
+wait_for "the fill made while the tree was dead, read back into the CSV" 30 recovered_once
+[ "$(recovered_row | wc -l)" -eq 1 ] || fail "trade $unheard_id written $(recovered_row | wc -l) times"
+recovered_row | grep -q "client_id=$(echo "$bid" | jq -r .clientOrderId) " ||
+	fail "the read-back fill does not name its order: $(recovered_row)"
+pass "the fill of trade $unheard_id, made while the tree was dead, is in the CSV once, named"
 exch_stop
 pass "done"
