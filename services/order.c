@@ -362,6 +362,58 @@ order_send(struct order_ctx *oc, enum bn_method m, const char *path,
 	return rc;
 }
 
+/* ---- batch answers ------------------------------------------------------------- */
+
+/* What an element of a batch answer, or a batch that failed whole, means. */
+struct order_batch_ops {
+	const char	*what;
+	void		(*item)(struct order_ctx *, struct order_req *, int,
+			    const struct bn_batch_item *, int64_t,
+			    struct ord_effect *);
+	void		(*failed)(struct order_ctx *, const char *,
+			    const struct bn_resp *, int64_t,
+			    struct ord_effect *);
+};
+
+/*
+ * Each order of the batch, in order: its element when the answer could be
+ * read; asked about when the outcome is unknown (an unreadable answer, one
+ * with fewer elements, a timeout or a 503); else the whole batch failed.
+ */
+static void
+order_batch_answer(struct order_ctx *oc, struct order_req *q,
+    const struct bn_resp *resp, const struct order_batch_ops *ops)
+{
+	struct ord_effect e;
+	struct bn_batch b;
+	struct bn_why why;
+	int64_t now = now_mono_ns();
+	bool read = false;
+	int i;
+
+	memset(&e, 0, sizeof(e));
+	order_note_resp(oc, resp, true);
+	if (resp->outcome == BN_OUT_OK) {
+		read = bn_parse_batch(resp->body, resp->body_len, &b,
+		    &why) == 0;
+		if (!read)
+			log_warnx("%s answer: %s; asking the exchange",
+			    ops->what, why.s);
+	} else if (resp->outcome == BN_OUT_UNKNOWN)
+		log_warnx("%s of %d orders: outcome unknown (%s); asking the "
+		    "exchange", ops->what, q->n, resp->msg);
+	for (i = 0; i < q->n; i++) {
+		if (read && i < b.n)
+			ops->item(oc, q, i, &b.item[i], now, &e);
+		else if (resp->outcome == BN_OUT_OK ||
+		    resp->outcome == BN_OUT_UNKNOWN)
+			ord_on_unknown(&oc->book, q->cids[i], now, &e);
+		else
+			ops->failed(oc, q->cids[i], resp, now, &e);
+		order_apply(oc, &e);
+	}
+}
+
 /* ---- cancels --------------------------------------------------------------- */
 
 static void
@@ -405,48 +457,27 @@ order_cancel_item(struct order_ctx *oc, struct order_req *q, int i,
 }
 
 static void
+order_cancel_failed(struct order_ctx *oc, const char *cid,
+    const struct bn_resp *resp, int64_t now, struct ord_effect *e)
+{
+	if (resp->outcome == BN_OUT_REJECTED)
+		ord_on_cancel_err(&oc->book, cid, resp->code, resp->msg, now, e);
+	else
+		ord_on_cancel_not_sent(&oc->book, cid, now, e);
+}
+
+static const struct order_batch_ops order_cancel_ops = {
+	"batch cancel", order_cancel_item, order_cancel_failed
+};
+
+static void
 order_cancel_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
 {
 	struct order_req *q = arg;
 	struct order_ctx *oc = q->oc;
-	struct ord_effect e;
-	struct bn_batch b;
-	struct bn_why why;
-	int64_t now = now_mono_ns();
-	int i;
 
 	(void)r;
-	memset(&e, 0, sizeof(e));
-	order_note_resp(oc, resp, true);
-	if (resp->outcome == BN_OUT_OK &&
-	    bn_parse_batch(resp->body, resp->body_len, &b, &why) == -1) {
-		log_warnx("batch cancel answer: %s; asking the exchange", why.s);
-		for (i = 0; i < q->n; i++) {
-			ord_on_unknown(&oc->book, q->cids[i], now, &e);
-			order_apply(oc, &e);
-		}
-	} else if (resp->outcome == BN_OUT_OK) {
-		for (i = 0; i < q->n; i++) {
-			if (i < b.n)
-				order_cancel_item(oc, q, i, &b.item[i], now,
-				    &e);
-			else
-				ord_on_unknown(&oc->book, q->cids[i], now, &e);
-			order_apply(oc, &e);
-		}
-	} else {
-		for (i = 0; i < q->n; i++) {
-			if (resp->outcome == BN_OUT_UNKNOWN)
-				ord_on_unknown(&oc->book, q->cids[i], now, &e);
-			else if (resp->outcome == BN_OUT_REJECTED)
-				ord_on_cancel_err(&oc->book, q->cids[i],
-				    resp->code, resp->msg, now, &e);
-			else
-				ord_on_cancel_not_sent(&oc->book, q->cids[i],
-				    now, &e);
-			order_apply(oc, &e);
-		}
-	}
+	order_batch_answer(oc, q, resp, &order_cancel_ops);
 	if (oc->phase == PH_RECONCILE && q->kind == RQ_CANCEL_OTHER &&
 	    --oc->recon_left <= 0) {
 		oc->phase = PH_OPEN_ORDERS;	/* look again */
@@ -509,9 +540,12 @@ order_cancel_others(struct order_ctx *oc, const char (*cids)[PMM_ID_MAX],
 /* ---- places ------------------------------------------------------------------- */
 
 static void
-order_place_item(struct order_ctx *oc, const char *cid,
-    const struct bn_batch_item *it, struct ord_effect *e)
+order_place_item(struct order_ctx *oc, struct order_req *q, int i,
+    const struct bn_batch_item *it, int64_t now, struct ord_effect *e)
 {
+	const char *cid = q->cids[i];
+
+	(void)now;
 	if (it->is_error) {
 		order_log_reject(oc, "order", cid, it->err.code, it->err.msg);
 		ord_on_place_err(&oc->book, cid, it->err.code, it->err.msg,
@@ -526,50 +560,29 @@ order_place_item(struct order_ctx *oc, const char *cid,
 }
 
 static void
+order_place_failed(struct order_ctx *oc, const char *cid,
+    const struct bn_resp *resp, int64_t now, struct ord_effect *e)
+{
+	(void)now;
+	if (resp->outcome == BN_OUT_REJECTED)
+		ord_on_place_err(&oc->book, cid, resp->code, resp->msg,
+		    &oc->cnt, e);
+	else
+		ord_on_place_not_sent(&oc->book, cid, e);
+}
+
+static const struct order_batch_ops order_place_ops = {
+	"batch order", order_place_item, order_place_failed
+};
+
+static void
 order_place_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
 {
 	struct order_req *q = arg;
 	struct order_ctx *oc = q->oc;
-	struct ord_effect e;
-	struct bn_batch b;
-	struct bn_why why;
-	int64_t now = now_mono_ns();
-	int i;
 
 	(void)r;
-	memset(&e, 0, sizeof(e));
-	order_note_resp(oc, resp, true);
-	if (resp->outcome == BN_OUT_OK &&
-	    bn_parse_batch(resp->body, resp->body_len, &b, &why) == -1) {
-		log_warnx("batch order answer: %s; asking the exchange", why.s);
-		for (i = 0; i < q->n; i++) {
-			ord_on_unknown(&oc->book, q->cids[i], now, &e);
-			order_apply(oc, &e);
-		}
-	} else if (resp->outcome == BN_OUT_OK) {
-		for (i = 0; i < q->n; i++) {
-			if (i < b.n)
-				order_place_item(oc, q->cids[i], &b.item[i], &e);
-			else
-				ord_on_unknown(&oc->book, q->cids[i], now, &e);
-			order_apply(oc, &e);
-		}
-	} else {
-		if (resp->outcome == BN_OUT_UNKNOWN)
-			log_warnx("batch of %d orders: outcome unknown (%s); "
-			    "asking the exchange", q->n, resp->msg);
-		for (i = 0; i < q->n; i++) {
-			if (resp->outcome == BN_OUT_UNKNOWN)
-				ord_on_unknown(&oc->book, q->cids[i], now, &e);
-			else if (resp->outcome == BN_OUT_REJECTED)
-				ord_on_place_err(&oc->book, q->cids[i],
-				    resp->code, resp->msg, &oc->cnt, &e);
-			else
-				ord_on_place_not_sent(&oc->book, q->cids[i],
-				    &e);
-			order_apply(oc, &e);
-		}
-	}
+	order_batch_answer(oc, q, resp, &order_place_ops);
 	order_req_put(q);
 	if (oc->dirty)
 		order_publish(oc);
