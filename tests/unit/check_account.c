@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "sim_fixture.h"
+#include "check_run.h"
 
 #define MAKER	0.0002
 #define TAKER	0.0005
@@ -402,11 +403,5 @@ account_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(account_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(account_suite());
 }

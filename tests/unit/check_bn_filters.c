@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bn_filters.h"
+#include "check_run.h"
 
 #define EXAMPLES	PMM_SHARED_DATA "/examples.json"
 #define MAXTICKS	64
@@ -428,12 +429,5 @@ filters_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(filters_suite());
-	int	 nf;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(filters_suite());
 }

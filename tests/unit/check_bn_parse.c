@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "bn_parse.h"
+#include "check_run.h"
 
 #define EXAMPLES	PMM_SHARED_DATA "/examples.json"
 #define RECORDING	PMM_SHARED_DATA "/btcusdt_20240808.gz"
@@ -1093,9 +1094,8 @@ parse_suite(void)
 int
 main(void)
 {
-	SRunner		*sr;
-	json_error_t	 err;
-	int		 nf;
+	json_error_t err;
+	int rc;
 
 	if (access(EXAMPLES, R_OK) != 0)
 		fprintf(stderr, "check_bn_parse: %s absent: payload tests "
@@ -1104,11 +1104,7 @@ main(void)
 		fprintf(stderr, "check_bn_parse: %s: %s\n", EXAMPLES, err.text);
 		return EXIT_FAILURE;
 	}
-	sr = srunner_create(parse_suite());
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
+	rc = check_run(parse_suite());
 	json_decref(examples);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return rc;
 }

@@ -27,6 +27,7 @@
 #include "bn_rest.h"
 #include "bn_sign.h"
 #include "timeutil.h"
+#include "check_run.h"
 
 #define VEC_SECRET "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9"
 #define VEC_MSG "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000" \
@@ -1018,15 +1019,8 @@ rest_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(rest_suite());
-	int	 nf;
-
 	if (access(EXCHANGE, X_OK) != 0)
 		fprintf(stderr, "check_bn_rest: %s not built: live tests "
 		    "skipped\n", EXCHANGE);
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(rest_suite());
 }

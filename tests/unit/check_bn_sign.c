@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bn_sign.h"
+#include "check_run.h"
 
 #define VEC_SECRET "2b5eb11e18796d12d88f13dc27dbbd02c2cc51ff7059765ed9821957d82bb4d9"
 #define VEC_MSG "symbol=BTCUSDT&side=BUY&type=LIMIT&quantity=1&price=9000" \
@@ -112,11 +113,5 @@ bn_sign_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(bn_sign_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(bn_sign_suite());
 }

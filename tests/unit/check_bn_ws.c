@@ -29,6 +29,7 @@
 
 #include "bn_ws.h"
 #include "timeutil.h"
+#include "check_run.h"
 
 #define EXCH_BIN	PMM_BINARY_DIR "/bin/pmm-exchange"
 #define DEMO_KEY	"sN6AbwhpNOMIZyGKXiKQSg4ef53s06mcEy8L804XMv3Dmu7RXdZltBGuE7A6hWDd"
@@ -974,12 +975,5 @@ bn_ws_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(bn_ws_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(bn_ws_suite());
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 
 #include "sim_fixture.h"
+#include "check_run.h"
 
 /* ------------------------------------------------------------------ */
 /* the data structure                                                  */
@@ -560,11 +561,5 @@ book_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(book_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(book_suite());
 }

@@ -24,6 +24,7 @@
 #include "log.h"
 #include "shm.h"
 #include "timeutil.h"
+#include "check_run.h"
 
 #define WAIT_MS		10000	/* give up on a wait after this long */
 
@@ -682,15 +683,8 @@ bus_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
 	/* a test writing to a subscriber that is gone must see EPIPE */
 	signal(SIGPIPE, SIG_DFL);
 	log_init("check_bus", LOG_LVL_WARN);
-	sr = srunner_create(bus_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(bus_suite());
 }

@@ -18,6 +18,7 @@
 
 #include "cfg.h"
 #include "log.h"
+#include "check_run.h"
 
 #define DEMO_API_KEY \
 	"sN6AbwhpNOMIZyGKXiKQSg4ef53s06mcEy8L804XMv3Dmu7RXdZltBGuE7A6hWDd"
@@ -1117,13 +1118,5 @@ cfg_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(cfg_suite());
-	int	 failed;
-
-	if (getenv("CK_FORK") == NULL)	/* CK_FORK=no to debug */
-		srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(cfg_suite());
 }

@@ -25,6 +25,7 @@
 #include "csv_reader.h"
 #include "log.h"
 #include "timeutil.h"
+#include "check_run.h"
 
 static char		 dir[256];
 static struct csvlog	*cl;
@@ -619,11 +620,5 @@ csvlog_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(csvlog_suite());
-	int nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(csvlog_suite());
 }

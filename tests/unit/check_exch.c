@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "sim_fixture.h"
+#include "check_run.h"
 
 #define MS		1000000LL	/* ns */
 #define DAY_MS		(24 * 3600 * 1000LL)
@@ -509,11 +510,5 @@ exch_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(exch_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(exch_suite());
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "sim_fixture.h"
+#include "check_run.h"
 
 static const struct exch_symbol_spec *btc;
 
@@ -319,11 +320,5 @@ filters_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(filters_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(filters_suite());
 }

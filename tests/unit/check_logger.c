@@ -16,6 +16,7 @@
 #include "log.h"
 #include "logrow.h"
 #include "timeutil.h"
+#include "check_run.h"
 
 static char		 dir[256], path[300];
 static struct csvlog	*cl;
@@ -434,11 +435,5 @@ logger_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(logger_suite());
-	int nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(logger_suite());
 }

@@ -16,6 +16,7 @@
 
 #include "mdfeed.h"
 #include "timeutil.h"
+#include "check_run.h"
 
 #define EXAMPLES	PMM_SHARED_DATA "/examples.json"
 #define T0		(1000 * NS_PER_S)	/* monotonic */
@@ -284,12 +285,5 @@ mdfeed_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(mdfeed_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(mdfeed_suite());
 }

@@ -13,6 +13,7 @@
 #include <zlib.h>
 
 #include "sim_fixture.h"
+#include "check_run.h"
 
 #define SEC	1000000000LL
 
@@ -660,11 +661,5 @@ mkt_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(mkt_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(mkt_suite());
 }

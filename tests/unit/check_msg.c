@@ -18,6 +18,7 @@
 #include "log.h"
 #include "msg.h"
 #include "shm.h"
+#include "check_run.h"
 
 /* ---- an independent frame builder ---- */
 
@@ -926,13 +927,6 @@ msg_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
 	log_init("check_msg", LOG_LVL_WARN);
-	sr = srunner_create(msg_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(msg_suite());
 }

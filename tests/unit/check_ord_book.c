@@ -13,6 +13,7 @@
 
 #include "ord.h"
 #include "timeutil.h"
+#include "check_run.h"
 
 #define INST	"ordt"
 #define T0	(100 * NS_PER_S)
@@ -553,12 +554,5 @@ ord_book_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ord_book_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(ord_book_suite());
 }

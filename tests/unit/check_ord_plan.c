@@ -16,6 +16,7 @@
 #include "bn_filters.h"
 #include "ord.h"
 #include "timeutil.h"
+#include "check_run.h"
 
 #define INST	"ordt"
 #define R0	1700000000000000000LL
@@ -362,12 +363,5 @@ ord_plan_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ord_plan_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(ord_plan_suite());
 }

@@ -11,6 +11,7 @@
 
 #include "ord.h"
 #include "timeutil.h"
+#include "check_run.h"
 
 #define T0	(1000 * NS_PER_S)
 
@@ -113,12 +114,5 @@ ord_sched_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(ord_sched_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? 0 : 1;
+	return check_run(ord_sched_suite());
 }

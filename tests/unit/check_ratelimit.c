@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "sim_fixture.h"
+#include "check_run.h"
 
 #define MIN_NS	(60 * 1000000000LL)
 /* a minute boundary, so window arithmetic in the tests is obvious */
@@ -276,11 +277,5 @@ rl_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(rl_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(rl_suite());
 }

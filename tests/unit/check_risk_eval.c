@@ -18,6 +18,7 @@
 #include "bn_filters.h"
 #include "risk_eval.h"
 #include "strat.h"
+#include "check_run.h"
 
 #define S(x)	((int64_t)((x) * 1e9))
 
@@ -938,11 +939,5 @@ risk_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(risk_suite());
-	int nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(risk_suite());
 }

@@ -26,6 +26,7 @@
 #include "log.h"
 #include "shm.h"
 #include "timeutil.h"
+#include "check_run.h"
 
 #define KILL_ROUNDS	1000
 #define KILL_READERS	2
@@ -962,13 +963,6 @@ shm_suite(void)
 int
 main(void)
 {
-	SRunner *sr;
-	int failed;
-
 	log_init("check_shm", LOG_LVL_WARN);
-	sr = srunner_create(shm_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(shm_suite());
 }

@@ -13,6 +13,7 @@
 
 #include "bn_filters.h"
 #include "strat.h"
+#include "check_run.h"
 
 static const struct strat_impl	*impl;
 static struct strat_in		 in;
@@ -981,11 +982,5 @@ strat_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(strat_suite());
-	int nf;
-
-	srunner_run_all(sr, CK_NORMAL);
-	nf = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return nf == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(strat_suite());
 }

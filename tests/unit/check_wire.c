@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "wire.h"
+#include "check_run.h"
 
 START_TEST(test_fmt)
 {
@@ -192,11 +193,5 @@ wire_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(wire_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return check_run(wire_suite());
 }
