@@ -31,6 +31,7 @@
  * twice around the switch; Binance's ids let it tell).
  */
 #include "bn_ws.h"
+#include "bn_resolve.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -52,7 +53,10 @@
 #define BN_WS_LOG_EVERY_NS	(60 * NS_PER_S)
 #define BN_WS_FD_LIMIT		64	/* lws fd table: a few streams each */
 
-enum conn_state { CS_FREE = 0, CS_CONNECTING, CS_UP };
+/* A host name lookup slower than this is a failed attempt. */
+#define BN_WS_RESOLVE_TIMEOUT_NS	(10 * NS_PER_S)
+
+enum conn_state { CS_FREE = 0, CS_RESOLVING, CS_CONNECTING, CS_UP };
 
 struct bn_ws_conn {
 	struct bn_ws	*ws;
@@ -61,6 +65,7 @@ struct bn_ws_conn {
 	int		 retiring;	/* replaced by a rollover */
 	int		 want_ping;
 	int		 want_close;
+	uint64_t	 resolve_id;	/* CS_RESOLVING: the lookup */
 	int64_t		 started_ns, opened_ns;
 	int64_t		 next_ping_ns;
 	int64_t		 ping_sent_ns;	/* 0: no ping outstanding */
@@ -106,6 +111,9 @@ struct bn_ws {
 struct bn_ws_loop {
 	uv_loop_t		 uv;
 	void			*foreign[1];
+	struct bn_resolver	*res;
+	uv_poll_t		 res_poll;	/* its answers wake the loop */
+	int			 res_polling;
 	struct lws_context	*ctx;
 	struct bn_ws		*list;
 	int64_t			 now;	/* time of the current run */
@@ -114,6 +122,7 @@ struct bn_ws_loop {
 static int	bn_ws_callback(struct lws *, enum lws_callback_reasons, void *,
 		    void *, size_t);
 static void	conn_ended(struct bn_ws_conn *);
+static void	loop_resolved(uv_poll_t *, int, int);
 
 static const struct lws_protocols bn_ws_protocols[] = {
 	{ BN_WS_PROTO, bn_ws_callback, 0, 16 * 1024, 0, NULL, 0 },
@@ -355,6 +364,17 @@ bn_ws_loop_new(const char *ca_file)
 		free(l);
 		return NULL;
 	}
+	if ((l->res = bn_resolver_new(NULL)) == NULL ||
+	    uv_poll_init(&l->uv, &l->res_poll, bn_resolver_fd(l->res)) != 0) {
+		log_warnx("%s: no host name resolver", __func__);
+		bn_resolver_free(l->res);
+		l->res = NULL;
+		bn_ws_loop_free(l);
+		return NULL;
+	}
+	l->res_polling = 1;
+	l->res_poll.data = l;
+	uv_poll_start(&l->res_poll, UV_READABLE, loop_resolved);
 	l->now = now_mono_ns();
 	return l;
 }
@@ -368,6 +388,11 @@ bn_ws_loop_free(struct bn_ws_loop *l)
 		return;
 	while (l->list != NULL)
 		bn_ws_close(l->list);
+	if (l->res_polling) {
+		uv_poll_stop(&l->res_poll);
+		uv_close((uv_handle_t *)&l->res_poll, NULL);
+		l->res_polling = 0;
+	}
 	/*
 	 * On a foreign loop lws closes its handles first and finishes the
 	 * destroy when called again after the loop ran; it NULLs l->ctx
@@ -378,9 +403,18 @@ bn_ws_loop_free(struct bn_ws_loop *l)
 		for (j = 0; j < 100 && uv_run(&l->uv, UV_RUN_NOWAIT) != 0; j++)
 			;
 	}
+	for (j = 0; j < 100 && uv_run(&l->uv, UV_RUN_NOWAIT) != 0; j++)
+		;
 	if (l->ctx != NULL || uv_loop_close(&l->uv) != 0)
 		log_warnx("%s: libwebsockets did not finish closing", __func__);
+	bn_resolver_free(l->res);
 	free(l);
+}
+
+void
+bn_ws_loop_set_resolve_fn(struct bn_ws_loop *l, bn_resolve_fn fn)
+{
+	bn_resolver_set_fn(l->res, fn);
 }
 
 int
@@ -418,34 +452,87 @@ conn_detach(struct bn_ws_conn *c, int polite)
 	c->wsi = NULL;
 }
 
+/* The connection itself, to a numeric address: lws does the rest. */
 static void
-conn_start(struct bn_ws *ws, int slot, int64_t now)
+conn_connect(struct bn_ws *ws, struct bn_ws_conn *c, const char *addr)
 {
-	struct bn_ws_conn *c = &ws->c[slot];
 	struct lws_client_connect_info ci;
 
-	conn_clear(c);
 	c->state = CS_CONNECTING;
-	c->started_ns = now;
-	ws->st.attempts++;
 	memset(&ci, 0, sizeof(ci));
 	ci.context = ws->loop->ctx;
-	ci.address = ws->host;
+	ci.address = addr;
 	ci.port = ws->port;
 	ci.path = ws->path;
+	/* the name, not the address: Host, SNI and the certificate check */
 	ci.host = ws->host;
 	ci.origin = ws->host;
 	ci.ssl_connection = ws->tls ? LCCSCF_USE_SSL : 0;
 	ci.local_protocol_name = BN_WS_PROTO;
 	ci.opaque_user_data = c;
 	ci.pwsi = &c->wsi;
-	log_debug("%s: connecting to %s", ws->name, ws->shown);
+	log_debug("%s: connecting to %s (%s)", ws->name, ws->shown, addr);
 	/* on failure lws may already have reported it through the callback */
 	if (lws_client_connect_via_info(&ci) == NULL && c->state != CS_FREE) {
 		snprintf(c->why, sizeof(c->why), "cannot start the connection");
 		c->wsi = NULL;
 		conn_ended(c);	/* as if lws had reported it */
 	}
+}
+
+/* A new attempt: a host name is looked up first, off this thread. */
+static void
+conn_start(struct bn_ws *ws, int slot, int64_t now)
+{
+	struct bn_ws_conn *c = &ws->c[slot];
+
+	conn_clear(c);
+	c->started_ns = now;
+	ws->st.attempts++;
+	if (bn_resolve_literal(ws->host)) {
+		conn_connect(ws, c, ws->host);
+		return;
+	}
+	c->state = CS_RESOLVING;
+	if ((c->resolve_id = bn_resolver_start(ws->loop->res, ws->host,
+	    c->why, sizeof(c->why))) == 0)
+		conn_ended(c);
+}
+
+/* A lookup answered: connect, or count a failed attempt. */
+static void
+conn_resolved(struct bn_ws_loop *l, const struct bn_resolve_answer *a)
+{
+	struct bn_ws *ws;
+	struct bn_ws_conn *c;
+	int i;
+
+	for (ws = l->list; ws != NULL; ws = ws->next)
+		for (i = 0; i < 2; i++) {
+			c = &ws->c[i];
+			if (c->state != CS_RESOLVING || c->resolve_id != a->id)
+				continue;
+			if (a->ok) {
+				conn_connect(ws, c, a->addr);
+				return;
+			}
+			snprintf(c->why, sizeof(c->why), "%s", a->err);
+			conn_ended(c);
+			return;
+		}
+	/* a lookup given up on, or a stream closed meanwhile */
+}
+
+static void
+loop_resolved(uv_poll_t *h, int status, int events)
+{
+	struct bn_ws_loop *l = h->data;
+	struct bn_resolve_answer a;
+
+	(void)status;
+	(void)events;
+	while (bn_resolver_next(l->res, &a))
+		conn_resolved(l, &a);
 }
 
 static void
@@ -763,6 +850,10 @@ static void
 conn_kill(struct bn_ws_conn *c, const char *why)
 {
 	snprintf(c->why, sizeof(c->why), "%s", why);
+	if (c->state == CS_RESOLVING) {
+		conn_ended(c);		/* its late answer is ignored */
+		return;
+	}
 	if (c->wsi != NULL)
 		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
 		    LWS_TO_KILL_ASYNC);
@@ -771,8 +862,16 @@ conn_kill(struct bn_ws_conn *c, const char *why)
 static void
 ws_tick(struct bn_ws *ws, int64_t now)
 {
-	struct bn_ws_conn *c = &ws->c[ws->cur];
+	struct bn_ws_conn *c;
+	int i;
 
+	for (i = 0; i < 2; i++) {
+		c = &ws->c[i];
+		if (c->state == CS_RESOLVING &&
+		    now - c->started_ns >= BN_WS_RESOLVE_TIMEOUT_NS)
+			conn_kill(c, "host name lookup unanswered for 10 s");
+	}
+	c = &ws->c[ws->cur];
 	if (c->state == CS_FREE) {
 		if (ws->retry_at != 0 && now >= ws->retry_at) {
 			ws->retry_at = 0;
@@ -827,9 +926,14 @@ ws_deadline(const struct bn_ws *ws)
 
 	if (c->state == CS_FREE)
 		return ws->retry_at != 0 ? ws->retry_at : INT64_MAX;
+	if (ws->c[!ws->cur].state == CS_RESOLVING)
+		d = ws->c[!ws->cur].started_ns + BN_WS_RESOLVE_TIMEOUT_NS;
+	if (c->state == CS_RESOLVING)
+		return c->started_ns + BN_WS_RESOLVE_TIMEOUT_NS;
 	if (c->state != CS_UP)
-		return INT64_MAX;	/* lws times the handshake itself */
-	if (ws->o.ping_interval_ns > 0)
+		return d;	/* lws times the handshake itself */
+	if (ws->o.ping_interval_ns > 0 && (c->ping_sent_ns != 0 ?
+	    c->ping_sent_ns + ws->o.pong_timeout_ns : c->next_ping_ns) < d)
 		d = c->ping_sent_ns != 0 ? c->ping_sent_ns +
 		    ws->o.pong_timeout_ns : c->next_ping_ns;
 	if (!ws->rolling && ws->roll_at != 0 && ws->roll_at < d)

@@ -32,9 +32,9 @@
  * message per call, not NUL-terminated. Everything is single-threaded.
  * From a callback, bn_ws_reconnect() and bn_ws_set_url() are fine (e.g. on
  * listenKeyExpired); bn_ws_close() and bn_ws_loop_free() are not.
- * Host names are resolved with a blocking getaddrinfo() when a connection
- * starts (this lws build has no async DNS): short on a working resolver,
- * but a stalled one stalls the caller's loop for its timeout.
+ * Host names are looked up on a thread of their own (bn_resolve.h) before
+ * lws gets the numeric address, so a stalled resolver never stalls the
+ * caller's loop: an attempt whose lookup is unanswered after 10 s failed.
  * Create the loop after fork (libwebsockets and OpenSSL are initialised
  * here, in the process that uses them).
  *
@@ -46,6 +46,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "bn_resolve.h"
 
 #define BN_WS_PING_INTERVAL_NS	(30 * 1000000000LL)
 #define BN_WS_PONG_TIMEOUT_NS	(10 * 1000000000LL)
@@ -106,6 +108,8 @@ struct bn_ws_opts {
 struct bn_ws_loop *bn_ws_loop_new(const char *ca_file);
 /* Closes every connection still open; then frees the loop. */
 void		 bn_ws_loop_free(struct bn_ws_loop *);
+/* Host name lookups use fn from now on (tests stand in for DNS). */
+void		 bn_ws_loop_set_resolve_fn(struct bn_ws_loop *, bn_resolve_fn);
 /* Readable when there is work: watch it with EPOLLIN (level-triggered). */
 int		 bn_ws_loop_fd(const struct bn_ws_loop *);
 /* Do what is due: I/O, callbacks, our timers. now 0 = read the clock. */

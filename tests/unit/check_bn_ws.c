@@ -411,6 +411,7 @@ static int c_pongs(void) { return st()->pongs >= 3; }
 static int c_down(void) { return tc.ndown >= 1; }
 static int c_3fail(void) { return st()->failures >= 3; }
 static int c_1fail(void) { return st()->failures >= 1; }
+static int c_2attempts(void) { return st()->attempts >= 2; }
 
 static struct bn_ws *
 open_ws(const char *path, struct bn_ws_opts *o)
@@ -910,6 +911,62 @@ start_tls_server(char *cert, size_t len)
 	return -1;
 }
 
+/*
+ * A host name is looked up off the loop: while the lookup hangs the loop
+ * keeps running, the attempt fails after 10 s (virtual time) and a retry
+ * starts its own lookup; the first lookup's late answer is ignored, the
+ * retry's connects — to the name's address, with the name in Host.
+ */
+static int dns_gate[2] = { -1, -1 };
+
+static int
+dns_gated(const char *host, char *addr, size_t alen, char *err, size_t elen)
+{
+	char b;
+
+	if (read(dns_gate[0], &b, 1) != 1 || strcmp(host, "exchange.test")) {
+		snprintf(err, elen, "%s: not known", host);
+		return -1;
+	}
+	snprintf(addr, alen, "127.0.0.1");
+	return 0;
+}
+
+START_TEST(test_live_slow_dns)
+{
+	struct bn_ws_opts o = { .on_msg = on_book, .on_state = on_state,
+	    .name = "test", .seed = 3 };
+	char url[256];
+
+	if (!have_exchange())
+		return;
+	start_exchange();
+	ck_assert_int_eq(pipe(dns_gate), 0);
+	tc.loop = bn_ws_loop_new(NULL);
+	ck_assert_ptr_nonnull(tc.loop);
+	bn_ws_loop_set_resolve_fn(tc.loop, dns_gated);
+	snprintf(url, sizeof(url), "ws://exchange.test:%d/public/stream?"
+	    "streams=btcusdt@bookTicker", tc.port);
+	o.url = url;
+	ck_assert_ptr_nonnull(tc.ws = bn_ws_open(tc.loop, &o));
+	/* the lookup is held: the loop still runs, nothing is up */
+	ck_assert(!pump(c_up, 0.3));
+	ck_assert_uint_eq(st()->attempts, 1);
+	ck_assert_uint_eq(st()->failures, 0);
+	tc.offset += 11 * NS_PER_S;
+	ck_assert(pump(c_1fail, 10));
+	ck_assert_msg(strstr(bn_ws_last_error(tc.ws), "lookup") != NULL,
+	    "%s", bn_ws_last_error(tc.ws));
+	ck_assert_msg(pump(c_2attempts, 10), "no retry");
+	ck_assert_int_eq(write(dns_gate[1], "ab", 2), 2);
+	ck_assert_msg(pump(c_20msgs, 30), "no frames after the lookup: %s",
+	    bn_ws_last_error(tc.ws));
+	ck_assert_uint_eq(st()->connects, 1);
+	ck_assert_int_eq(tc.nup, 1);
+	ck_assert_int_eq(tc.nbad, 0);
+}
+END_TEST
+
 START_TEST(test_tls_verify)
 {
 	struct bn_ws_opts o = { .backoff_min_ns = 5 * NS_PER_S };
@@ -967,6 +1024,7 @@ bn_ws_suite(void)
 	tcase_add_test(tl, test_live_user_stream);
 	tcase_add_test(tl, test_refused_backoff);
 	tcase_add_test(tl, test_live_fragments);
+	tcase_add_test(tl, test_live_slow_dns);
 	tcase_add_test(tl, test_tls_verify);
 	suite_add_tcase(s, tl);
 	return s;
