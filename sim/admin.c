@@ -1,9 +1,9 @@
 /*
  * admin.c — pmm-exchange's own API under /sim/ (not Binance's): fault
- * injection for testing clients (dropped sockets, latency, error bursts,
- * 503s whose outcome the client must find out, clock skew, listenKey
- * expiry), a way to move the market by hand, and inspection — every
- * Binance request is recorded with its receive time so tests and
+ * injection for testing clients (dropped or silenced sockets, latency,
+ * error bursts, 503s whose outcome the client must find out, clock skew,
+ * listenKey expiry), a way to move the market by hand, and inspection —
+ * every Binance request is recorded with its receive time so tests and
  * benchmarks can measure a client's reaction time from the exchange's
  * side. Secrets are never recorded: the signature is left out and the API
  * key shows only as "present".
@@ -194,10 +194,22 @@ fault_json(const struct wire *w)
 	    "paused", w->paused);
 }
 
-/* Apply one fault setting; NULL, or what was wrong with the request. */
+/* which=market|user|all (all when absent) as ws_drop's mask; 0 if bad. */
+static int
+fault_which(struct wire_req *req)
+{
+	const char *s = wire_param(req, "which");
+
+	if (s == NULL || strcmp(s, "all") == 0)
+		return 3;
+	return strcmp(s, "market") == 0 ? 1 : strcmp(s, "user") == 0 ? 2 : 0;
+}
+
+/* Apply one fault setting; NULL, or what was wrong with the request.
+ * A drop or a mute says how many sessions it hit in *hit. */
 static const char *
 fault_set(struct wire *w, struct wire_req *req, const char *what,
-    int *dropped)
+    int *hit)
 {
 	const char	*s;
 	int64_t		 v = 0;
@@ -232,21 +244,18 @@ fault_set(struct wire *w, struct wire_req *req, const char *what,
 		if (get_i64(req, "ms", &v) == -1)
 			return "ms: integer";
 		w->fault.skew_ms = v;
-	} else if (strcmp(what, "drop") == 0) {
-		s = wire_param(req, "which");
-		i = s == NULL || strcmp(s, "all") == 0 ? 3 :
-		    strcmp(s, "market") == 0 ? 1 : strcmp(s, "user") == 0 ? 2 :
-		    0;
-		if (i == 0)
+	} else if (strcmp(what, "drop") == 0 || strcmp(what, "mute") == 0) {
+		if ((i = fault_which(req)) == 0)
 			return "which: market|user|all";
-		*dropped = ws_drop(w, i);
+		*hit = what[0] == 'd' ? ws_drop(w, i) : ws_mute(w, i, 1);
 	} else if (strcmp(what, "expire_listenkey") == 0) {
 		for (i = 0; i < EXCH_ACCT_MAX; i++)
 			if (w->lkeys[i].acct != NULL)
 				w->lkeys[i].expires_ms = 0;	/* next tick */
-	} else if (strcmp(what, "clear") == 0)
+	} else if (strcmp(what, "clear") == 0) {
 		memset(&w->fault, 0, sizeof(w->fault));
-	else
+		ws_mute(w, 3, 0);
+	} else
 		return "unknown fault";
 	return NULL;
 }
@@ -256,15 +265,16 @@ adm_fault(struct wire *w, struct wire_req *req, struct wire_resp *r,
     const char *what)
 {
 	const char	*err;
-	int		 dropped = -1;
+	int		 hit = -1;
 
-	if ((err = fault_set(w, req, what, &dropped)) != NULL) {
+	if ((err = fault_set(w, req, what, &hit)) != NULL) {
 		adm_bad(r, err);
 		return;
 	}
-	if (dropped >= 0)
+	if (hit >= 0)
 		resp_json(r, 200, json_pack("{s:b,s:i,s:o}", "ok", 1,
-		    "dropped", dropped, "fault", fault_json(w)));
+		    what[0] == 'd' ? "dropped" : "muted", hit,
+		    "fault", fault_json(w)));
 	else
 		resp_json(r, 200, json_pack("{s:b,s:o}", "ok", 1, "fault",
 		    fault_json(w)));
@@ -414,11 +424,12 @@ accounts_json(struct wire *w)
 static void
 adm_state(struct wire *w, struct wire_resp *r)
 {
-	resp_json(r, 200, json_pack("{s:I,s:o,s:o,s:o,s:i,s:I,s:b}",
+	resp_json(r, 200, json_pack("{s:I,s:o,s:o,s:o,s:i,s:I,s:I,s:b}",
 	    "now_ns", (json_int_t)now_real_ns(), "books", books_json(w),
 	    "accounts", accounts_json(w), "fault", fault_json(w),
 	    "ws_sessions", w->nsessions, "ws_frames_out",
-	    (json_int_t)w->ws_frames_out, "market_done",
+	    (json_int_t)w->ws_frames_out, "ws_frames_muted",
+	    (json_int_t)w->ws_frames_muted, "market_done",
 	    exch_market_done(w->ex)));
 }
 

@@ -136,6 +136,7 @@ struct wire {
 	struct ws_sess		*sessions;	/* doubly linked list */
 	int			 nsessions;
 	uint64_t		 ws_frames_out;
+	uint64_t		 ws_frames_muted;	/* withheld by a mute */
 	struct ws_hub		*hub;		/* ws.c's state */
 	struct exch_rl_limits	 rl_limits;	/* shown in exchangeInfo */
 	int64_t			 start_ms;	/* when the exchange started */
@@ -231,6 +232,9 @@ void	 ws_lkey_expired(struct wire *, const char *key);
 void	 ws_push_book_tickers(struct wire *);
 /* Close sessions: which = 1 market, 2 user, 3 both. Returns count. */
 int	 ws_drop(struct wire *, int which);
+/* Silence (on = 1) the open sessions (same which) until dropped, or
+ * unsilence them (on = 0). Returns how many changed. */
+int	 ws_mute(struct wire *, int which, int on);
 /* Max queue fill over sessions, for replay back-pressure. */
 int	 ws_backlog(const struct wire *);
 void	 ws_free_all(struct wire *);

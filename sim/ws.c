@@ -73,6 +73,7 @@ struct ws_sess {
 	struct ws_msg		**q;
 	int			 qhead, qlen;
 	int			 closing;
+	int			 muted;		/* fault: open but silent */
 	int64_t			 born_ms;
 	int64_t			 rx_window_ms;
 	int			 rx_count;
@@ -167,6 +168,10 @@ sess_push(struct ws_sess *s, struct ws_msg *m)
 {
 	if (s->closing || m == NULL)
 		return;
+	if (s->muted) {
+		s->w->ws_frames_muted++;
+		return;
+	}
 	if (s->qlen == WIRE_WS_QCAP) {
 		log_info("ws: closing a slow consumer (%d frames queued)",
 		    s->qlen);
@@ -545,21 +550,26 @@ int
 ws_writable(struct wire *w, struct ws_sess *s)
 {
 	struct ws_msg	*m;
-	int		 n = 0;
+	int		 n = 0, corked;
 
 	if (s->closing) {
 		lws_close_reason(s->wsi, LWS_CLOSE_STATUS_GOINGAWAY, NULL, 0);
 		return -1;
 	}
 	/* cork: a burst of small frames leaves in few segments, which
-	 * spares the reader most of its wake-ups on a busy stream */
-	if (s->qlen > 1)
+	 * spares the reader most of its wake-ups on a busy stream. It is
+	 * lifted whenever it was set, even after one frame (a choked pipe):
+	 * a socket left corked holds every later frame up to 200 ms. */
+	if ((corked = s->qlen > 1))
 		cork(s->wsi, 1);
 	while (s->qlen > 0 && n++ < 256) {
 		m = s->q[s->qhead];
 		if (lws_write(s->wsi, m->buf + LWS_PRE, m->len,
-		    LWS_WRITE_TEXT) < (int)m->len)
+		    LWS_WRITE_TEXT) < (int)m->len) {
+			if (corked)
+				cork(s->wsi, 0);
 			return -1;
+		}
 		s->q[s->qhead] = NULL;
 		s->qhead = (s->qhead + 1) % WIRE_WS_QCAP;
 		s->qlen--;
@@ -568,7 +578,7 @@ ws_writable(struct wire *w, struct ws_sess *s)
 		if (lws_send_pipe_choked(s->wsi))
 			break;
 	}
-	if (n > 1)
+	if (corked)
 		cork(s->wsi, 0);
 	if (s->qlen > 0)
 		lws_callback_on_writable(s->wsi);
@@ -587,6 +597,13 @@ ws_backlog(const struct wire *w)
 	return max;
 }
 
+/* which: 1 market sessions, 2 user data sessions, 3 both. */
+static int
+sess_is(const struct ws_sess *s, int which)
+{
+	return ((which & 2) && s->user) || ((which & 1) && !s->user);
+}
+
 int
 ws_drop(struct wire *w, int which)
 {
@@ -594,8 +611,29 @@ ws_drop(struct wire *w, int which)
 	int		 n = 0;
 
 	for (s = w->sessions; s != NULL; s = s->next)
-		if (((which & 2) && s->user) || ((which & 1) && !s->user)) {
+		if (!s->closing && sess_is(s, which)) {
 			sess_close(s);
+			n++;
+		}
+	return n;
+}
+
+/*
+ * A connection that went quiet without closing: the sessions open now
+ * stay connected and answer pings but are sent nothing more, until they
+ * are dropped (or unmuted: on = 0). Sessions opened later are not muted.
+ * Lets a test make an event happen that the client cannot hear, at a
+ * moment the test picks, whatever the client does meanwhile.
+ */
+int
+ws_mute(struct wire *w, int which, int on)
+{
+	struct ws_sess	*s;
+	int		 n = 0;
+
+	for (s = w->sessions; s != NULL; s = s->next)
+		if (!s->closing && s->muted != on && sess_is(s, which)) {
+			s->muted = on;
 			n++;
 		}
 	return n;
