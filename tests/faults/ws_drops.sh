@@ -2,9 +2,9 @@
 # ws_drops.sh — WebSocket faults against a quoting tree:
 #  - the market stream dropped: the market service reconnects (ws_reconnects
 #    in `pmmctl status` goes up) and the ladder is whole after;
-#  - the user stream dropped, with a fill while it is down: the order service
-#    reconnects, resyncs its open orders from REST, so the filled rung is
-#    re-placed and nothing it counts as open is gone on the exchange;
+#  - the user stream muted, a fill it cannot hear, then dropped: the order
+#    service reconnects, resyncs its open orders from REST, so the filled
+#    rung is re-placed and nothing it counts as open is gone on the exchange;
 #  - both dropped at once;
 #  - the listenKey expired: a new key, the stream back, the ladder whole.
 # Each prints how long the recovery took.
@@ -23,20 +23,33 @@ wait_for "fresh prices after the market drop" 30 fresh
 recovered "market WS drop" "$t0"
 pass "market stream dropped: reconnected (ws_reconnects $r0 -> $(status_json | jq .ws_reconnects))"
 
-# ---- user stream, with a fill while it is down -------------------------------
+# ---- user stream, with a fill it cannot hear -----------------------------------
+# Not "drop, then trade": the bot answers a dropped user stream within
+# milliseconds (risk pauses, order cancels its ladder), so a trade sent
+# after the drop races that and, on a loaded machine, finds no B1 left.
+# The stream is muted instead (open, answering pings, sent nothing), the
+# trade fills B1 while the bot cannot hear it — checked on the exchange —
+# and only then is the stream dropped: only a REST resync can tell the bot.
 backs() { grep -c "order: user stream back" "$PMMD_LOG" || true; }
 b0=$(backs)
 exch_post /sim/pause >/dev/null || fail "pause the market"
 wait_for "settled with the market paused" 30 settled
-b1o=$(ours | jq -c --arg p "$INST-B1-" '.[] | select(.clientOrderId | startswith($p))')
-b1c=$(echo "$b1o" | jq -r .clientOrderId)
-b1=$(echo "$b1o" | jq -r .price)
+exch_pos() { exch_signed GET /fapi/v2/positionRisk "symbol=BTCUSDT" | jq -r '.[0].positionAmt // 0'; }
+p0=$(exch_pos)
 t0=$(now_ns)
+exch_post "/sim/fault/mute?which=user" >/dev/null || fail "mute user"
+# B1 as it is now (a refresh may have replaced it), traded through
+fill_b1() {
+	local o
+	o=$(ours | jq -c --arg p "$INST-B1-" '[.[] | select(.clientOrderId | startswith($p))][0] // empty')
+	[ -n "$o" ] || return 1
+	b1c=$(echo "$o" | jq -r .clientOrderId)
+	b1=$(echo "$o" | jq -r .price)
+	exch_post "/sim/trade?symbol=BTCUSDT&price=$b1&qty=0.01&side=SELL" >/dev/null || return 1
+	awk -v a="$(exch_pos)" -v b="$p0" 'BEGIN { exit !(a - b > 0.0009) }'
+}
+wait_for "a fill through B1 the bot cannot hear" 30 fill_b1
 exch_post "/sim/fault/drop?which=user" >/dev/null || fail "drop user"
-# the fill happens while the bot may not be listening: only a REST resync
-# can tell it B1 is gone
-exch_post "/sim/trade?symbol=BTCUSDT&price=$b1&qty=0.01&side=SELL" >/dev/null ||
-	fail "trade through B1"
 user_back() { [ "$(backs)" -gt "$b0" ]; }
 wait_for "the user stream back" 30 user_back
 b1_replaced() {
@@ -46,7 +59,7 @@ b1_replaced() {
 }
 wait_for "B1 re-placed after its fill" 30 b1_replaced
 recovered "user WS drop + fill" "$t0"
-pos_ok() { status_json | jq -e '.position > 0.0009'; }
+pos_ok() { status_json | jq -e --argjson p0 "$p0" '.position - $p0 > 0.0009'; }
 wait_for "the fill in the tree's position" 15 pos_ok
 pass "user stream dropped with B1 ($b1c) filled meanwhile: re-placed, position $(status_json | jq .position)"
 exch_post /sim/resume >/dev/null || fail "resume the market"
