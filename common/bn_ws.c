@@ -65,6 +65,7 @@ struct bn_ws_conn {
 	int		 retiring;	/* replaced by a rollover */
 	int		 want_ping;
 	int		 want_close;
+	int		 kill;		/* to be dropped at the next tick */
 	uint64_t	 resolve_id;	/* CS_RESOLVING: the lookup */
 	int64_t		 started_ns, opened_ns;
 	int64_t		 next_ping_ns;
@@ -846,6 +847,12 @@ bn_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 
 /* ---- timers ------------------------------------------------------------------ */
 
+/*
+ * Drop a connection: at the next tick, outside lws's callbacks (a kill
+ * from inside one would free the wsi under lws). lws's own asynchronous
+ * kill is not used: it waits for the socket's next I/O, which a silent
+ * connection (an expired listenKey, a frozen peer) never has.
+ */
 static void
 conn_kill(struct bn_ws_conn *c, const char *why)
 {
@@ -854,9 +861,24 @@ conn_kill(struct bn_ws_conn *c, const char *why)
 		conn_ended(c);		/* its late answer is ignored */
 		return;
 	}
-	if (c->wsi != NULL)
-		lws_set_timeout(c->wsi, PENDING_TIMEOUT_USER_OK,
-		    LWS_TO_KILL_ASYNC);
+	c->kill = 1;
+}
+
+static void
+conn_kill_now(struct bn_ws_conn *c)
+{
+	struct lws *wsi = c->wsi;
+
+	c->kill = 0;
+	if (wsi != NULL) {
+		/* ours is done with it first: its last callbacks find nothing */
+		lws_set_opaque_user_data(wsi, NULL);
+		c->wsi = NULL;
+		lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK,
+		    LWS_TO_KILL_SYNC);
+	}
+	if (c->state != CS_FREE)
+		conn_ended(c);
 }
 
 static void
@@ -867,7 +889,9 @@ ws_tick(struct bn_ws *ws, int64_t now)
 
 	for (i = 0; i < 2; i++) {
 		c = &ws->c[i];
-		if (c->state == CS_RESOLVING &&
+		if (c->kill)
+			conn_kill_now(c);
+		else if (c->state == CS_RESOLVING &&
 		    now - c->started_ns >= BN_WS_RESOLVE_TIMEOUT_NS)
 			conn_kill(c, "host name lookup unanswered for 10 s");
 	}
@@ -924,6 +948,8 @@ ws_deadline(const struct bn_ws *ws)
 	const struct bn_ws_conn *c = &ws->c[ws->cur];
 	int64_t d = INT64_MAX;
 
+	if (c->kill || ws->c[!ws->cur].kill)
+		return 0;
 	if (c->state == CS_FREE)
 		return ws->retry_at != 0 ? ws->retry_at : INT64_MAX;
 	if (ws->c[!ws->cur].state == CS_RESOLVING)

@@ -947,9 +947,9 @@ order_user_connect(struct order_ctx *oc)
 		return -1;
 	if (oc->user != NULL) {
 		/*
-		 * A new connection, not bn_ws_reconnect(): an expired key's
-		 * stream is silent, and a silent connection is only dropped
-		 * on its next I/O. Never called from a bn_ws callback.
+		 * A new connection for the new key, so nothing of the old
+		 * one can be mistaken for the new stream's. Never called
+		 * from a bn_ws callback.
 		 */
 		bn_ws_close(oc->user);
 		oc->user = NULL;

@@ -621,6 +621,30 @@ START_TEST(test_live_pong_timeout)
 END_TEST
 
 /* The order service's user data stream: same client, /private route. */
+/* bn_ws_reconnect() on a connection that is silent (the exchange frozen):
+ * dropped at once, not at its next I/O, and back once the exchange is. */
+START_TEST(test_live_reconnect_silent)
+{
+	struct bn_ws_opts o = { .backoff_min_ns = 50 * NS_PER_MS,
+	    .backoff_max_ns = 200 * NS_PER_MS };
+
+	if (!have_exchange())
+		return;
+	start_exchange();
+	tc.ws = open_ws("/public/ws/btcusdt@bookTicker", &o);
+	ck_assert(pump(c_up, 30));
+	ck_assert_int_eq(kill(tc.exch_pid, SIGSTOP), 0);
+	pump(NULL, 0.1);
+	bn_ws_reconnect(tc.ws, "test");
+	ck_assert_msg(pump(c_down, 20), "still up after bn_ws_reconnect");
+	ck_assert_str_eq(bn_ws_last_error(tc.ws), "test");
+	ck_assert_int_eq(kill(tc.exch_pid, SIGCONT), 0);
+	tc.msgs_after_mark = 0;
+	ck_assert_msg(pump(c_reconnected, 60), "no reconnect: %s",
+	    bn_ws_last_error(tc.ws));
+}
+END_TEST
+
 START_TEST(test_live_user_stream)
 {
 	struct bn_ws_opts o = { 0 };
@@ -1021,6 +1045,7 @@ bn_ws_suite(void)
 	tcase_add_test(tl, test_live_rollover_override);
 	tcase_add_test(tl, test_live_ping_pong);
 	tcase_add_test(tl, test_live_pong_timeout);
+	tcase_add_test(tl, test_live_reconnect_silent);
 	tcase_add_test(tl, test_live_user_stream);
 	tcase_add_test(tl, test_refused_backoff);
 	tcase_add_test(tl, test_live_fragments);
