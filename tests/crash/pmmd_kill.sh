@@ -83,6 +83,7 @@ c=$(cancels_since "$t0")
 echo "# FIGURE whole tree SIGKILL -> no orders (countdownCancelAll 5000 ms): $ms ms, $n orders"
 pass "tree SIGKILLed: no cancel sent, the countdown removed all $n orders"
 t0=$(exch_get /sim/requests?limit=1 | jq .now_ns)
+ts=$(now_ns)
 start_tree
 wait_for "tree ready after the kill" 30 tree_ready
 wait_for "a fresh ladder from the new pmmd" 30 fresh "$before"
@@ -95,6 +96,8 @@ recovered_row() {
 }
 recovered_once() { [ "$(recovered_row | grep -c 'recovered=trade_history')" -eq 1 ]; }
 wait_for "the fill made while the tree was dead, read back into the CSV" 30 recovered_once
+row_ns=$(date -d "$(recovered_row | cut -d, -f1)" +%s%N)
+echo "# FIGURE new pmmd started -> the fill made while the tree was dead published: $(( (row_ns - ts) / 1000000 )) ms"
 [ "$(recovered_row | wc -l)" -eq 1 ] || fail "trade $unheard_id written $(recovered_row | wc -l) times"
 recovered_row | grep -q "client_id=$(echo "$bid" | jq -r .clientOrderId) " ||
 	fail "the read-back fill does not name its order: $(recovered_row)"
