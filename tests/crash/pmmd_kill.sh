@@ -45,8 +45,10 @@ kill -KILL "$PMMD_PID"
 PMMD_PID=""
 wait_for "the children of the killed pmmd gone" 15 gone_all "$children"
 wait_for "no order of ours after pmmd's death" 20 no_orders
-ms=$(ms_since "$tk")
-echo "# FIGURE pmmd SIGKILL (children alive to cancel) -> no orders: $ms ms ($(cancels_since "$t0") cancel requests)"
+# from the exchange's clock: the kill, to the last cancel it answered
+ex_ms=$(exch_get "/sim/requests?since=$t0" | jq --argjson t0 "$t0" '[.requests[] |
+    select(.method == "DELETE") | .done_ns] | if length > 0 then (max - $t0) / 1e6 | floor else -1 end')
+echo "# FIGURE pmmd SIGKILL (children alive to cancel) -> last cancel answered: $ex_ms ms by the exchange's clock ($(cancels_since "$t0") cancel requests; no orders seen by this script after $(ms_since "$tk") ms)"
 pass "pmmd SIGKILLed: children $(echo $children) stopped, no order of ours left"
 start_tree
 wait_for "tree ready after pmmd's death" 30 tree_ready
