@@ -300,9 +300,14 @@ get_order_ref(struct wire_req *req, struct wire_resp *r, int64_t *id,
 	return 0;
 }
 
-void
-ep_order_cancel(struct wire *w, struct exch_account *a, struct wire_req *req,
-    struct wire_resp *r)
+typedef int (*order_ref_fn)(struct exch *, struct exch_account *,
+    const char *, int64_t, const char *, struct exch_order *,
+    struct exch_err *);
+
+/* One order named by orderId or origClientOrderId: fn, then its element. */
+static void
+order_by_ref(struct wire *w, struct exch_account *a, struct wire_req *req,
+    struct wire_resp *r, order_ref_fn fn, int full)
 {
 	struct exch_order	 o;
 	struct exch_err		 e;
@@ -313,31 +318,24 @@ ep_order_cancel(struct wire *w, struct exch_account *a, struct wire_req *req,
 	    &cid) == -1)
 		return;
 	memset(&e, 0, sizeof(e));
-	if (exch_order_cancel(w->ex, a, wire_param(req, "symbol"), id, cid, &o,
-	    &e) == -1)
+	if (fn(w->ex, a, wire_param(req, "symbol"), id, cid, &o, &e) == -1)
 		resp_exch_err(r, &e);
 	else
-		resp_json(r, 200, order_json(&o, 0));
+		resp_json(r, 200, order_json(&o, full));
+}
+
+void
+ep_order_cancel(struct wire *w, struct exch_account *a, struct wire_req *req,
+    struct wire_resp *r)
+{
+	order_by_ref(w, a, req, r, exch_order_cancel, 0);
 }
 
 void
 ep_order_query(struct wire *w, struct exch_account *a, struct wire_req *req,
     struct wire_resp *r)
 {
-	struct exch_order	 o;
-	struct exch_err		 e;
-	const char		*cid;
-	int64_t			 id;
-
-	if (rest_symbol(w, req, r, 1) < 0 || get_order_ref(req, r, &id,
-	    &cid) == -1)
-		return;
-	memset(&e, 0, sizeof(e));
-	if (exch_order_query(w->ex, a, wire_param(req, "symbol"), id, cid, &o,
-	    &e) == -1)
-		resp_exch_err(r, &e);
-	else
-		resp_json(r, 200, order_json(&o, 1));
+	order_by_ref(w, a, req, r, exch_order_query, 1);
 }
 
 void
