@@ -424,10 +424,11 @@ accounts_json(struct wire *w)
 static void
 adm_state(struct wire *w, struct wire_resp *r)
 {
-	resp_json(r, 200, json_pack("{s:I,s:o,s:o,s:o,s:i,s:I,s:I,s:b}",
+	resp_json(r, 200, json_pack("{s:I,s:o,s:o,s:o,s:i,s:i,s:I,s:I,s:b}",
 	    "now_ns", (json_int_t)now_real_ns(), "books", books_json(w),
 	    "accounts", accounts_json(w), "fault", fault_json(w),
-	    "ws_sessions", w->nsessions, "ws_frames_out",
+	    "ws_sessions", w->nsessions, "ws_backlog", ws_backlog(w),
+	    "ws_frames_out",
 	    (json_int_t)w->ws_frames_out, "ws_frames_muted",
 	    (json_int_t)w->ws_frames_muted, "market_done",
 	    exch_market_done(w->ex)));

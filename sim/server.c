@@ -409,17 +409,30 @@ wire_signal_callback(struct lws *wsi, enum lws_callback_reasons reason,
 
 /* ---- timers: the core's clock --------------------------------------- */
 
+/*
+ * Only a max-speed replay (due 0: "at once") waits for its subscribers to
+ * drain: it has no clock of its own. A timed market (synthetic, a replay
+ * at a set speed) runs on, and a subscriber that falls too far behind is
+ * closed as a slow consumer (ws.c) — one reader that stops reading must
+ * not stop the market for everyone else.
+ */
+static int
+wire_held(struct wire *w)
+{
+	return exch_next_due_ns(w->ex) == 0 &&
+	    ws_backlog(w) >= WIRE_WS_QCAP / 2;
+}
+
 static void
 wire_step_cb(lws_sorted_usec_list_t *sul)
 {
 	struct wire	*w = lws_container_of(sul, struct wire, sul_step);
 	int64_t		 now = now_real_ns(), due, delay_us;
 
-	if (!w->paused && ws_backlog(w) < WIRE_WS_QCAP / 2 &&
-	    exch_step(w->ex, now) == -1)
+	if (!w->paused && !wire_held(w) && exch_step(w->ex, now) == -1)
 		log_warnx("%s: market step failed", __func__);
 	due = exch_next_due_ns(w->ex);
-	if (w->paused || ws_backlog(w) >= WIRE_WS_QCAP / 2)
+	if (w->paused || wire_held(w))
 		delay_us = 1000;	/* wait for subscribers to drain */
 	else if (due == INT64_MAX)
 		delay_us = w->opts.step_us;

@@ -235,7 +235,7 @@ int	 ws_drop(struct wire *, int which);
 /* Silence (on = 1) the open sessions (same which) until dropped, or
  * unsilence them (on = 0). Returns how many changed. */
 int	 ws_mute(struct wire *, int which, int on);
-/* Max queue fill over sessions, for replay back-pressure. */
+/* Max queue fill over sessions, for max-speed replay back-pressure. */
 int	 ws_backlog(const struct wire *);
 void	 ws_free_all(struct wire *);
 

@@ -153,12 +153,20 @@ msg_json(json_t *j)
 	return m;
 }
 
+/* What is queued is never sent now: let it go at once, so a session on
+ * its way out holds neither memory nor a max-speed replay back. */
 static void
 sess_close(struct ws_sess *s)
 {
 	if (s->closing)
 		return;
 	s->closing = 1;
+	while (s->qlen > 0) {
+		msg_unref(s->q[s->qhead]);
+		s->q[s->qhead] = NULL;
+		s->qhead = (s->qhead + 1) % WIRE_WS_QCAP;
+		s->qlen--;
+	}
 	lws_callback_on_writable(s->wsi);
 }
 

@@ -5,8 +5,9 @@
 # order churn and second drops while the first ones are still closing.
 # After each drop: REST still answers, every client is back on a new
 # connection and receives events on it. Then the mute fault (a session
-# that stays open but is sent nothing until it is dropped), and at the end
-# SIGTERM stops the exchange with exit status 0.
+# that stays open but is sent nothing until it is dropped), a reader that
+# stops reading (closed as a slow consumer while the market runs on for
+# the others), and at the end SIGTERM stops the exchange with exit 0.
 #
 # Iterations are bounded (ITER, default 12); no timing is asserted, every
 # wait is a poll with a generous deadline.
@@ -159,6 +160,34 @@ adm /sim/fault/mute "which=everything"
 check "mute: which is checked" [ "$STATUS" = 400 ]
 kill "$mm" 2>/dev/null
 wait "$mm" 2>/dev/null
+
+# --- a reader that stops reading: closed, and the market runs on for others ----------------
+# Only a --speed max replay waits for its readers; here (synthetic) the
+# stuck session's queue passes half of WIRE_WS_QCAP (8192) while another
+# client still gets bookTickers, then it is closed as a slow consumer.
+python3 - "$PORT" <<'EOF' &
+import base64, os, socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)	# a small window
+s.connect(("127.0.0.1", int(sys.argv[1])))
+s.sendall(("GET /stream?streams=!bookTicker/btcusdt@depth@0ms/ethusdt@depth@0ms/"
+           "btcusdt@trade/btcusdt@depth20@100ms/ethusdt@depth20@100ms HTTP/1.1\r\n"
+           "Host: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n"
+           % base64.b64encode(os.urandom(16)).decode()).encode())
+time.sleep(600)	# never reads
+EOF
+stuck=$!
+poll "the stuck reader's queue past 4096 frames" 180 \
+    bash -c "curl -s $BASE/sim/state | jq -e '.ws_backlog > 4096'"
+out=$("$WSC" -q -n 20 -t 60 "$WS/public/ws/btcusdt@bookTicker")
+check "meanwhile another client gets bookTickers (got $out of 20)" [ "$out" = 20 ]
+poll "the stuck reader closed as a slow consumer" 180 \
+    grep -q "closing a slow consumer" "$TMP/exch.err"
+poll "its queue let go at once" 30 \
+    bash -c "curl -s $BASE/sim/state | jq -e '.ws_backlog < 4096'"
+kill "$stuck" 2>/dev/null
+wait "$stuck" 2>/dev/null
 
 # --- SIGTERM: a clean exit ----------------------------------------------------------------
 req GET /fapi/v1/ping
