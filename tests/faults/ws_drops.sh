@@ -4,7 +4,8 @@
 #    in `pmmctl status` goes up) and the ladder is whole after;
 #  - the user stream muted, a fill it cannot hear, then dropped: the order
 #    service reconnects, resyncs its open orders from REST, so the filled
-#    rung is re-placed and nothing it counts as open is gone on the exchange;
+#    rung is re-placed and nothing it counts as open is gone on the exchange,
+#    and reads the fill back from the trade history into the CSV, once;
 #  - both dropped at once;
 #  - the listenKey expired: a new key, the stream back, the ladder whole.
 # Each prints how long the recovery took.
@@ -44,6 +45,7 @@ fill_b1() {
 	o=$(ours | jq -c --arg p "$INST-B1-" '[.[] | select(.clientOrderId | startswith($p))][0] // empty')
 	[ -n "$o" ] || return 1
 	b1c=$(echo "$o" | jq -r .clientOrderId)
+	b1id=$(echo "$o" | jq .orderId)
 	b1=$(echo "$o" | jq -r .price)
 	exch_post "/sim/trade?symbol=BTCUSDT&price=$b1&qty=0.01&side=SELL" >/dev/null || return 1
 	awk -v a="$(exch_pos)" -v b="$p0" 'BEGIN { exit !(a - b > 0.0009) }'
@@ -62,6 +64,23 @@ recovered "user WS drop + fill" "$t0"
 pos_ok() { status_json | jq -e --argjson p0 "$p0" '.position - $p0 > 0.0009'; }
 wait_for "the fill in the tree's position" 15 pos_ok
 pass "user stream dropped with B1 ($b1c) filled meanwhile: re-placed, position $(status_json | jq .position)"
+# the fill nobody heard: read back from the trade history into the CSV,
+# once per trade, with its order named
+tids=$(exch_signed GET /fapi/v1/userTrades "symbol=BTCUSDT&limit=50" |
+	jq -r --argjson o "$b1id" '.[] | select(.orderId == $o) | .id')
+[ -n "$tids" ] || fail "no trade of B1 ($b1id) in userTrades"
+rows_of() { grep -h ",fill," "$T"/logs/metrics-*.csv 2>/dev/null | grep "trade_id=$1\b"; }
+all_read_back() {
+	local t
+	for t in $tids; do
+		[ "$(rows_of "$t" | grep -c "client_id=$b1c .*recovered=trade_history")" -eq 1 ] || return 1
+	done
+}
+wait_for "B1's unheard fill in the CSV" 30 all_read_back
+for t in $tids; do
+	[ "$(rows_of "$t" | wc -l)" -eq 1 ] || fail "trade $t written $(rows_of "$t" | wc -l) times"
+done
+pass "B1's fill (trade $(echo $tids)), which the muted stream never carried, read back into the CSV once"
 exch_post /sim/resume >/dev/null || fail "resume the market"
 
 # ---- both at once -----------------------------------------------------------
