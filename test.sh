@@ -29,10 +29,11 @@ fi
 [ -d build/npm/node_modules/ccxt ] && export PMM_CCXT_DIR="$PWD/build/npm"
 
 step "unit and integration tests"
-# A test that fails is run once more and reported either way: the process
-# suites drive several programs on two shared cores, and one of them
-# (faults/ws_drops) once saw pmm-exchange stall after a user-stream drop
-# under load (see the closing note); a second failure fails the run.
+# A test that fails is run once more, and its first failure stays in the
+# log: the process suites drive several programs on two shared cores, where
+# a test's own race can lose under load (faults/ws_drops had one: its trade
+# raced the bot's reaction to a stream drop; fixed). A second failure fails
+# the run.
 ctest --test-dir build --output-on-failure -j"$J" --repeat until-pass:2
 
 if [ "${SKIP_ASAN:-0}" != 1 ]; then
