@@ -12,9 +12,10 @@
 # At the end: the CSV has no torn line and a service_event "died" row for
 # every killed pid — the logger's own deaths included, which pmmd publishes
 # while the logger is down — and exactly one fill row per trade the exchange
-# made for us, those made while the order service was dead included. Printed, not asserted: the time from an order
-# kill to a complete new ladder, and rung overlaps seen while a replace was
-# in flight (a cancel and its placement race on the wire).
+# made for us, those made while the order service was dead included.
+# Printed, not asserted: the time from an order kill to a complete new
+# ladder (by the exchange's request log), and rung overlaps seen while a
+# replace was in flight (a cancel and its placement race on the wire).
 # The supervisor is set so kills never escalate: a one-second death window.
 . "$(dirname "$0")/lib.sh"
 
@@ -56,6 +57,18 @@ settled() {
 	[ "$(status_json | jq .open_orders)" -eq $((2 * CRASH_LEVELS)) ]
 }
 
+# ladder_back_ms TX: by the exchange's clock, from TX (just before a kill) to
+# the answer of the last placement among the orders live now (the settled
+# ladder): when the ladder was whole again. Not this script's polling.
+ladder_back_ms() {
+	exch_get "/sim/requests?since=$1&path=/fapi/v1/batchOrders&limit=100000" |
+		jq --argjson live "$(ours | jq -c '[.[].clientOrderId]')" --argjson t0 "$1" '
+		    [.requests[] | select(.method == "POST") |
+		     select(any(.params.batchOrders | fromjson[]; .newClientOrderId as $c |
+		         $live | index($c))) | .done_ns] |
+		    if length > 0 then (max - $t0) / 1e6 | floor else -1 end'
+}
+
 for i in $(seq "$KILLS"); do
 	svc=${SVCS[$((RANDOM % 4))]}
 	# a random moment: 0-1.5 s into a 1 s refresh cycle
@@ -65,6 +78,7 @@ for i in $(seq "$KILLS"); do
 	[ "$pid" -gt 0 ] || fail "kill $i: $svc has no pid"
 	before=$(ours | jq -c '[.[].clientOrderId]')
 	t0=$(now_ns)
+	tx=$(exch_get "/sim/requests?limit=0" | jq .now_ns)	# the exchange's clock
 	kill -KILL "$pid"
 	killed_pids+=("$pid")
 	killed_what+=("kill $i: $svc $pid")
@@ -76,7 +90,7 @@ for i in $(seq "$KILLS"); do
 		sleep 0.02
 	done
 	ms=$(ms_since "$t0")
-	[ "$svc" = order ] && order_ms+=("$ms")
+	[ "$svc" = order ] && order_ms+=("$(ladder_back_ms "$tx")")
 	position_within_limit || fail "kill $i: position beyond the limit: $(position)"
 	grep -q "$svc (pid $pid) exited on signal 9" "$PMMD_LOG" ||
 		fail "kill $i: the death of $svc $pid not logged with its signal"
@@ -123,7 +137,7 @@ pass "SIGTERM after the run: no order of ours left"
 sorted=$(printf '%s\n' "${order_ms[@]}" | sort -n)
 n=${#order_ms[@]}
 if [ "$n" -gt 0 ]; then
-	echo "# FIGURE order SIGKILL -> complete new ladder (ms, n=$n, backoff_initial 0.1 s):" \
+	echo "# FIGURE order SIGKILL -> complete new ladder, by the exchange's clock (ms, n=$n, backoff_initial 0.1 s):" \
 	    "min $(echo "$sorted" | head -1) median $(echo "$sorted" | sed -n "$(( (n + 1) / 2 ))p")" \
 	    "max $(echo "$sorted" | tail -1)"
 fi
