@@ -176,6 +176,7 @@ struct order_ctx {
 static void	order_quote(struct order_ctx *oc, bool refresh);
 static void	order_phase_run(struct order_ctx *oc, int64_t now);
 static void	order_fills_save(struct order_ctx *oc);
+static void	order_fills_reset(struct order_ctx *oc);
 
 /* ---- the shm record and the bus ------------------------------------------- */
 
@@ -207,6 +208,7 @@ order_apply(struct order_ctx *oc, struct ord_effect *e)
 		m.u.fill = e->fill;
 		svc_publish(oc->s, PMM_MSG_FILL, &m);
 		oc->dirty = true;
+		order_fills_reset(oc);
 		order_fills_save(oc);
 	} else if (e->has_fill)
 		log_debug("fill of trade %lld published already",
@@ -1144,6 +1146,18 @@ order_resync(struct order_ctx *oc)
 
 /* ---- fills nobody heard ------------------------------------------------------- */
 
+/* Said once per reset, where it is noticed. */
+static void
+order_fills_reset(struct order_ctx *oc)
+{
+	if (!oc->fl.reset)
+		return;
+	log_warnx("trade ids went backwards (another exchange, or a fresh "
+	    "local one): fill ledger restarted from trade %lld",
+	    (long long)oc->fl.safe);
+	oc->fl.reset = false;
+}
+
 /* The ledger line, written whole (rename) after every change. */
 static void
 order_fills_save(struct order_ctx *oc)
@@ -1335,11 +1349,7 @@ order_fills_done(struct order_ctx *oc)
 	if (n > 0)
 		log_info("fill catch-up: %" PRIu64 " fills nobody heard read "
 		    "back from the trade history", n);
-	if (oc->fl.reset) {
-		log_warnx("trade ids went backwards (another exchange, or a "
-		    "fresh local one): fill ledger restarted");
-		oc->fl.reset = false;
-	}
+	order_fills_reset(oc);
 }
 
 /* Publish what the page allows, then ask for what it lacks. */
