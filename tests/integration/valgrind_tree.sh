@@ -7,7 +7,8 @@
 # finds the services beside itself). The tree quotes against pmm-exchange
 # for VG_SECONDS (25 by default) with a reload, a pause, a resume and a
 # SIGKILLed risk service (restarted by pmmd) in between, then stops on
-# SIGTERM. Asserted, for pmmd and each of the four services (the killed
+# SIGTERM. The WebSocket URL names its host (localhost), so the streams'
+# host name lookups (threads of their own) run under valgrind as well. Asserted, for pmmd and each of the four services (the killed
 # risk process has no summary: its replacement's log is the one read):
 #  - the process exited by itself (its log has the heap summary);
 #  - no "definitely lost" block and no error of any kind (invalid read or
@@ -59,6 +60,9 @@ supervisor:
   stop_timeout: 120
 EOF
 exch_env
+# the streams by host name: market's and order's lookup threads run too
+sed -i "s|^BINANCE_WS_URL=ws://127.0.0.1:|BINANCE_WS_URL=ws://localhost:|" "$T/.env"
+grep -q "^BINANCE_WS_URL=ws://localhost:" "$T/.env" || fail "no host name in the WS URL"
 
 supp=()
 [ -s "$PMM_SRC/deploy/valgrind.supp" ] && supp=(--suppressions="$PMM_SRC/deploy/valgrind.supp")
@@ -71,7 +75,9 @@ PMMD_PID=$!
 wait_for "the tree ready under valgrind" 300 tree_ready
 quoting() { status_json | jq -e '.open_orders > 0'; }
 wait_for "orders on the exchange" 120 quoting
-pass "tree ready and quoting under valgrind"
+grep -q "user: connected to ws://localhost:" "$PMMD_LOG" ||
+	fail "the user stream did not connect by host name"
+pass "tree ready and quoting under valgrind (streams connected to ws://localhost)"
 
 half=$((VG_SECONDS / 2))
 sleep "$half"
