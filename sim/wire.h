@@ -239,4 +239,25 @@ int	 ws_mute(struct wire *, int which, int on);
 int	 ws_backlog(const struct wire *);
 void	 ws_free_all(struct wire *);
 
+/*
+ * The busiest market frames written straight into a buffer, the same bytes
+ * json_dumpb(JSON_COMPACT | JSON_PRESERVE_ORDER) makes of the event's
+ * object (check_ws_frame holds them to that). Each appends to b and
+ * returns 0, or -1 (out of memory, or a string jansson cannot encode).
+ */
+struct wire_buf {
+	char	*p;
+	size_t	 len, cap;
+};
+void	 wire_buf_free(struct wire_buf *);
+int	 ws_fmt_book_ticker(struct wire_buf *, const struct exch_mkt_event *);
+int	 ws_fmt_trade(struct wire_buf *, const struct exch_mkt_event *);
+int	 ws_fmt_depth(struct wire_buf *, const struct exch_symbol_spec *,
+	    int64_t E, int64_t T, int64_t U, int64_t u, int64_t pu,
+	    const struct exch_level *b, int nb, const struct exch_level *a,
+	    int na);
+/* {"stream":<stream>,"data":<data>} around an encoded event */
+int	 ws_fmt_combined(struct wire_buf *, const char *stream,
+	    const char *data, size_t len);
+
 #endif

@@ -91,20 +91,8 @@ struct depth_agg {
 	int64_t			 due_ms;
 };
 
-/*
- * A bookTicker or trade frame kept per symbol and refilled in place: the
- * keys and the objects are made once, so an event costs only its values
- * (these two streams are most of the traffic).
- */
-#define TPL_MAX	10
-struct tpl {
-	json_t	*obj;
-	json_t	*v[TPL_MAX];	/* the values, in key order */
-};
-
 struct ws_hub {
-	struct tpl		 bt[EXCH_SYM_MAX];
-	struct tpl		 tr[EXCH_SYM_MAX];
+	struct wire_buf		 fb;		/* the frame being written */
 	struct depth_agg	 agg[EXCH_SYM_MAX][WS_NSPEED];
 	int64_t			 mark3s_ms[EXCH_SYM_MAX];
 	int			 nsubs_kind[SK_N];
@@ -200,6 +188,26 @@ msg_done(struct ws_msg *m)
 		free(m);
 }
 
+/* The frame of a jansson value (stolen); NULL when there is none. */
+static struct ws_msg *
+msg_of(json_t *j)
+{
+	struct ws_msg *m = j != NULL ? msg_json(j) : NULL;
+
+	json_decref(j);
+	return m;
+}
+
+/* The frame written in b (rc 0) as a message; b is emptied either way. */
+static struct ws_msg *
+msg_take(struct wire_buf *b, int rc)
+{
+	struct ws_msg *m = rc == 0 ? msg_new(b->p, b->len) : NULL;
+
+	b->len = 0;
+	return m;
+}
+
 static void
 sess_send_json(struct ws_sess *s, json_t *j)
 {
@@ -208,6 +216,214 @@ sess_send_json(struct ws_sess *s, json_t *j)
 	json_decref(j);
 	sess_push(s, m);
 	msg_done(m);
+}
+
+/* ---- market frames written in place ------------------------------------ */
+
+/*
+ * bookTicker, trade and diff depth are nearly all of a replay's frames;
+ * refilling a jansson object and dumping it cost a third of a max-speed
+ * replay (perf), so these frames are written directly: fixed keys as
+ * literals, numbers as wire_fmt()/json_num() and jansson print them. The
+ * only free-form strings (symbol, stream name) are copied when they need
+ * no escaping and left to jansson when they do.
+ */
+void
+wire_buf_free(struct wire_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
+}
+
+static int
+wb_put(struct wire_buf *b, const char *s, size_t n)
+{
+	size_t	 ncap;
+	char	*np;
+
+	if (b->cap - b->len < n) {
+		ncap = b->cap ? b->cap : 4096;
+		while (ncap - b->len < n)
+			ncap *= 2;
+		if ((np = realloc(b->p, ncap)) == NULL) {
+			log_warn("%s", __func__);
+			return -1;
+		}
+		b->p = np;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	return 0;
+}
+
+#define wb_lit(b, s)	wb_put((b), (s), sizeof(s) - 1)
+
+/* An integer as jansson prints it ("%lld"). */
+static int
+wb_int(struct wire_buf *b, int64_t v)
+{
+	char		tmp[24];
+	uint64_t	u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+	size_t		i = sizeof(tmp);
+
+	do {
+		tmp[--i] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u > 0);
+	if (v < 0)
+		tmp[--i] = '-';
+	return wb_put(b, tmp + i, sizeof(tmp) - i);
+}
+
+/* A price or quantity, quoted: the bytes of json_num(v, prec). */
+static int
+wb_num(struct wire_buf *b, double v, int prec)
+{
+	char	tmp[66];
+	int	n = wire_fmt(tmp + 1, 64, v, prec);
+
+	if (n < 0)
+		return -1;
+	if (n >= 64)
+		n = (int)strlen(tmp + 1);	/* cut, as json_num's buffer */
+	tmp[0] = '"';
+	tmp[n + 1] = '"';
+	return wb_put(b, tmp, (size_t)n + 2);
+}
+
+static int
+wb_str(struct wire_buf *b, const char *s)
+{
+	const unsigned char	*u = (const unsigned char *)s;
+	json_t			*j;
+	char			*enc;
+	size_t			 n = 0;
+	int			 rc;
+
+	while (u[n] >= 0x20 && u[n] < 0x7f && u[n] != '"' && u[n] != '\\')
+		n++;
+	if (u[n] == '\0')
+		return wb_lit(b, "\"") | wb_put(b, s, n) | wb_lit(b, "\"");
+	if ((j = json_string(s)) == NULL)
+		return -1;		/* not UTF-8: jansson would refuse too */
+	enc = json_dumps(j, JSON_ENCODE_ANY | JSON_COMPACT);
+	json_decref(j);
+	if (enc == NULL)
+		return -1;
+	rc = wb_put(b, enc, strlen(enc));
+	free(enc);
+	return rc;
+}
+
+/* Binance's key order: e,u,s,b,B,a,A,T,E. */
+int
+ws_fmt_book_ticker(struct wire_buf *b, const struct exch_mkt_event *e)
+{
+	int	pp = e->price_precision, qp = e->qty_precision, rc;
+
+	rc = wb_lit(b, "{\"e\":\"bookTicker\",\"u\":");
+	rc |= wb_int(b, e->bt.u);
+	rc |= wb_lit(b, ",\"s\":");
+	rc |= wb_str(b, e->symbol);
+	rc |= wb_lit(b, ",\"b\":");
+	rc |= wb_num(b, e->bt.b, pp);
+	rc |= wb_lit(b, ",\"B\":");
+	rc |= wb_num(b, e->bt.B, qp);
+	rc |= wb_lit(b, ",\"a\":");
+	rc |= wb_num(b, e->bt.a, pp);
+	rc |= wb_lit(b, ",\"A\":");
+	rc |= wb_num(b, e->bt.A, qp);
+	rc |= wb_lit(b, ",\"T\":");
+	rc |= wb_int(b, e->T_ms);
+	rc |= wb_lit(b, ",\"E\":");
+	rc |= wb_int(b, e->E_ms);
+	rc |= wb_lit(b, "}");
+	return rc ? -1 : 0;
+}
+
+/* e,E,T,s,t,p,q,X,m */
+int
+ws_fmt_trade(struct wire_buf *b, const struct exch_mkt_event *e)
+{
+	int	rc;
+
+	rc = wb_lit(b, "{\"e\":\"trade\",\"E\":");
+	rc |= wb_int(b, e->E_ms);
+	rc |= wb_lit(b, ",\"T\":");
+	rc |= wb_int(b, e->T_ms);
+	rc |= wb_lit(b, ",\"s\":");
+	rc |= wb_str(b, e->symbol);
+	rc |= wb_lit(b, ",\"t\":");
+	rc |= wb_int(b, e->trade.t);
+	rc |= wb_lit(b, ",\"p\":");
+	rc |= wb_num(b, e->trade.p, e->price_precision);
+	rc |= wb_lit(b, ",\"q\":");
+	rc |= wb_num(b, e->trade.q, e->qty_precision);
+	if (e->trade.m)
+		rc |= wb_lit(b, ",\"X\":\"MARKET\",\"m\":true}");
+	else
+		rc |= wb_lit(b, ",\"X\":\"MARKET\",\"m\":false}");
+	return rc ? -1 : 0;
+}
+
+static int
+wb_levels(struct wire_buf *b, const struct exch_level *lv, int n, int pp,
+    int qp)
+{
+	int	i, rc = wb_lit(b, "[");
+
+	for (i = 0; i < n; i++) {
+		rc |= i == 0 ? wb_lit(b, "[") : wb_lit(b, ",[");
+		rc |= wb_num(b, lv[i].price, pp);
+		rc |= wb_lit(b, ",");
+		rc |= wb_num(b, lv[i].qty, qp);
+		rc |= wb_lit(b, "]");
+	}
+	return rc | wb_lit(b, "]");
+}
+
+/* e,E,T,s,U,u,pu,b,a */
+int
+ws_fmt_depth(struct wire_buf *b, const struct exch_symbol_spec *sp,
+    int64_t E, int64_t T, int64_t U, int64_t u, int64_t pu,
+    const struct exch_level *bids, int nb, const struct exch_level *asks,
+    int na)
+{
+	int	pp = sp->price_precision, qp = sp->qty_precision, rc;
+
+	rc = wb_lit(b, "{\"e\":\"depthUpdate\",\"E\":");
+	rc |= wb_int(b, E);
+	rc |= wb_lit(b, ",\"T\":");
+	rc |= wb_int(b, T);
+	rc |= wb_lit(b, ",\"s\":");
+	rc |= wb_str(b, sp->symbol);
+	rc |= wb_lit(b, ",\"U\":");
+	rc |= wb_int(b, U);
+	rc |= wb_lit(b, ",\"u\":");
+	rc |= wb_int(b, u);
+	rc |= wb_lit(b, ",\"pu\":");
+	rc |= wb_int(b, pu);
+	rc |= wb_lit(b, ",\"b\":");
+	rc |= wb_levels(b, bids, nb, pp, qp);
+	rc |= wb_lit(b, ",\"a\":");
+	rc |= wb_levels(b, asks, na, pp, qp);
+	rc |= wb_lit(b, "}");
+	return rc ? -1 : 0;
+}
+
+int
+ws_fmt_combined(struct wire_buf *b, const char *stream, const char *data,
+    size_t len)
+{
+	int	rc;
+
+	rc = wb_lit(b, "{\"stream\":");
+	rc |= wb_str(b, stream);
+	rc |= wb_lit(b, ",\"data\":");
+	rc |= wb_put(b, data, len);
+	rc |= wb_lit(b, "}");
+	return rc ? -1 : 0;
 }
 
 /* ---- stream names ------------------------------------------------------ */
@@ -853,8 +1069,8 @@ ws_request(struct ws_sess *s, const char *in, size_t len)
 /* ---- fan-out ------------------------------------------------------------ */
 
 struct fan {
-	json_t		*data;		/* the event, built once */
-	struct ws_msg	*raw;
+	struct wire_buf	*fb;
+	struct ws_msg	*raw;		/* the event's frame, made once */
 	struct {
 		const char	*name;
 		struct ws_msg	*msg;
@@ -867,16 +1083,14 @@ static struct ws_msg *
 fan_combined(struct fan *f, const char *name, int *kept)
 {
 	struct ws_msg	*m;
-	json_t		*j;
 	int		 i;
 
 	*kept = 1;
 	for (i = 0; i < f->ncomb; i++)
 		if (strcmp(f->comb[i].name, name) == 0)
 			return f->comb[i].msg;
-	j = json_pack("{s:s,s:O}", "stream", name, "data", f->data);
-	m = msg_json(j);
-	json_decref(j);
+	m = msg_take(f->fb, ws_fmt_combined(f->fb, name,
+	    (const char *)f->raw->buf + LWS_PRE, f->raw->len));
 	if (m != NULL && f->ncomb < 8) {
 		f->comb[f->ncomb].name = name;
 		f->comb[f->ncomb++].msg = m;
@@ -898,8 +1112,6 @@ fan_push(struct fan *f, struct ws_sess *s, const struct stream *st)
 			msg_done(m);
 		return;
 	}
-	if (f->raw == NULL)
-		f->raw = msg_json(f->data);
 	sess_push(s, f->raw);
 }
 
@@ -911,7 +1123,6 @@ fan_done(struct fan *f)
 	msg_done(f->raw);
 	for (i = 0; i < f->ncomb; i++)
 		msg_done(f->comb[i].msg);
-	json_decref(f->data);
 }
 
 typedef int (*match_fn)(const struct stream *, const void *);
@@ -934,16 +1145,20 @@ match_std(const struct stream *st, const void *arg)
 	    (m->levels == 0 || st->levels == m->levels);
 }
 
-/* Send data (stolen) to every session with a stream that matches. */
+/* Send the frame raw (NULL: none) to every session with a stream that
+ * matches; a frame nobody took is freed. */
 static void
-fan_out(struct wire *w, json_t *data, const struct match *m)
+fan_out(struct wire *w, struct ws_msg *raw, const struct match *m)
 {
 	struct fan	 f;
 	struct ws_sess	*s;
 	int		 i;
 
+	if (raw == NULL)
+		return;
 	memset(&f, 0, sizeof(f));
-	f.data = data;
+	f.fb = &w->hub->fb;
+	f.raw = raw;
 	for (s = w->sessions; s != NULL; s = s->next)
 		for (i = 0; i < s->nsubs; i++)
 			if (match_std(&s->subs[i], m))
@@ -952,90 +1167,6 @@ fan_out(struct wire *w, json_t *data, const struct match *m)
 }
 
 /* ---- market events --------------------------------------------------------- */
-
-/* Build a template: keys[i] with placeholder values of the types given
- * ('s' string, 'i' integer, 'b' boolean); keys[0] is "e" = ev. */
-static int
-tpl_make(struct tpl *t, const char *ev, const char *const *keys,
-    const char *types)
-{
-	int	i;
-
-	if ((t->obj = json_object()) == NULL)
-		return -1;
-	json_object_set_new(t->obj, "e", json_string(ev));
-	for (i = 0; keys[i] != NULL && i < TPL_MAX; i++) {
-		t->v[i] = types[i] == 's' ? json_string("") :
-		    types[i] == 'i' ? json_integer(0) : json_false();
-		json_object_set(t->obj, keys[i], t->v[i]);
-		json_decref(t->v[i]);	/* the object holds it */
-	}
-	return 0;
-}
-
-static void
-tpl_str(struct tpl *t, int i, const char *s)
-{
-	json_string_set_nocheck(t->v[i], s);
-}
-
-static void
-tpl_num(struct tpl *t, int i, double v, int prec)
-{
-	char	buf[64];
-	int	n = wire_fmt(buf, sizeof(buf), v, prec);
-
-	json_string_setn_nocheck(t->v[i], buf, (size_t)n);
-}
-
-static void
-tpl_int(struct tpl *t, int i, int64_t v)
-{
-	json_integer_set(t->v[i], v);
-}
-
-/* Binance's key order: e,u,s,b,B,a,A,T,E. */
-static json_t *
-book_ticker_json(struct wire *w, const struct exch_mkt_event *e)
-{
-	static const char *const keys[] = { "u", "s", "b", "B", "a", "A", "T",
-	    "E", NULL };
-	struct tpl	*t = &w->hub->bt[e->sym];
-	int		 pp = e->price_precision, qp = e->qty_precision;
-
-	if (t->obj == NULL && tpl_make(t, "bookTicker", keys, "isssssii") == -1)
-		return NULL;
-	tpl_int(t, 0, e->bt.u);
-	tpl_str(t, 1, e->symbol);
-	tpl_num(t, 2, e->bt.b, pp);
-	tpl_num(t, 3, e->bt.B, qp);
-	tpl_num(t, 4, e->bt.a, pp);
-	tpl_num(t, 5, e->bt.A, qp);
-	tpl_int(t, 6, e->T_ms);
-	tpl_int(t, 7, e->E_ms);
-	return json_incref(t->obj);
-}
-
-/* e,E,T,s,t,p,q,X,m */
-static json_t *
-trade_json(struct wire *w, const struct exch_mkt_event *e)
-{
-	static const char *const keys[] = { "E", "T", "s", "t", "p", "q", "X",
-	    "m", NULL };
-	struct tpl	*t = &w->hub->tr[e->sym];
-
-	if (t->obj == NULL && tpl_make(t, "trade", keys, "iisisssb") == -1)
-		return NULL;
-	tpl_int(t, 0, e->E_ms);
-	tpl_int(t, 1, e->T_ms);
-	tpl_str(t, 2, e->symbol);
-	tpl_int(t, 3, e->trade.t);
-	tpl_num(t, 4, e->trade.p, e->price_precision);
-	tpl_num(t, 5, e->trade.q, e->qty_precision);
-	tpl_str(t, 6, "MARKET");
-	json_object_set_new(t->obj, "m", json_boolean(e->trade.m));
-	return json_incref(t->obj);
-}
 
 static json_t *
 agg_trade_json(const struct exch_mkt_event *e)
@@ -1059,33 +1190,14 @@ mark_json(const struct exch_mkt_event *e)
 	    "T", (json_int_t)e->mark.next_funding_ms);
 }
 
-static json_t *
-levels_json(const struct exch_level *lv, int n, int pp, int qp)
+static struct ws_msg *
+depth_msg(struct wire *w, const struct exch_symbol_spec *sp, int64_t E,
+    int64_t T, int64_t U, int64_t u, int64_t pu, const struct exch_level *b,
+    int nb, const struct exch_level *a, int na)
 {
-	json_t	*a = json_array(), *l;
-	int	 i;
+	struct wire_buf *fb = &w->hub->fb;
 
-	for (i = 0; i < n; i++) {
-		l = json_array();
-		json_array_append_new(l, json_num(lv[i].price, pp));
-		json_array_append_new(l, json_num(lv[i].qty, qp));
-		json_array_append_new(a, l);
-	}
-	return a;
-}
-
-static json_t *
-depth_json(const struct exch_symbol_spec *sp, int64_t E, int64_t T,
-    int64_t U, int64_t u, int64_t pu, const struct exch_level *b, int nb,
-    const struct exch_level *a, int na)
-{
-	int pp = sp->price_precision, qp = sp->qty_precision;
-
-	return json_pack("{s:s,s:I,s:I,s:s,s:I,s:I,s:I,s:o,s:o}",
-	    "e", "depthUpdate", "E", (json_int_t)E, "T", (json_int_t)T,
-	    "s", sp->symbol, "U", (json_int_t)U, "u", (json_int_t)u,
-	    "pu", (json_int_t)pu, "b", levels_json(b, nb, pp, qp),
-	    "a", levels_json(a, na, pp, qp));
+	return msg_take(fb, ws_fmt_depth(fb, sp, E, T, U, u, pu, b, nb, a, na));
 }
 
 /* Merge one diff level into a batch kept sorted (bids down, asks up). */
@@ -1137,7 +1249,7 @@ on_depth(struct wire *w, const struct exch_mkt_event *e)
 	int				 k, i;
 
 	if (depth_subs(w, e->sym, 0)) {
-		fan_out(w, depth_json(sp, e->E_ms, e->T_ms, e->depth.U,
+		fan_out(w, depth_msg(w, sp, e->E_ms, e->T_ms, e->depth.U,
 		    e->depth.u, e->depth.pu, e->depth.b, e->depth.nb,
 		    e->depth.a, e->depth.na), &m);
 	}
@@ -1167,10 +1279,10 @@ on_mark(struct wire *w, const struct exch_mkt_event *e)
 	struct match	 m3 = { SK_MARKPRICE, e->sym, 0, 0 };
 	int64_t		*last3 = &w->hub->mark3s_ms[e->sym];
 
-	fan_out(w, mark_json(e), &m1);
+	fan_out(w, msg_of(mark_json(e)), &m1);
 	if (e->E_ms - *last3 >= 2900) {
 		*last3 = e->E_ms;
-		fan_out(w, mark_json(e), &m3);
+		fan_out(w, msg_of(mark_json(e)), &m3);
 	}
 }
 
@@ -1185,17 +1297,19 @@ ws_on_market(void *arg, const struct exch_mkt_event *e)
 	switch (e->type) {
 	case EXCH_EV_BOOK_TICKER:
 		if (w->hub->nsubs_kind[SK_BOOKTICKER])
-			fan_out(w, book_ticker_json(w, e), &m);
+			fan_out(w, msg_take(&w->hub->fb,
+			    ws_fmt_book_ticker(&w->hub->fb, e)), &m);
 		break;
 	case EXCH_EV_TRADE:
 		m.kind = SK_TRADE;
 		if (w->hub->nsubs_kind[SK_TRADE])
-			fan_out(w, trade_json(w, e), &m);
+			fan_out(w, msg_take(&w->hub->fb,
+			    ws_fmt_trade(&w->hub->fb, e)), &m);
 		break;
 	case EXCH_EV_AGG_TRADE:
 		m.kind = SK_AGGTRADE;
 		if (w->hub->nsubs_kind[SK_AGGTRADE])
-			fan_out(w, agg_trade_json(e), &m);
+			fan_out(w, msg_of(agg_trade_json(e)), &m);
 		break;
 	case EXCH_EV_DEPTH:
 		on_depth(w, e);
@@ -1249,7 +1363,7 @@ tick_depth(struct wire *w, int sym, int k, int64_t now)
 	int				 nb = 0, na = 0, i;
 
 	if (ag->U != 0 && (ag->nb > 0 || ag->na > 0))
-		fan_out(w, depth_json(sp, now, ag->T_ms, ag->U, ag->u, ag->pu,
+		fan_out(w, depth_msg(w, sp, now, ag->T_ms, ag->U, ag->u, ag->pu,
 		    ag->b, ag->nb, ag->a, ag->na), &m);
 	if (ag->U != 0)
 		ag->last_u = ag->u;
@@ -1262,7 +1376,7 @@ tick_depth(struct wire *w, int sym, int k, int64_t now)
 		m.levels = levels[i];
 		if (exch_depth(w->ex, sym, levels[i], b, &nb, a, &na, &lu) == -1)
 			nb = na = 0;
-		fan_out(w, depth_json(sp, now, now, lu, lu, ag->last_u ?
+		fan_out(w, depth_msg(w, sp, now, now, lu, lu, ag->last_u ?
 		    ag->last_u : lu, b, nb, a, na), &m);
 	}
 }
@@ -1511,9 +1625,8 @@ ws_free_all(struct wire *w)
 		ws_closed(w, w->sessions);
 	if (w->hub == NULL)
 		return;
+	wire_buf_free(&w->hub->fb);
 	for (sym = 0; sym < EXCH_SYM_MAX; sym++) {
-		json_decref(w->hub->bt[sym].obj);
-		json_decref(w->hub->tr[sym].obj);
 		for (k = 0; k < WS_NSPEED; k++) {
 			free(w->hub->agg[sym][k].b);
 			free(w->hub->agg[sym][k].a);
