@@ -799,7 +799,9 @@ ws_writable(struct wire *w, struct ws_sess *s)
 		s->qlen--;
 		msg_unref(m);
 		w->ws_frames_out++;
-		if (lws_send_pipe_choked(s->wsi))
+		/* lws keeps what the socket did not take and says so here;
+		 * lws_send_pipe_choked() would cost a poll(2) per frame */
+		if (lws_partial_buffered(s->wsi))
 			break;
 	}
 	if (corked)
