@@ -75,6 +75,32 @@ settled() {
 	a=$(ours) && ladder_ok "$a" && tracked_ok "$a"
 }
 
+# pin_book: stop the exchange's market and wait for a settled ladder; the
+# top of book is then only what move_book sets.
+pin_book() {
+	local bt
+	exch_post /sim/pause >/dev/null || fail "pause the market"
+	wait_for "settled with the market paused" 30 settled
+	bt=$(exch_get "/fapi/v1/ticker/bookTicker?symbol=BTCUSDT") || fail "bookTicker"
+	BID=$(echo "$bt" | jq -r .bidPrice)
+	ASK=$(echo "$bt" | jq -r .askPrice)
+}
+
+# move_book DELTA: the pinned top of book DELTA USDT from the last one (small
+# moves: the new book never crosses the ladder, nothing fills). Computed
+# without asking the exchange: a burst must hit the bot, not this script.
+move_book() {
+	BID=$(python3 -c "print('%.1f' % (float('$BID') + $1))")
+	ASK=$(python3 -c "print('%.1f' % (float('$ASK') + $1))")
+	exch_post "/sim/book?symbol=BTCUSDT&bid=$BID&ask=$ASK" >/dev/null || fail "set the book"
+}
+
+cids() { ours | jq -c '[.[].clientOrderId] | sort'; }
+# all_new OLD: settled, and none of OLD's orders left (the ladder moved)
+all_new() {
+	settled && cids | jq -e --argjson o "$1" '. - $o == . and length > 0' >/dev/null
+}
+
 # two_per_rung: some side+level has two live orders of ours (a duplicate).
 two_per_rung() {
 	ours | jq -e --arg p "$INST" '[.[].clientOrderId |

@@ -11,20 +11,7 @@
 # sleeps), so every request in the log is the bot's.
 . "$(dirname "$0")/lib.sh"
 fault_tree
-exch_post /sim/pause >/dev/null || fail "pause the market"
-wait_for "settled with the market paused" 30 settled
-BT=$(exch_get "/fapi/v1/ticker/bookTicker?symbol=BTCUSDT") || fail "bookTicker"
-BID=$(echo "$BT" | jq -r .bidPrice)
-ASK=$(echo "$BT" | jq -r .askPrice)
-move_book() {
-	BID=$(python3 -c "print('%.1f' % (float('$BID') + $1))")
-	ASK=$(python3 -c "print('%.1f' % (float('$ASK') + $1))")
-	exch_post "/sim/book?symbol=BTCUSDT&bid=$BID&ask=$ASK" >/dev/null || fail "set the book"
-}
-cids() { ours | jq -c '[.[].clientOrderId] | sort'; }
-all_new() {
-	settled && cids | jq -e --argjson o "$1" '. - $o == . and length > 0' >/dev/null
-}
+pin_book
 burst_left() { exch_get /sim/state | jq .fault.burst_left; }
 
 # ---- 429 storm ----------------------------------------------------------------

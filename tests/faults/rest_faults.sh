@@ -13,30 +13,12 @@
 # Each prints how long the recovery took.
 . "$(dirname "$0")/lib.sh"
 fault_tree
-exch_post /sim/pause >/dev/null || fail "pause the market"
-
-# move_book DELTA: the pinned top of book DELTA USDT from the last one (small
-# moves: the new book never crosses the ladder, nothing fills). Computed
-# without asking the exchange: a burst must hit the bot, not this script.
-BT=$(exch_get "/fapi/v1/ticker/bookTicker?symbol=BTCUSDT") || fail "bookTicker"
-BID=$(echo "$BT" | jq -r .bidPrice)
-ASK=$(echo "$BT" | jq -r .askPrice)
-move_book() {
-	BID=$(python3 -c "print('%.1f' % (float('$BID') + $1))")
-	ASK=$(python3 -c "print('%.1f' % (float('$ASK') + $1))")
-	exch_post "/sim/book?symbol=BTCUSDT&bid=$BID&ask=$ASK" >/dev/null || fail "set the book"
-}
-cids() { ours | jq -c '[.[].clientOrderId] | sort'; }
-# all_new OLD: settled, and none of OLD's orders left (the ladder moved)
-all_new() {
-	settled && cids | jq -e --argjson o "$1" '. - $o == . and length > 0' >/dev/null
-}
+pin_book
 moved() {
 	local name=$1 t0=$2 old=$3
 	wait_for "$name: a new ladder" 30 all_new "$old"
 	recovered "$name" "$t0"
 }
-wait_for "settled with the market paused" 30 settled
 
 # ---- a 5xx burst -------------------------------------------------------------
 for st in 500 502 503; do
