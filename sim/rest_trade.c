@@ -569,64 +569,53 @@ trade_json(const struct exch_trade *t)
 	return j;
 }
 
-void
-ep_user_trades(struct wire *w, struct exch_account *a, struct wire_req *req,
-    struct wire_resp *r)
+/* userTrades (trades) or allOrders: the account's history as an array. */
+static void
+hist_answer(struct wire *w, struct exch_account *a, struct wire_req *req,
+    struct wire_resp *r, int trades)
 {
 	struct exch_hist_query	 q;
-	struct exch_trade	*t;
 	struct exch_err		 e;
+	struct exch_trade	*t = NULL;
+	struct exch_order	*os = NULL;
 	json_t			*arr;
 	int			 n, i;
 
-	if (hist_parse(w, req, r, 1, &q) == -1)
+	if (hist_parse(w, req, r, trades, &q) == -1)
 		return;
-	if ((t = calloc(EXCH_HIST_LIMIT_MAX, sizeof(*t))) == NULL) {
+	if (trades ? (t = calloc(EXCH_HIST_LIMIT_MAX, sizeof(*t))) == NULL :
+	    (os = calloc(EXCH_HIST_LIMIT_MAX, sizeof(*os))) == NULL) {
 		resp_error(r, 500, -1000, MSG_UNKNOWN);
 		return;
 	}
 	memset(&e, 0, sizeof(e));
-	if ((n = exch_user_trades(w->ex, a, &q, t, EXCH_HIST_LIMIT_MAX,
-	    &e)) == -1) {
-		free(t);
+	n = trades ? exch_user_trades(w->ex, a, &q, t, EXCH_HIST_LIMIT_MAX,
+	    &e) : exch_all_orders(w->ex, a, &q, os, EXCH_HIST_LIMIT_MAX, &e);
+	if (n == -1)
 		resp_exch_err(r, &e);
-		return;
+	else {
+		arr = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, trades ? trade_json(&t[i]) :
+			    order_json(&os[i], 1));
+		resp_json(r, 200, arr);
 	}
-	arr = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, trade_json(&t[i]));
 	free(t);
-	resp_json(r, 200, arr);
+	free(os);
+}
+
+void
+ep_user_trades(struct wire *w, struct exch_account *a, struct wire_req *req,
+    struct wire_resp *r)
+{
+	hist_answer(w, a, req, r, 1);
 }
 
 void
 ep_all_orders(struct wire *w, struct exch_account *a, struct wire_req *req,
     struct wire_resp *r)
 {
-	struct exch_hist_query	 q;
-	struct exch_order	*os;
-	struct exch_err		 e;
-	json_t			*arr;
-	int			 n, i;
-
-	if (hist_parse(w, req, r, 0, &q) == -1)
-		return;
-	if ((os = calloc(EXCH_HIST_LIMIT_MAX, sizeof(*os))) == NULL) {
-		resp_error(r, 500, -1000, MSG_UNKNOWN);
-		return;
-	}
-	memset(&e, 0, sizeof(e));
-	if ((n = exch_all_orders(w->ex, a, &q, os, EXCH_HIST_LIMIT_MAX,
-	    &e)) == -1) {
-		free(os);
-		resp_exch_err(r, &e);
-		return;
-	}
-	arr = json_array();
-	for (i = 0; i < n; i++)
-		json_array_append_new(arr, order_json(&os[i], 1));
-	free(os);
-	resp_json(r, 200, arr);
+	hist_answer(w, a, req, r, 0);
 }
 
 void
