@@ -433,7 +433,7 @@ cfg_distance(const char *a, const char *b)
 }
 
 /* Close enough to be a typo rather than another word. */
-static int
+int
 cfg_near(const char *typed, const char *known, size_t *best)
 {
 	size_t	d = cfg_distance(typed, known);
@@ -1144,6 +1144,27 @@ cfg_yaml_dup(struct cfg_loader *ld, yaml_document_t *doc,
 static int	cfg_yaml_mapping(struct cfg_loader *, yaml_document_t *,
 		    yaml_node_t *, const char *);
 
+/* An environment value the YAML file overrides, named for `pmmd -n`. */
+static void
+cfg_warn_shadowed(struct cfg_loader *ld, enum cfg_key k, int line)
+{
+	const struct cfg_raw	*r = &ld->raw[k];
+	char			 from[PATH_MAX + 32], val[64];
+
+	if (r->line > 0)
+		snprintf(from, sizeof(from), "%s:%d", ld->env_path, r->line);
+	else
+		snprintf(from, sizeof(from), "the environment");
+	if (cfg_keys[k].flags & CFG_F_SECRET)
+		snprintf(val, sizeof(val), "****");
+	else
+		cfg_quote(val, sizeof(val), r->val);
+	ld->c->shadowed[k] = true;
+	cfg_warn(ld->c, "%s=%s from %s is shadowed by %s:%d: %s (the YAML "
+	    "file wins; remove the key there to use it)", cfg_keys[k].env, val,
+	    from, ld->yaml_path, line, cfg_keys[k].name);
+}
+
 /* The value of a known key: one scalar, kept as text until cfg_apply(). */
 static int
 cfg_yaml_leaf(struct cfg_loader *ld, enum cfg_key k, yaml_node_t *vn)
@@ -1162,6 +1183,9 @@ cfg_yaml_leaf(struct cfg_loader *ld, enum cfg_key k, yaml_node_t *vn)
 		    ld->yaml_path, cfg_line(vn), cfg_keys[k].name, valid);
 		return -1;
 	}
+	/* yaml > env by design; say so, or an exported value looks ignored */
+	if (ld->raw[k].src == CFG_SRC_ENV)
+		cfg_warn_shadowed(ld, k, cfg_line(vn));
 	free(ld->raw[k].val);
 	if ((ld->raw[k].val = strdup((char *)vn->data.scalar.value)) == NULL) {
 		cfg_errf(ld, "out of memory");
@@ -1546,7 +1570,119 @@ cfg_print(const struct cfg *c, FILE *fp)
 
 	for (k = 0; k < CFG_KEY_COUNT; k++) {
 		cfg_value_text(c, k, val, sizeof(val));
-		fprintf(fp, "%s = %s  (%s)\n", cfg_keys[k].name, val,
-		    cfg_src_name(c->src[k]));
+		fprintf(fp, "%s = %s  (%s%s%s)\n", cfg_keys[k].name, val,
+		    cfg_src_name(c->src[k]), c->shadowed[k] ?
+		    ", shadows environment " : "", c->shadowed[k] ?
+		    cfg_keys[k].env : "");
 	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Finding the instance without the whole config                     */
+
+/* A top-level "key: value" line, for a file libyaml cannot parse. */
+static int
+cfg_peek_line(const char *path, const char *key, char *buf, size_t len)
+{
+	char	 line[512], *v, *e;
+	size_t	 n = strlen(key);
+	FILE	*fp;
+	int	 found = 0;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	while (!found && fgets(line, sizeof(line), fp) != NULL) {
+		if (strncmp(line, key, n) != 0 || line[n] != ':')
+			continue;
+		v = line + n + 1;
+		v += strspn(v, " \t");
+		if (*v == '"' || *v == '\'') {
+			if ((e = strchr(v + 1, *v)) == NULL)
+				continue;
+			v++;
+		} else
+			e = v + strcspn(v, " \t#\r\n");
+		*e = '\0';
+		if (*v != '\0' && cfg_check_id(v) == 0 && strlen(v) < len) {
+			snprintf(buf, len, "%s", v);
+			found = 1;
+		}
+	}
+	fclose(fp);
+	return found;
+}
+
+/* The scalar at the top level of a file libyaml can parse. */
+static int
+cfg_peek_yaml(const char *path, const char *key, char *buf, size_t len)
+{
+	yaml_parser_t		 yp;
+	yaml_document_t		 doc;
+	yaml_node_t		*root, *k, *v;
+	yaml_node_pair_t	*p;
+	FILE			*fp;
+	int			 found = -1;	/* -1: the file did not parse */
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return 0;
+	if (!yaml_parser_initialize(&yp)) {
+		fclose(fp);
+		return -1;
+	}
+	yaml_parser_set_input_file(&yp, fp);
+	if (yaml_parser_load(&yp, &doc)) {
+		found = 0;
+		root = yaml_document_get_root_node(&doc);
+		for (p = root && root->type == YAML_MAPPING_NODE ?
+		    root->data.mapping.pairs.start : NULL;
+		    p != NULL && p < root->data.mapping.pairs.top; p++) {
+			k = yaml_document_get_node(&doc, p->key);
+			v = yaml_document_get_node(&doc, p->value);
+			if (k->type != YAML_SCALAR_NODE ||
+			    v->type != YAML_SCALAR_NODE ||
+			    strcmp((char *)k->data.scalar.value, key) != 0 ||
+			    cfg_check_id((char *)v->data.scalar.value) != 0 ||
+			    v->data.scalar.length == 0 ||
+			    v->data.scalar.length >= len)
+				continue;
+			snprintf(buf, len, "%s", (char *)v->data.scalar.value);
+			found = 1;
+		}
+		yaml_document_delete(&doc);
+	}
+	yaml_parser_delete(&yp);
+	fclose(fp);
+	return found;
+}
+
+static int
+cfg_peek_key(const char *path, const char *key, char *buf, size_t len)
+{
+	int	rc = cfg_peek_yaml(path, key, buf, len);
+
+	return rc == -1 ? cfg_peek_line(path, key, buf, len) : rc;
+}
+
+int
+cfg_peek_instance(const char *yaml_path, char *buf, size_t len)
+{
+	static const enum cfg_key order[] = { CFG_INSTANCE_ID,
+	    CFG_STRATEGY_NAME };
+	const char	*v;
+	size_t		 i;
+
+	/* the same precedence as cfg_load: yaml > environment > default */
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		if (yaml_path != NULL && cfg_peek_key(yaml_path,
+		    cfg_keys[order[i]].name, buf, len))
+			return 0;
+		v = getenv(cfg_keys[order[i]].env);
+		if (v != NULL && *v != '\0' && cfg_check_id(v) == 0 &&
+		    strlen(v) < len) {
+			snprintf(buf, len, "%s", v);
+			return 0;
+		}
+	}
+	snprintf(buf, len, "%s", cfg_keys[CFG_STRATEGY_NAME].def);
+	return 0;
 }

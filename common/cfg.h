@@ -130,6 +130,8 @@ struct cfg {
 	char		 ws_url[256];
 
 	enum cfg_src	 src[CFG_KEY_COUNT];
+	/* a yaml value that overrides an environment one (said by -n) */
+	bool		 shadowed[CFG_KEY_COUNT];
 	/* Warnings that are not errors (e.g. a limit below a few orders). */
 	char		 warnings[CFG_ERRLEN];
 };
@@ -141,6 +143,19 @@ struct cfg {
  */
 int		 cfg_load(struct cfg *c, const char *yaml_path,
 		    const char *env_path, char *err, size_t errlen);
+/*
+ * The instance a config names, from the file's top-level instance_id (else
+ * strategy_name), the environment or the default, without validating the
+ * rest: pmmctl finds a running tree even while the file on disk has an
+ * error. Always fills buf; returns 0.
+ */
+int		 cfg_peek_instance(const char *yaml_path, char *buf,
+		    size_t len);
+/*
+ * "Did you mean": 1 when typed is a likely typo of known and closer than
+ * *best (an edit distance, updated); start with *best = SIZE_MAX.
+ */
+int		 cfg_near(const char *typed, const char *known, size_t *best);
 /* Defaults only (used by tests and as the starting point of cfg_load). */
 void		 cfg_defaults(struct cfg *c);
 /* Print the effective config, one "key = value  (source)" a line, secrets masked. */

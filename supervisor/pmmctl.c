@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,21 +155,29 @@ show_ok(json_t *o)
 	printf("%s\n", *m ? m : "ok");
 }
 
-/* Where the control socket is: -i, else the config's instance_id. */
+/*
+ * Where the control socket is: -i, else the config's instance_id. A config
+ * that does not load (broken after the tree started) must not cut the
+ * operator off from the running tree: its instance is still read, and pmmd
+ * itself judges the file on `reload`.
+ */
 static int
 ctl_socket_path(char *buf, size_t len, const char *inst, const char *cfgp,
     const char *envp)
 {
-	char dir[256], err[CFG_ERRLEN];
+	char dir[256], err[CFG_ERRLEN], peek[64];
 	static struct cfg c;
 
 	if (inst == NULL && getenv("PMM_RUNTIME_DIR") == NULL) {
-		if (cfg_load(&c, cfgp, envp, err, sizeof(err)) == -1) {
-			fprintf(stderr, "pmmctl: %s\n(use -i INSTANCE to name "
-			    "the instance directly)\n", err);
-			return CFG_EXIT;
+		if (cfg_load(&c, cfgp, envp, err, sizeof(err)) == 0)
+			inst = c.instance_id;
+		else {
+			cfg_peek_instance(cfgp, peek, sizeof(peek));
+			fprintf(stderr, "pmmctl: note: %s\npmmctl: looking for "
+			    "instance \"%s\" anyway (-i INSTANCE names it "
+			    "directly)\n", err, peek);
+			inst = peek;
 		}
-		inst = c.instance_id;
 	}
 	if (rundir_resolve(dir, sizeof(dir), inst ? inst : "", err,
 	    sizeof(err)) == -1 ||
@@ -250,6 +259,68 @@ ctl_match(int argc, char **argv, int *used)
 	return NULL;
 }
 
+/* A word that is no command: say so, with the likely one. */
+static int
+ctl_unknown(int argc, char **argv)
+{
+	const struct ctl_cmd *c, *near = NULL;
+	size_t best = SIZE_MAX;
+
+	for (c = ctl_cmds; c->word != NULL; c++)
+		if (cfg_near(argv[0], c->word, &best))
+			near = c;
+	if (strcmp(argv[0], "debug") == 0)
+		fprintf(stderr, "pmmctl: debug needs a subcommand: debug crash "
+		    "<service>%s%s\n", argc > 1 ? ", not " : "",
+		    argc > 1 ? argv[1] : "");
+	else if (near != NULL)
+		fprintf(stderr, "pmmctl: unknown command \"%s\" (did you mean "
+		    "\"%s\"?)\n", argv[0], near->word);
+	else
+		fprintf(stderr, "pmmctl: unknown command \"%s\"\n", argv[0]);
+	fprintf(stderr, "(pmmctl --help lists the commands)\n");
+	return 64;
+}
+
+static int
+ctl_is_json(const char *a)
+{
+	return strcmp(a, "--json") == 0 || strcmp(a, "-j") == 0;
+}
+
+/*
+ * The words after the command: a reason or a service name for the commands
+ * that take one, nothing for the others. --json may follow the command
+ * ("pmmctl status --json"); any other option there is a mistake, never
+ * silently ignored.
+ */
+static int
+ctl_args(const struct ctl_cmd *cmd, int argc, char **argv, enum ctl_out *out,
+    char *req, size_t len)
+{
+	int i;
+
+	snprintf(req, len, "%s", cmd->request);
+	for (i = 0; i < argc; i++) {
+		if (ctl_is_json(argv[i]) && (!cmd->takes_arg || i == argc - 1)) {
+			*out = OUT_JSON;
+			continue;
+		}
+		if (!cmd->takes_arg) {
+			fprintf(stderr, "pmmctl: %s: %s \"%s\"\n", cmd->word,
+			    argv[i][0] == '-' ? "unknown option" :
+			    "takes no argument, got", argv[i]);
+			return 64;
+		}
+		strncat(req, " ", len - strlen(req) - 1);
+		strncat(req, argv[i], len - strlen(req) - 1);
+	}
+	for (char *p = req; *p; p++)	/* one request is one line */
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -261,7 +332,7 @@ main(int argc, char **argv)
 	int i, used, rc;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--json") == 0 || strcmp(argv[i], "-j") == 0)
+		if (ctl_is_json(argv[i]))
 			out = OUT_JSON;
 		else if (strcmp(argv[i], "-i") == 0 && i + 1 < argc)
 			inst = argv[++i];
@@ -274,27 +345,25 @@ main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else {
+			int valued = argv[i][1] != '\0' && argv[i][2] == '\0' &&
+			    strchr("ice", argv[i][1]) != NULL;
+
+			fprintf(stderr, "pmmctl: %s \"%s\"\n", valued ?
+			    "missing the value of" : "unknown option", argv[i]);
 			usage(stderr);
 			return 64;
 		}
 	}
-	/* --json may also follow the command, as in "pmmctl status --json" */
-	if (argc > i && strcmp(argv[argc - 1], "--json") == 0) {
-		out = OUT_JSON;
-		argc--;
-	}
-	if (i >= argc || (cmd = ctl_match(argc - i, argv + i, &used)) == NULL) {
+	if (i >= argc) {
 		usage(stderr);
 		return 64;
 	}
-	snprintf(req, sizeof(req), "%s", cmd->request);
-	for (i += used; cmd->takes_arg && i < argc; i++) {
-		strncat(req, " ", sizeof(req) - strlen(req) - 1);
-		strncat(req, argv[i], sizeof(req) - strlen(req) - 1);
-	}
-	for (char *p = req; *p; p++)	/* one request is one line */
-		if (*p == '\n' || *p == '\r')
-			*p = ' ';
+	if ((cmd = ctl_match(argc - i, argv + i, &used)) == NULL)
+		return ctl_unknown(argc - i, argv + i);
+	i += used;
+	if ((rc = ctl_args(cmd, argc - i, argv + i, &out, req,
+	    sizeof(req))) != 0)
+		return rc;
 	if ((rc = ctl_socket_path(path, sizeof(path), inst, cfgp, envp)) != 0)
 		return rc;
 	if ((o = ctl_request(path, req)) == NULL)

@@ -354,7 +354,60 @@ START_TEST(test_prec_yaml_over_env)
 	load_ok("order_config:\n  levels: 4\n", "PMM_ORDER_CONFIG_LEVELS=6\n");
 	ck_assert_int_eq(t.c.order.levels, 4);
 	ck_assert_int_eq(t.c.src[CFG_ORDER_LEVELS], CFG_SRC_YAML);
-	assert_line("order_config.levels = 4  (yaml)");
+	/* the environment value that lost is named, not silently ignored */
+	assert_line("order_config.levels = 4  (yaml, shadows environment "
+	    "PMM_ORDER_CONFIG_LEVELS)");
+	ck_assert_str_eq(t.c.warnings, "PMM_ORDER_CONFIG_LEVELS=7 from the "
+	    "environment is shadowed by config.yaml:2: order_config.levels (the "
+	    "YAML file wins; remove the key there to use it)\n");
+}
+END_TEST
+
+/* Shadowed by yaml from the .env file: the warning names file and line. */
+START_TEST(test_shadowed_dotenv)
+{
+	load_ok("symbol: ETHUSDT\norder_config:\n  levels: 4\n",
+	    "EXCHANGE_ENV=sim\nPMM_ORDER_CONFIG_LEVELS=6\n");
+	ck_assert(t.c.shadowed[CFG_ORDER_LEVELS]);
+	ck_assert(!t.c.shadowed[CFG_SYMBOL]);
+	ck_assert_str_eq(t.c.warnings, "PMM_ORDER_CONFIG_LEVELS=6 from "
+	    ".env:2 is shadowed by config.yaml:3: order_config.levels (the YAML "
+	    "file wins; remove the key there to use it)\n");
+}
+END_TEST
+
+/* pmmctl's way to a running tree when the file on disk no longer loads. */
+START_TEST(test_peek_instance)
+{
+	char	b[64];
+
+	put("config.yaml", "instance_id: mm1\norder_config:\n  levles: 3\n",
+	    0644);
+	ck_assert_int_eq(cfg_load(&t.c, "config.yaml", NULL, t.err,
+	    sizeof(t.err)), -1);
+	cfg_peek_instance("config.yaml", b, sizeof(b));
+	ck_assert_str_eq(b, "mm1");
+	/* not even YAML any more: the top-level line still names it */
+	put("config.yaml", "strategy_name: s2\ninstance_id: 'mm2' # x\n"
+	    "order_config: [\n", 0644);
+	cfg_peek_instance("config.yaml", b, sizeof(b));
+	ck_assert_str_eq(b, "mm2");
+	/* instance_id missing: strategy_name, as cfg_load derives it */
+	put("config.yaml", "strategy_name: s3\nlevels: {\n", 0644);
+	cfg_peek_instance("config.yaml", b, sizeof(b));
+	ck_assert_str_eq(b, "s3");
+	/* a nested instance_id is not the top-level key */
+	put("config.yaml", "risk:\n  instance_id: no\n", 0644);
+	setenv("PMM_INSTANCE_ID", "fromenv", 1);
+	cfg_peek_instance("config.yaml", b, sizeof(b));
+	ck_assert_str_eq(b, "fromenv");
+	unsetenv("PMM_INSTANCE_ID");
+	cfg_peek_instance("missing.yaml", b, sizeof(b));
+	ck_assert_str_eq(b, "simple_mm");
+	/* a value no instance could have is not used */
+	put("config.yaml", "instance_id: \"a/b\"\n", 0644);
+	cfg_peek_instance("config.yaml", b, sizeof(b));
+	ck_assert_str_eq(b, "simple_mm");
 }
 END_TEST
 
@@ -488,9 +541,12 @@ assert_every(enum cfg_src yaml_keys_src)
 	for (i = 0; i < NEVERY; i++) {
 		src = every[i].key < CFG_API_KEY ? yaml_keys_src : CFG_SRC_ENV;
 		ck_assert_int_eq(every[i].key, i);
-		snprintf(line, sizeof(line), "%s = %s  (%s)",
+		/* test_every_key_yaml puts a decoy under every YAML key */
+		snprintf(line, sizeof(line), "%s = %s  (%s%s%s)",
 		    cfg_key_name(every[i].key), every[i].shown,
-		    cfg_src_name(src));
+		    cfg_src_name(src), src == CFG_SRC_YAML ?
+		    ", shadows environment " : "", src == CFG_SRC_YAML ?
+		    every[i].env : "");
 		assert_line(line);
 		ck_assert_int_eq(t.c.src[every[i].key], src);
 	}
@@ -1084,6 +1140,8 @@ cfg_suite(void)
 	tcase_add_test(tc, test_prec_process_over_dotenv);
 	tcase_add_test(tc, test_prec_yaml_over_env);
 	tcase_add_test(tc, test_prec_yaml_over_dotenv);
+	tcase_add_test(tc, test_shadowed_dotenv);
+	tcase_add_test(tc, test_peek_instance);
 	tcase_add_test(tc, test_prec_yaml_hides_bad_env);
 	tcase_add_test(tc, test_prec_types);
 	tcase_add_test(tc, test_instance_id);
