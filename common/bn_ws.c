@@ -796,6 +796,7 @@ bn_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
 	case LWS_CALLBACK_CLIENT_CLOSED:
 	case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+	case LWS_CALLBACK_WSI_DESTROY:
 		break;
 	default:
 		return 0;
@@ -837,6 +838,20 @@ bn_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, void *user,
 	case LWS_CALLBACK_CLIENT_CLOSED:
 		if (c->why[0] == '\0')
 			snprintf(c->why, sizeof(c->why), "connection closed");
+		conn_ended(c);
+		break;
+	case LWS_CALLBACK_WSI_DESTROY:
+		/*
+		 * A wsi still ours at its end: lws gave up on a handshake
+		 * nobody answered (its own timeout) without an error
+		 * callback. The wsi is freed after this, so forget it before
+		 * anything (bn_ws_close, a kill) touches it, and count the
+		 * attempt as failed so the stream retries.
+		 */
+		c->wsi = NULL;
+		if (c->why[0] == '\0')
+			snprintf(c->why, sizeof(c->why), "no answer to the "
+			    "WebSocket upgrade");
 		conn_ended(c);
 		break;
 	default:

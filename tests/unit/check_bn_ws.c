@@ -711,6 +711,56 @@ START_TEST(test_refused_backoff)
 }
 END_TEST
 
+/*
+ * An exchange that accepts the connection and never answers the upgrade.
+ * lws gives up on the handshake after its own timeout (5 s) with no error
+ * callback, only the wsi's destruction: that must count as a failed
+ * attempt (and a retry), and closing the stream afterwards (a service
+ * stopping) must not touch the freed wsi; nor may closing it while the
+ * handshake is still pending. It used to crash in lws_set_timeout.
+ */
+static int c_nothing(void) { return 0; }
+
+START_TEST(test_close_pending_handshake)
+{
+	struct bn_ws_opts o = { .backoff_min_ns = 20 * NS_PER_MS,
+	    .backoff_max_ns = 40 * NS_PER_MS };
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t sl = sizeof(sa);
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(bind(s, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	ck_assert_int_eq(listen(s, 16), 0);	/* the kernel accepts, */
+	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&sa, &sl), 0);
+	tc.port = ntohs(sa.sin_port);		/* nobody ever answers */
+
+	/* closed while the upgrade request waits for its answer */
+	tc.ws = open_ws("/public/ws/btcusdt@bookTicker", &o);
+	ck_assert_ptr_nonnull(tc.ws);
+	ck_assert(!pump(c_nothing, 0.3));
+	ck_assert_uint_eq(st()->failures, 0);
+	bn_ws_close(tc.ws);
+	(void)pump(NULL, 0.2);
+
+	/* left alone until lws gives up: a failure, then a retry; closed
+	 * after that, and once more with the retry pending */
+	tc.ws = open_ws("/public/ws/btcusdt@bookTicker", &o);
+	ck_assert_ptr_nonnull(tc.ws);
+	ck_assert_msg(pump(c_1fail, 30), "an unanswered upgrade never failed");
+	ck_assert_msg(strstr(bn_ws_last_error(tc.ws), "upgrade") != NULL,
+	    "%s", bn_ws_last_error(tc.ws));
+	ck_assert(pump(c_2attempts, 10));
+	ck_assert_uint_eq(st()->connects, 0);
+	bn_ws_close(tc.ws);
+	tc.ws = NULL;
+	(void)pump(NULL, 0.2);
+	bn_ws_loop_free(tc.loop);
+	tc.loop = NULL;
+	close(s);
+}
+END_TEST
+
 /* ---- live: a scripted libwebsockets server ---------------------------------- */
 
 #define BIG_LEN		(100 * 1024)
@@ -1048,6 +1098,7 @@ bn_ws_suite(void)
 	tcase_add_test(tl, test_live_reconnect_silent);
 	tcase_add_test(tl, test_live_user_stream);
 	tcase_add_test(tl, test_refused_backoff);
+	tcase_add_test(tl, test_close_pending_handshake);
 	tcase_add_test(tl, test_live_fragments);
 	tcase_add_test(tl, test_live_slow_dns);
 	tcase_add_test(tl, test_tls_verify);
