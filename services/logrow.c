@@ -171,6 +171,8 @@ lr_metric(struct lr *r, const char *metric, int have, double v,
 {
 	char b[40];
 
+	/* a writer says "not known yet" with NaN (docs/METRICS.md) */
+	have = have && isfinite(v);
 	lr_put(r, metric, have ? lr_num(b, sizeof(b), v) : "", NULL,
 	    r->c->symbol, "", "", "", have ? details : LR_NODATA);
 }
@@ -304,6 +306,7 @@ lr_orders(struct lr *r, const struct shm_state *st)
 	    "cumulative");
 	lr_metric(r, "order_rtt_ms", have, o.order_rtt_ms,
 	    "last REST round trip");
+	have = have && o.rate_limit_weight >= 0;	/* -1: no answer yet */
 	lr_put(r, "rate_limit_weight", have ? lr_num(b, sizeof(b),
 	    o.rate_limit_weight) : "", NULL, "", "", "", "",
 	    have ? "X-MBX-USED-WEIGHT-1M of the last response" : LR_NODATA);

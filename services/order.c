@@ -2074,7 +2074,11 @@ order_init(struct svc *s)
 	oc->s = s;
 	/* continue the counters of an earlier instance; its orders are
 	 * reconciled against the exchange, not trusted */
-	SHM_SNAPSHOT(&s->shm->orders, &oc->rec);
+	/* nothing measured yet is "no data" (NaN, -1), never a 0 */
+	oc->rec.order_rtt_ms = NAN;
+	oc->rec.rate_limit_weight = -1;
+	if (atomic_load(&s->shm->orders.seq) != 0)
+		SHM_SNAPSHOT(&s->shm->orders, &oc->rec);
 	oc->cnt.placed = oc->rec.placed;
 	oc->cnt.canceled = oc->rec.canceled;
 	oc->cnt.fills = oc->rec.fills;

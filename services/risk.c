@@ -58,6 +58,7 @@ struct risk_ctx {
 	struct shm_risk		 rk;		/* what we publish */
 	struct bn_filters	 flt;
 	bool			 have_flt;
+	bool			 have_pos;	/* the exchange said it once */
 	char			 quote[16];	/* USDT of BTCUSDT */
 
 	/* what the other sections said last */
@@ -115,12 +116,13 @@ risk_publish(struct risk_ctx *rc)
 	struct shm_risk *k = &rc->rk;
 	bool was = k->paused != 0, now = risk_eval_paused(&rc->ev);
 
-	k->position = rc->book.pos;
-	k->entry_price = rc->book.entry;
-	k->mark_price = rc->mark;
-	k->position_notional = rc->book.pos * rc->mark;
-	k->unrealized_pnl = rc->mark > 0 && rc->book.pos != 0 ?
-	    rc->book.pos * (rc->mark - rc->book.entry) : 0;
+	/* NaN until known: a reader shows "no data", never a made-up 0 */
+	k->position = rc->have_pos ? rc->book.pos : NAN;
+	k->entry_price = rc->have_pos ? rc->book.entry : NAN;
+	k->mark_price = rc->mark > 0 ? rc->mark : NAN;
+	k->position_notional = k->position * k->mark_price;
+	k->unrealized_pnl = rc->book.pos == 0 && rc->have_pos ? 0 :
+	    k->position * (k->mark_price - k->entry_price);
 	k->realized_pnl = rc->book.realized;
 	k->paused = now;
 	k->pause_causes = rc->ev.causes;
@@ -394,6 +396,7 @@ risk_read_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
 	    "(kept from fills: %.8g)", (unsigned long long)rc->read_seq,
 	    rd.position, rd.entry, (long long)update_ms, rc->book.pos);
 	risk_compare(rc, &rd, update_ms);
+	rc->have_pos = true;
 	rc->rk.last_check_ns = now_real_ns();
 	rc->rk.checks++;
 	if (rc->mark <= 0 && rd.mark > 0)
@@ -747,9 +750,13 @@ risk_restore(struct risk_ctx *rc, int64_t now)
 	struct risk_out o;
 
 	memset(&rc->rk, 0, sizeof(rc->rk));
-	SHM_SNAPSHOT(&s->shm->risk, &rc->rk);
-	rc->book.pos = rc->rk.position;
-	rc->book.entry = rc->rk.entry_price;
+	rc->rk.wallet_balance = NAN;	/* until the first balance read */
+	/* an earlier run's figures are ours; NaN ones were never known */
+	if (atomic_load(&s->shm->risk.seq) != 0)
+		SHM_SNAPSHOT(&s->shm->risk, &rc->rk);
+	rc->have_pos = isfinite(rc->rk.position) && rc->rk.checks > 0;
+	rc->book.pos = rc->have_pos ? rc->rk.position : 0;
+	rc->book.entry = isfinite(rc->rk.entry_price) ? rc->rk.entry_price : 0;
 	rc->book.realized = rc->rk.realized_pnl;
 	risk_params(&s->cfg, &p);
 	risk_eval_init(&rc->ev, &p, rc->rk.pause_causes, now);

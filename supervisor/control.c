@@ -202,11 +202,13 @@ control_status(struct pmmd *d)
 	    (now - mk.recv_ts_ns) / 1e6, have_mid));
 	json_object_set_new(o, "market_stale", json_boolean(mk.stale != 0));
 	json_object_set_new(o, "ws_reconnects", json_integer(mk.ws_reconnects));
-	json_object_set_new(o, "position", json_real(rk.position));
+	/* risk publishes NaN for what the exchange has not said yet */
+	json_object_set_new(o, "position", control_num(rk.position, 1));
 	json_object_set_new(o, "position_notional",
-	    json_real(rk.position_notional));
-	json_object_set_new(o, "unrealized_pnl", json_real(rk.unrealized_pnl));
-	json_object_set_new(o, "realized_pnl", json_real(rk.realized_pnl));
+	    control_num(rk.position_notional, 1));
+	json_object_set_new(o, "unrealized_pnl",
+	    control_num(rk.unrealized_pnl, 1));
+	json_object_set_new(o, "realized_pnl", control_num(rk.realized_pnl, 1));
 	json_object_set_new(o, "open_orders", json_integer(od.n_open));
 	return o;
 }

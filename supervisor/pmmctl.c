@@ -96,11 +96,22 @@ fmt_age(char *buf, size_t len, double s)
 		snprintf(buf, len, "%.1fh", s / 3600);
 }
 
+/* "-" for a figure nobody has yet (null in the JSON), never "nan". */
+static const char *
+fmt_num(char *buf, size_t len, const char *fmt, double v)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, fmt, v);
+	return buf;
+}
+
 static void
 show_status(json_t *o)
 {
 	json_t *svcs = json_object_get(o, "services"), *s;
-	char up[32], age[32];
+	char up[32], age[32], pos[32], nt[32], rp[32];
 	size_t i;
 
 	printf("instance %s  %s on %s  pmmd pid %d  %s\n", jstr(o, "instance"),
@@ -128,10 +139,12 @@ show_status(json_t *o)
 		    jnum(o, "best_bid"), jnum(o, "best_ask"), age,
 		    json_is_true(json_object_get(o, "market_stale")) ?
 		    ", STALE" : "");
-	printf("\nposition %.6g %s (notional %.2f USDT, uPnL %.2f, rPnL %.2f)\n",
-	    jnum(o, "position"), jstr(o, "symbol"),
-	    jnum(o, "position_notional"), jnum(o, "unrealized_pnl"),
-	    jnum(o, "realized_pnl"));
+	printf("\nposition %s %s (notional %s USDT, uPnL %s, rPnL %s)\n",
+	    fmt_num(pos, sizeof(pos), "%.6g", jnum(o, "position")),
+	    jstr(o, "symbol"),
+	    fmt_num(nt, sizeof(nt), "%.2f", jnum(o, "position_notional")),
+	    fmt_num(up, sizeof(up), "%.2f", jnum(o, "unrealized_pnl")),
+	    fmt_num(rp, sizeof(rp), "%.2f", jnum(o, "realized_pnl")));
 	printf("orders   %d open\n",
 	    (int)json_integer_value(json_object_get(o, "open_orders")));
 	if (json_is_true(json_object_get(o, "strategy_paused")))

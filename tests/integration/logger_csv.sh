@@ -9,6 +9,8 @@
 
 LOGDIR="$T/logs"
 write_config
+# an exchange that never answers (port 9 is closed): see the nodata check
+printf 'BINANCE_REST_URL=http://127.0.0.1:9\nBINANCE_WS_URL=ws://127.0.0.1:9\n' >> "$T/.env"
 # a second logger death backs off for 5 s: long enough to kill market
 # while the logger is certainly down
 sed -i -e 's/^  backoff_initial: .*/  backoff_initial: 5/' \
@@ -62,6 +64,10 @@ elif mode == "died":             # exactly N died rows of SERVICE with PID
     n = count("service_event", "died", "service=%s " % svc, pid)
     if n != int(want):
         sys.exit("%d died rows for %s pid %s, want %s" % (n, svc, pid, want))
+elif mode == "nodata":           # every row of each metric: empty, "no data yet"
+    bad = [r for r in rows if r[3] in args and (r[4] != "" or r[10] != "no data yet")]
+    if bad:
+        sys.exit("rows with a value nobody read: %r" % bad[:3])
 elif mode == "ready":            # a ready row for SERVICE with PID
     svc, pid = args
     sys.exit(0 if count("service_event", "ready", "service=%s " % svc,
@@ -81,6 +87,11 @@ csvcheck metrics mid_price spread position position_notional unrealized_pnl \
 	fills rejects md_latency_ms order_rtt_ms ws_reconnects rate_limit_weight \
 	service_restarts strategy_paused || fail "metric rows"
 pass "CSV with the exact header, 11 columns everywhere, every required metric"
+# No exchange answers this tree (nothing listens on port 9): what only the
+# exchange can say is "no data yet" in every sample, never a 0.
+csvcheck nodata wallet_balance entry_price position order_rtt_ms \
+	rate_limit_weight || fail "a figure nobody read was written as a value"
+pass "figures not read yet are empty with 'no data yet'"
 
 # A service restart is recorded.
 m1=$(svc_field market pid)

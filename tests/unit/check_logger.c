@@ -7,6 +7,7 @@
  * from the config anywhere in the file.
  */
 #include <check.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -275,6 +276,46 @@ START_TEST(test_sample_values)
 END_TEST
 
 /* An operator pause (pmmd's section) wins over risk's own reason. */
+/*
+ * A section is published before all of it is known: risk says its state
+ * before the first positionRisk or balance read, order before its first
+ * answer. Those figures are NaN (-1 for the weight) and must come out as
+ * "no data yet", not as the 0 a reader would take for a fact.
+ */
+START_TEST(test_sample_partly_known)
+{
+	struct logrow_self self = { 0 };
+	struct shm_risk k;
+	struct shm_orders o;
+	static const char *const unknown[] = { "position",
+	    "position_notional", "entry_price", "unrealized_pnl",
+	    "wallet_balance", "order_rtt_ms", "rate_limit_weight" };
+	const struct rec *r;
+	size_t i;
+	int n;
+
+	memset(&k, 0, sizeof(k));
+	k.position = k.position_notional = k.entry_price = NAN;
+	k.unrealized_pnl = k.wallet_balance = k.mark_price = NAN;
+	SHM_PUBLISH(&st->risk, &k);
+	memset(&o, 0, sizeof(o));
+	o.order_rtt_ms = NAN;
+	o.rate_limit_weight = -1;
+	SHM_PUBLISH(&st->orders, &o);
+	ck_assert_int_gt(logrow_sample(cl, &c, st, &self, TS0), 0);
+	n = read_back();
+	for (i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
+		r = find(n, unknown[i], NULL, NULL, NULL);
+		ck_assert_msg(r->f[4][0] == '\0', "%s = %s", unknown[i],
+		    r->f[4]);
+		ck_assert_str_eq(r->f[10], "no data yet");
+	}
+	/* known from the start: realized PnL since start, counters */
+	ck_assert_str_eq(find(n, "realized_pnl", NULL, NULL, NULL)->f[4], "0");
+	ck_assert_str_eq(find(n, "rejects", NULL, NULL, NULL)->f[4], "0");
+}
+END_TEST
+
 START_TEST(test_operator_pause)
 {
 	struct shm_procs p;
@@ -425,6 +466,7 @@ logger_suite(void)
 	tcase_add_test(tc, test_assets);
 	tcase_add_test(tc, test_sample_no_data);
 	tcase_add_test(tc, test_sample_values);
+	tcase_add_test(tc, test_sample_partly_known);
 	tcase_add_test(tc, test_operator_pause);
 	tcase_add_test(tc, test_events);
 	tcase_add_test(tc, test_no_secrets);
