@@ -281,9 +281,10 @@ bus_recv(int fd, struct pmm_msg *m, struct bus_stats *st)
 static void
 bus_peer_lost(struct bus_peer *p, int err)
 {
-	/* info, not a warning: subscribers go away on every restart and
-	 * stop, and pmmd already reports a death that was not asked for */
-	log_info("bus %s: subscriber lost (%s), queueing", p->path,
+	/* debug, not news: subscribers go away on every restart and stop,
+	 * pmmd reports a death that was not asked for, and a loss of frames
+	 * (queue full) is a warning of its own */
+	log_debug("bus %s: subscriber lost (%s), queueing", p->path,
 	    strerror(err));
 	close(p->fd);
 	p->fd = -1;

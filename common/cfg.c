@@ -1455,8 +1455,10 @@ cfg_check_sense(struct cfg *c)
 	    c->exchange_env != CFG_ENV_SIM)
 		cfg_warn(c, "exchange.countdown_cancel_ms is 0: orders stay on "
 		    "the exchange if pmm dies");
-	if (c->src[CFG_REST_URL] != CFG_SRC_DEFAULT ||
-	    c->src[CFG_WS_URL] != CFG_SRC_DEFAULT)
+	/* a local exchange on another port is routine; another Binance not */
+	if (c->exchange_env != CFG_ENV_SIM &&
+	    (c->src[CFG_REST_URL] != CFG_SRC_DEFAULT ||
+	    c->src[CFG_WS_URL] != CFG_SRC_DEFAULT))
 		cfg_warn(c, "exchange URLs overridden for EXCHANGE_ENV=%s: %s "
 		    "and %s", cfg_env_name(c->exchange_env), c->rest_url,
 		    c->ws_url);

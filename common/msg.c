@@ -762,3 +762,30 @@ msg_decode(const char *buf, size_t len, struct pmm_msg *m, char *err,
 		memset(m, 0, sizeof(*m));
 	return rc;
 }
+
+void
+msg_text(char *dst, size_t len, const char *src)
+{
+	size_t	n = strlen(src), cut;
+
+	if (len == 0)
+		return;
+	if (n < len) {
+		memcpy(dst, src, n + 1);
+		return;
+	}
+	if (len < 8) {		/* no room for a word and the mark */
+		snprintf(dst, len, "%s", src);
+		return;
+	}
+	/* room for "..." and the NUL; back up to the last space */
+	cut = len - 4;
+	while (cut > len / 2 && src[cut] != ' ')
+		cut--;
+	if (src[cut] != ' ')
+		cut = len - 4;	/* one long word: cut it anyway */
+	while (cut > 0 && src[cut - 1] == ' ')
+		cut--;
+	memcpy(dst, src, cut);
+	memcpy(dst + cut, "...", 4);
+}

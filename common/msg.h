@@ -18,7 +18,8 @@
 
 #define PMM_PROTO_VERSION	1
 #define PMM_MSG_MAX		1024	/* largest frame on the bus, bytes */
-#define PMM_TEXT_MAX		96	/* text fields, including NUL */
+/* text fields, including NUL: Binance's longest reject (-5022) fits whole */
+#define PMM_TEXT_MAX		192
 #define PMM_ID_MAX		40	/* client order id, including NUL */
 
 enum pmm_msg_type {
@@ -130,6 +131,11 @@ ssize_t		 msg_encode(const struct pmm_msg *m, char *buf, size_t cap);
 int		 msg_decode(const char *buf, size_t len, struct pmm_msg *m,
 		    char *err, size_t errlen);
 const char	*msg_type_name(int type);
+/*
+ * Copy text into a text field of len bytes; what does not fit is cut at a
+ * word boundary and marked "...", so a reader never sees half a word.
+ */
+void		 msg_text(char *dst, size_t len, const char *src);
 /* Bitmask of (1 << enum svc_id) that receive a published type. */
 unsigned	 msg_subscribers(int type);
 

@@ -399,7 +399,7 @@ lr_order(struct lr *r, const struct pmm_order_event *o)
 	static const char *kinds[] = { [ORD_PLACED] = "placed",
 	    [ORD_CANCELED] = "canceled", [ORD_REJECTED] = "rejected",
 	    [ORD_EXPIRED] = "expired" };
-	char q[40], px[40], lvl[8], kind[16], det[320];
+	char q[40], px[40], lvl[8], kind[16], det[PMM_TEXT_MAX + 160];
 
 	if (o->kind < sizeof(kinds) / sizeof(kinds[0]))
 		snprintf(kind, sizeof(kind), "%s", kinds[o->kind]);
@@ -419,7 +419,7 @@ lr_risk_action(struct lr *r, const struct pmm_risk_action *a)
 	static const char *kinds[] = { [RISK_PAUSE] = "pause",
 	    [RISK_RESUME] = "resume", [RISK_FLATTEN] = "flatten",
 	    [RISK_KILL] = "kill" };
-	char pos[40], no[40], li[40], kind[16], det[240];
+	char pos[40], no[40], li[40], kind[16], det[PMM_TEXT_MAX + 160];
 
 	if (a->kind < sizeof(kinds) / sizeof(kinds[0]))
 		snprintf(kind, sizeof(kind), "%s", kinds[a->kind]);
@@ -438,7 +438,7 @@ lr_svc(struct lr *r, const struct pmm_svc_event *e)
 	static const char *kinds[] = { [SVCEV_STARTED] = "started",
 	    [SVCEV_READY] = "ready", [SVCEV_DIED] = "died",
 	    [SVCEV_HUNG] = "hung", [SVCEV_ESCALATED] = "escalated" };
-	char pid[16], kind[16], det[200];
+	char pid[16], kind[16], det[PMM_TEXT_MAX + 64];
 
 	if (e->kind < sizeof(kinds) / sizeof(kinds[0]))
 		snprintf(kind, sizeof(kind), "%s", kinds[e->kind]);

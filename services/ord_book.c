@@ -115,7 +115,7 @@ ord_event(struct ord_effect *e, enum pmm_order_kind kind, const struct ord *o,
 	ev->price = o->price;
 	ev->qty = o->qty;
 	ev->code = code;
-	snprintf(ev->text, sizeof(ev->text), "%s", text != NULL ? text : "");
+	msg_text(ev->text, sizeof(ev->text), text != NULL ? text : "");
 }
 
 /* Accepted by the exchange: say so once. */

@@ -1152,9 +1152,15 @@ order_fills_reset(struct order_ctx *oc)
 {
 	if (!oc->fl.reset)
 		return;
-	log_warnx("trade ids went backwards (another exchange, or a fresh "
-	    "local one): fill ledger restarted from trade %lld",
-	    (long long)oc->fl.safe);
+	/* every ./run.sh starts a fresh local exchange: routine there; on
+	 * Binance ids never go back, so it means another account or venue */
+	if (oc->s->cfg.exchange_env == CFG_ENV_SIM)
+		log_info("trade ids restarted (a fresh local exchange): fill "
+		    "ledger restarted from trade %lld", (long long)oc->fl.safe);
+	else
+		log_warnx("trade ids went backwards (another exchange or "
+		    "account?): fill ledger restarted from trade %lld",
+		    (long long)oc->fl.safe);
 	oc->fl.reset = false;
 }
 

@@ -145,7 +145,7 @@ risk_action(struct risk_ctx *rc, uint8_t kind, const char *text)
 	m.u.risk.position = pos;
 	m.u.risk.notional = pos * rc->ev.mark;
 	m.u.risk.limit = rc->ev.p.limit_usdt;
-	snprintf(m.u.risk.text, sizeof(m.u.risk.text), "%s", text);
+	msg_text(m.u.risk.text, sizeof(m.u.risk.text), text);
 	svc_publish(rc->s, PMM_MSG_RISK_ACTION, &m);
 	rc->rk.actions++;
 }
@@ -153,7 +153,7 @@ risk_action(struct risk_ctx *rc, uint8_t kind, const char *text)
 static void __attribute__((format(printf, 3, 4)))
 risk_record(struct risk_ctx *rc, uint8_t kind, const char *fmt, ...)
 {
-	char text[PMM_TEXT_MAX];
+	char text[PMM_TEXT_MAX * 2];
 	va_list ap;
 
 	va_start(ap, fmt);

@@ -101,8 +101,7 @@ proc_event(struct pmmd *d, const struct proc *p, uint8_t kind, int status,
 	m.u.svc.kind = kind;
 	m.u.svc.pid = p->pid;
 	m.u.svc.status = status;
-	snprintf(m.u.svc.text, sizeof(m.u.svc.text), "%.*s",
-	    (int)sizeof(m.u.svc.text) - 1, text);
+	msg_text(m.u.svc.text, sizeof(m.u.svc.text), text);
 	bus_peer_publish(&d->logger, &m);
 }
 

@@ -703,6 +703,10 @@ START_TEST(test_url_override)
 	load_ok("", "BINANCE_REST_URL=https://testnet.binancefuture.com\n");
 	ck_assert_str_eq(t.c.ws_url, "ws://127.0.0.1:1/x");
 	ck_assert_int_eq(t.c.src[CFG_WS_URL], CFG_SRC_ENV);
+	/* the local exchange on a port of its own is no news */
+	setenv("EXCHANGE_ENV", "sim", 1);
+	load_ok("", "BINANCE_REST_URL=http://127.0.0.1:1\n");
+	ck_assert_str_eq(t.c.warnings, "");
 }
 END_TEST
 

@@ -867,6 +867,28 @@ START_TEST(test_subscribers)
 }
 END_TEST
 
+/* Text fields: whole when they fit, cut between words when not. */
+START_TEST(test_text_clip)
+{
+	/* Binance's -5022, the longest reject the order service sees */
+	static const char rej[] = "code -5022: Due to the order could not be "
+	    "executed as maker, the Post Only order will be rejected. The "
+	    "order will not be recorded in the order history";
+	char f[PMM_TEXT_MAX], small[24], tiny[6];
+
+	msg_text(f, sizeof(f), rej);
+	ck_assert_str_eq(f, rej);
+	msg_text(small, sizeof(small), "price not a multiple of the tick");
+	ck_assert_str_eq(small, "price not a multiple...");
+	msg_text(small, sizeof(small), "abcdefghijklmnopqrstuvwxyz0123");
+	ck_assert_str_eq(small, "abcdefghijklmnopqrst...");
+	msg_text(small, sizeof(small), "exactly twenty-three ch");
+	ck_assert_str_eq(small, "exactly twenty-three ch");
+	msg_text(tiny, sizeof(tiny), "longer than six");
+	ck_assert_str_eq(tiny, "longe");
+}
+END_TEST
+
 START_TEST(test_type_names)
 {
 	unsigned	t, u;
@@ -920,6 +942,7 @@ msg_suite(void)
 	tc = tcase_create("routing");
 	tcase_add_test(tc, test_subscribers);
 	tcase_add_test(tc, test_type_names);
+	tcase_add_test(tc, test_text_clip);
 	suite_add_tcase(s, tc);
 	return s;
 }
