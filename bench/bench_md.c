@@ -354,7 +354,7 @@ main(int argc, char **argv)
 	hist_init(&b.e2r);
 	snprintf(b.dir, sizeof(b.dir), "/tmp/bench_md.XXXXXX");
 	snprintf(inst, sizeof(inst), "benchmd%d", (int)getpid());
-	shm_name(b.shm, sizeof(b.shm), inst);
+	shm_name(b.shm, sizeof(b.shm), inst, "/");
 	if (mkdtemp(b.dir) == NULL || (b.arena = malloc(ARENA_CAP)) == NULL ||
 	    (b.st = shm_create(b.shm, inst, err, sizeof(err))) == NULL ||
 	    start_subs() == -1 || start_exchange(file) == -1) {

@@ -33,6 +33,7 @@
 struct bench_sect {
 	const char	*name;
 	_Atomic uint64_t *seq;
+	_Atomic uint64_t *sums;
 	void		*copies;
 	size_t		 size;
 };
@@ -85,13 +86,13 @@ bench_chunk(struct bench *b, const struct bench_sect *s, enum bench_op op,
 			__asm__ volatile("" ::: "memory");
 			break;
 		case OP_SNAPSHOT:
-			if (shm_latch_read(s->seq, s->copies, s->size,
+			if (shm_latch_read(s->seq, s->sums, s->copies, s->size,
 			    b->dst) != 0)
 				(*fails)++;
 			break;
 		case OP_PUBLISH:
 			b->src[0] = (unsigned char)i;
-			shm_latch_write(s->seq, s->copies, s->size, b->src);
+			shm_latch_write(s->seq, s->sums, s->copies, s->size, b->src);
 			break;
 		}
 	}
@@ -183,10 +184,10 @@ bench_peer_loop(struct bench *b, const struct bench_sect *s,
 	atomic_store(&b->bg->running, 1);
 	while (!atomic_load_explicit(&b->bg->stop, memory_order_relaxed)) {
 		if (peer == PEER_READER) {
-			(void)shm_latch_read(s->seq, s->copies, s->size, buf);
+			(void)shm_latch_read(s->seq, s->sums, s->copies, s->size, buf);
 		} else {
 			buf[0] = (unsigned char)n;
-			shm_latch_write(s->seq, s->copies, s->size, buf);
+			shm_latch_write(s->seq, s->sums, s->copies, s->size, buf);
 		}
 		if (peer == PEER_PACED)
 			bench_spin_until(next += BENCH_PACE_NS);
@@ -298,7 +299,7 @@ bench_setup(struct bench *b, int rounds)
 	b->rounds = rounds;
 	bench_pick_cpus(b);
 	snprintf(inst, sizeof(inst), "bench-%d", (int)getpid());
-	shm_name(b->name, sizeof(b->name), inst);
+	shm_name(b->name, sizeof(b->name), inst, "/");
 	b->st = shm_create(b->name, inst, err, sizeof(err));
 	if (b->st == NULL)
 		fatalx("%s", err);
@@ -325,9 +326,9 @@ main(int argc, char **argv)
 		fatalx("rounds must be 1..%d", BENCH_MAX_ROUNDS);
 	bench_setup(&b, rounds);
 	market = (struct bench_sect){ "market", &b.st->market.seq,
-	    b.st->market.copy, sizeof(b.st->market.copy[0]) };
+	    b.st->market.sum, b.st->market.copy, sizeof(b.st->market.copy[0]) };
 	orders = (struct bench_sect){ "orders", &b.st->orders.seq,
-	    b.st->orders.copy, sizeof(b.st->orders.copy[0]) };
+	    b.st->orders.sum, b.st->orders.copy, sizeof(b.st->orders.copy[0]) };
 
 	printf("bench_shm: ns per operation, best and median of %d rounds "
 	    "of %lld ms; us on cpu %d, peer on cpu %d\n", rounds,

@@ -111,8 +111,10 @@ bench_start(struct bench *b)
 		execl(b->pmmd, "pmmd", "-c", cfg, "-e", env, (char *)NULL);
 		_exit(127);
 	}
-	shm_name(name, sizeof(name), b->instance);
 	while (now_mono_ns() < deadline) {
+		/* named after the runtime dir pmmd creates: look it up then */
+		shm_name(name, sizeof(name), b->instance,
+		    getenv("PMM_RUNTIME_DIR"));
 		if (b->shm == NULL)
 			b->shm = shm_attach(name, 0, err, sizeof(err));
 		if (b->shm != NULL && SHM_SNAPSHOT(&b->shm->procs, &pr) == 0 &&

@@ -20,6 +20,14 @@
  * reader copies the active copy and retries if the sequence moved meanwhile,
  * a bounded number of times, so it never hangs.
  *
+ * Integrity: the writer stores a 64-bit checksum of each copy (over the
+ * bytes and the sequence number that publishes them) beside seq. A reader
+ * verifies it and refuses a copy no writer wrote -- a stray write into the
+ * segment, a process of another tree, a bug -- with SHM_ECORRUPT, distinct
+ * from SHM_EBUSY ("kept changing"). Either way the reader's destination is
+ * left untouched, so a caller that reads into its last good copy keeps it.
+ * pmmd checks every section and has a corrupt one rewritten (shm_check.c).
+ *
  * Batch updates: a writer keeps its own copy of its record, changes as many
  * fields as it likes, and publishes the whole record with SHM_PUBLISH —
  * readers see all of the changes or none of them.
@@ -35,9 +43,25 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x31534d4d50ULL	/* "PMMS1" */
-#define SHM_LAYOUT_VERSION	2	/* 2: hb carries rate-limit holds */
+#define SHM_LAYOUT_VERSION	3	/* 3: a checksum per copy */
 #define SHM_MAX_ORDERS		64
 #define SHM_READ_RETRIES	1000
+/* The largest copy of any section (checked in shm.c): readers bounce
+ * through a buffer this big so a rejected copy never reaches the caller. */
+#define SHM_COPY_MAX		6144
+
+/* shm_latch_read's answers */
+#define SHM_OK		0
+#define SHM_EBUSY	(-1)	/* the section kept changing: try later */
+#define SHM_ECORRUPT	(-2)	/* the copy fails its checksum: no writer
+				 * wrote it */
+
+/*
+ * The longest rate-limit hold a reader takes from another service's record
+ * (ms). Binance's longest documented IP ban is 3 days; anything beyond is
+ * not a hold any exchange answer produced, and is cut to this.
+ */
+#define SHM_HOLD_MAX_MS		(3LL * 24 * 3600 * 1000)
 
 enum svc_id { SVC_MARKET = 0, SVC_ORDER, SVC_RISK, SVC_LOGGER, SVC_COUNT };
 
@@ -134,10 +158,14 @@ struct shm_hb {				/* writer: the service itself */
 	int64_t		rl_ban_until_ms;
 };
 
-/* A latch-protected section of type T; seq on its own cache line. */
+/*
+ * A latch-protected section of type T; seq and the two copies' checksums
+ * on their own cache line (sum[i] belongs to copy[i]).
+ */
 #define SHM_SECTION(tag, T)						\
 	struct tag {							\
 		_Alignas(64) _Atomic uint64_t seq;			\
+		_Atomic uint64_t sum[2];				\
 		_Alignas(64) T copy[2];					\
 	}
 
@@ -166,8 +194,15 @@ struct shm_state {
 	struct shm_hb_sect	hb[SVC_COUNT];
 };
 
-/* "/pmm-<instance>-<uid>": the object name for an instance. */
-void		 shm_name(char *buf, size_t len, const char *instance);
+/*
+ * "/pmm-<instance>-<uid>-<hash>": the object name for an instance run from
+ * runtime directory rundir (hash: 8 hex digits of its real path). The lock
+ * that makes one pmmd per instance lives in rundir, so the segment follows
+ * it: two trees with one instance name and two runtime directories each
+ * get their own segment instead of sharing (and unlinking) one.
+ */
+void		 shm_name(char *buf, size_t len, const char *instance,
+		    const char *rundir);
 /*
  * pmmd: create (replacing a stale object of the same name), mode 0600,
  * zeroed, header filled. NULL with err set on failure.
@@ -181,18 +216,55 @@ void		 shm_detach(struct shm_state *st);
 int		 shm_destroy(const char *name);
 
 /* The latch. Prefer the typed macros below. */
-void		 shm_latch_write(_Atomic uint64_t *seq, void *copies,
-		    size_t size, const void *src);
-/* 0 on success, -1 if the section kept changing for SHM_READ_RETRIES. */
-int		 shm_latch_read(const _Atomic uint64_t *seq, const void *copies,
+void		 shm_latch_write(_Atomic uint64_t *seq, _Atomic uint64_t *sums,
+		    void *copies, size_t size, const void *src);
+/*
+ * SHM_OK with dst filled; SHM_EBUSY if the section kept changing for
+ * SHM_READ_RETRIES; SHM_ECORRUPT if the active copy fails its checksum.
+ * dst is written only on SHM_OK.
+ */
+int		 shm_latch_read(const _Atomic uint64_t *seq,
+		    const _Atomic uint64_t *sums, const void *copies,
 		    size_t size, void *dst);
+/* The checksum of a copy published as seq (exported for tests). */
+uint64_t	 shm_copy_sum(uint64_t seq, const void *copy, size_t size);
 
 #define SHM_PUBLISH(sect, src)						\
-	shm_latch_write(&(sect)->seq, (sect)->copy,			\
+	shm_latch_write(&(sect)->seq, (sect)->sum, (sect)->copy,	\
 	    sizeof((sect)->copy[0]), (src))
 #define SHM_SNAPSHOT(sect, dst)						\
-	shm_latch_read(&(sect)->seq, (sect)->copy,			\
+	shm_latch_read(&(sect)->seq, (sect)->sum, (sect)->copy,		\
 	    sizeof((sect)->copy[0]), (dst))
+
+/*
+ * A reader's account of the corrupt copies it met, kept in the reading
+ * process's context: SHM_READ logs them (per section at most one line per
+ * SHM_GUARD_LOG_NS, with the count since the last line) and counts them.
+ */
+#define SHM_GUARD_LOG_NS	(10LL * 1000 * 1000 * 1000)
+#define SHM_NSECT		(4 + SVC_COUNT)	/* procs..risk, hb[] */
+struct shm_guard {
+	uint64_t	 corrupt;	/* corrupt copies rejected, ever */
+	int64_t		 next_log_ns[SHM_NSECT];	/* monotonic */
+	uint64_t	 unlogged[SHM_NSECT];	/* since the last line */
+};
+
+int		 shm_read_guarded(struct shm_guard *g,
+		    const struct shm_state *st, const _Atomic uint64_t *seq,
+		    const _Atomic uint64_t *sums, const void *copies,
+		    size_t size, void *dst);
+/* SHM_SNAPSHOT that logs a corrupt copy; dst keeps its value on error. */
+#define SHM_READ(g, st, sect, dst)					\
+	shm_read_guarded((g), (st), &(st)->sect.seq, (st)->sect.sum,	\
+	    (st)->sect.copy, sizeof((st)->sect.copy[0]), (dst))
+/* The section whose seq this is: 0 procs, 1 market, 2 orders, 3 risk,
+ * 4 + i hb[i]; -1 if none. And its name ("market", "hb[order]", ...). */
+int		 shm_section_index(const struct shm_state *st,
+		    const _Atomic uint64_t *seq);
+const char	*shm_section_name(const struct shm_state *st,
+		    const _Atomic uint64_t *seq);
+/* A hold "until" (ms) from a record, cut to now + SHM_HOLD_MAX_MS. */
+int64_t		 shm_hold_clamp(int64_t until_ms, int64_t now_ms);
 
 const char	*svc_name(enum svc_id id);
 int		 svc_from_name(const char *name);	/* -1 if unknown */

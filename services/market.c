@@ -132,7 +132,7 @@ market_init(struct svc *s)
 	mc->s = s;
 	/* continue from what an earlier instance published, marked stale */
 	memset(&prev, 0, sizeof(prev));
-	SHM_SNAPSHOT(&s->shm->market, &prev);
+	SVC_READ(s, market, &prev);
 	mdf_init(&mc->feed, s->cfg.symbol, s->cfg.market.stale_after, &prev);
 	market_publish(mc);
 	if ((mc->loop = bn_ws_loop_new(NULL)) == NULL ||

@@ -118,6 +118,10 @@ struct order_ctx {
 	struct bn_ws_loop	*loop;
 	struct bn_ws		*user;
 	struct order_rfd	 rfd[BN_REST_MAXFD];	/* the client's fds */
+	/* the last good copies of the pause flags' sections: a corrupt
+	 * copy neither pauses nor resumes us (it is logged, pmmd repairs) */
+	struct shm_risk		 seen_risk;
+	struct shm_procs	 seen_procs;
 	int			 nrfd;
 	struct order_req	 req[ORDER_REQ_MAX];
 
@@ -340,6 +344,8 @@ order_gov_skip(struct order_ctx *oc, int64_t wait_ms)
 	oc->gov_skips++;
 	if (wait_ms < 1)
 		wait_ms = 1;
+	if (wait_ms > SHM_HOLD_MAX_MS)	/* no overflow below, whatever */
+		wait_ms = SHM_HOLD_MAX_MS;
 	if (oc->eval_at_ns == 0 || oc->eval_at_ns > now + wait_ms * NS_PER_MS)
 		oc->eval_at_ns = now + wait_ms * NS_PER_MS;
 	if (now - oc->gov_log_ns >= 60 * NS_PER_S) {
@@ -632,15 +638,12 @@ order_place_batch(struct order_ctx *oc, const struct strat_quote *const *qs,
 static bool
 order_paused(struct order_ctx *oc)
 {
-	struct shm_risk rk;
-	struct shm_procs pr;
-
 	if (oc->op_paused)
 		return true;
-	if (SHM_SNAPSHOT(&oc->s->shm->risk, &rk) == 0 && rk.paused)
-		return true;
-	return SHM_SNAPSHOT(&oc->s->shm->procs, &pr) == 0 &&
-	    pr.operator_paused;
+	/* on any error the last good copy stands */
+	SVC_READ(oc->s, risk, &oc->seen_risk);
+	SVC_READ(oc->s, procs, &oc->seen_procs);
+	return oc->seen_risk.paused || oc->seen_procs.operator_paused;
 }
 
 static void
@@ -1617,7 +1620,7 @@ order_book_from_shm(struct order_ctx *oc)
 {
 	struct shm_market mk;
 
-	if (oc->have_book || SHM_SNAPSHOT(&oc->s->shm->market, &mk) == -1 ||
+	if (oc->have_book || SVC_READ(oc->s, market, &mk) != SHM_OK ||
 	    mk.stale || !(mk.bid > 0) || !(mk.ask > mk.bid))
 		return;
 	oc->bid = mk.bid;
@@ -1799,7 +1802,7 @@ order_running(struct order_ctx *oc, int64_t now)
 	/* stale or a pause flipped without a message: the timer notices.
 	 * Market says stale only after market_stale_after without data, and
 	 * a TICK always ends it here (its record may follow the TICK). */
-	if (!oc->stale && SHM_SNAPSHOT(&oc->s->shm->market, &mk) == 0 &&
+	if (!oc->stale && SVC_READ(oc->s, market, &mk) == SHM_OK &&
 	    mk.stale && now - oc->last_tick_ns >
 	    (int64_t)(oc->s->cfg.market.stale_after * NS_PER_S)) {
 		oc->stale = true;
@@ -2084,7 +2087,7 @@ order_init(struct svc *s)
 	oc->rec.order_rtt_ms = NAN;
 	oc->rec.rate_limit_weight = -1;
 	if (atomic_load(&s->shm->orders.seq) != 0)
-		SHM_SNAPSHOT(&s->shm->orders, &oc->rec);
+		SVC_READ(s, orders, &oc->rec);
 	oc->cnt.placed = oc->rec.placed;
 	oc->cnt.canceled = oc->rec.canceled;
 	oc->cnt.fills = oc->rec.fills;

@@ -625,14 +625,15 @@ risk_look(struct risk_ctx *rc)
 	struct shm_market mk;
 	struct shm_orders od;
 
-	if (SHM_SNAPSHOT(&rc->s->shm->market, &mk) == -1) {
+	/* no usable record, or a corrupt one, is stale: no trusted price */
+	if (SVC_READ(rc->s, market, &mk) != SHM_OK) {
 		rc->stale = true;
 	} else {
 		rc->stale = mk.stale || mk.recv_ts_ns == 0 || !(mk.mid > 0);
 		if (mk.mark_price > 0 || mk.mid > 0)
 			rc->mark = mk.mark_price > 0 ? mk.mark_price : mk.mid;
 	}
-	rc->user_ok = SHM_SNAPSHOT(&rc->s->shm->orders, &od) == 0 &&
+	rc->user_ok = SVC_READ(rc->s, orders, &od) == SHM_OK &&
 	    od.listen_key_ok;
 }
 
@@ -753,7 +754,7 @@ risk_restore(struct risk_ctx *rc, int64_t now)
 	rc->rk.wallet_balance = NAN;	/* until the first balance read */
 	/* an earlier run's figures are ours; NaN ones were never known */
 	if (atomic_load(&s->shm->risk.seq) != 0)
-		SHM_SNAPSHOT(&s->shm->risk, &rc->rk);
+		SVC_READ(s, risk, &rc->rk);
 	rc->have_pos = isfinite(rc->rk.position) && rc->rk.checks > 0;
 	rc->book.pos = rc->have_pos ? rc->rk.position : 0;
 	rc->book.entry = isfinite(rc->rk.entry_price) ? rc->rk.entry_price : 0;
@@ -765,7 +766,7 @@ risk_restore(struct risk_ctx *rc, int64_t now)
 		    risk_eval_reason(&rc->ev));
 	memset(&o, 0, sizeof(o));
 	/* an operator pause outlives a restart of this service */
-	if (SHM_SNAPSHOT(&s->shm->procs, &pr) == 0 && pr.operator_paused)
+	if (SVC_READ(s, procs, &pr) == SHM_OK && pr.operator_paused)
 		risk_eval_operator(&rc->ev, now, true, pr.operator_reason, &o);
 	risk_after(rc, &o, now);
 }

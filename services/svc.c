@@ -330,7 +330,8 @@ svc_start(struct svc *s)
 		log_warnx("state segment: %s", err);
 		return 1;
 	}
-	SHM_SNAPSHOT(&s->shm->hb[s->id], &s->hb);
+	/* continue our counters; a corrupt record starts them from zero */
+	SVC_READ(s, hb[s->id], &s->hb);
 	if (svc_setup_fds(s) == -1)
 		return 1;
 	memset(&m, 0, sizeof(m));
@@ -460,16 +461,21 @@ svc_rl_get(void *arg, int64_t *backoff_until, int64_t *ban_until)
 {
 	struct svc *s = arg;
 	struct shm_hb hb;
+	int64_t now_ms = now_real_ns() / NS_PER_MS, b, ban;
 	int i;
 
 	*backoff_until = *ban_until = 0;
 	for (i = 0; i < SVC_COUNT; i++) {
-		if (i == (int)s->id || SHM_SNAPSHOT(&s->shm->hb[i], &hb) == -1)
+		if (i == (int)s->id || SVC_READ(s, hb[i], &hb) != SHM_OK)
 			continue;
-		if (hb.rl_backoff_until_ms > *backoff_until)
-			*backoff_until = hb.rl_backoff_until_ms;
-		if (hb.rl_ban_until_ms > *ban_until)
-			*ban_until = hb.rl_ban_until_ms;
+		/* bounded: no record makes a hold longer than Binance's
+		 * longest ban, nor overflows a caller's arithmetic */
+		b = shm_hold_clamp(hb.rl_backoff_until_ms, now_ms);
+		ban = shm_hold_clamp(hb.rl_ban_until_ms, now_ms);
+		if (b > *backoff_until)
+			*backoff_until = b;
+		if (ban > *ban_until)
+			*ban_until = ban;
 	}
 }
 

@@ -58,6 +58,7 @@ struct svc {
 	struct cfg		 cfg;
 	char			 rundir[256];
 	struct shm_state	*shm;
+	struct shm_guard	 shm_guard;	/* corrupt copies met, logged */
 
 	int			 epfd, sigfd, ctl_fd, listen_fd;
 	int			 conns[SVC_MAX_CONNS];	/* inbound peers */
@@ -73,6 +74,13 @@ struct svc {
 	int			 stopping;
 	int			 exit_code;
 };
+
+/*
+ * Read a section of the segment, checked: a corrupt copy is logged
+ * (rate-limited) and leaves dst as it was -- read into your last good copy
+ * to keep using it, or into a safe default. SHM_OK, SHM_EBUSY, SHM_ECORRUPT.
+ */
+#define SVC_READ(s, sect, dst)	SHM_READ(&(s)->shm_guard, (s)->shm, sect, (dst))
 
 /* The whole life of a service; returns the process exit code. */
 int	svc_main(enum svc_id id, const struct svc_ops *ops, void *priv,

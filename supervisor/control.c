@@ -139,7 +139,7 @@ control_services(struct pmmd *d, int64_t now_real)
 		int64_t now_mono = now_mono_ns();
 
 		memset(&hb, 0, sizeof(hb));
-		SHM_SNAPSHOT(&d->shm->hb[i], &hb);
+		SHM_READ(&d->shm_guard, d->shm, hb[i], &hb);
 		proc_describe_status(p->last_status, how, sizeof(how));
 		json_array_append_new(arr, json_pack(
 		    "{s:s, s:i, s:s, s:o, s:i, s:s, s:o, s:o, s:I}",
@@ -175,9 +175,10 @@ control_status(struct pmmd *d)
 	memset(&mk, 0, sizeof(mk));
 	memset(&rk, 0, sizeof(rk));
 	memset(&od, 0, sizeof(od));
-	SHM_SNAPSHOT(&d->shm->market, &mk);
-	SHM_SNAPSHOT(&d->shm->risk, &rk);
-	SHM_SNAPSHOT(&d->shm->orders, &od);
+	/* a corrupt section shows as no data (and in "segment") */
+	SHM_READ(&d->shm_guard, d->shm, market, &mk);
+	SHM_READ(&d->shm_guard, d->shm, risk, &rk);
+	SHM_READ(&d->shm_guard, d->shm, orders, &od);
 	have_mid = mk.recv_ts_ns != 0;
 	paused = rk.paused || d->procs.operator_paused;
 	reason = rk.paused ? rk.pause_reason :
@@ -210,6 +211,7 @@ control_status(struct pmmd *d)
 	    control_num(rk.unrealized_pnl, 1));
 	json_object_set_new(o, "realized_pnl", control_num(rk.realized_pnl, 1));
 	json_object_set_new(o, "open_orders", json_integer(od.n_open));
+	json_object_set_new(o, "segment", shmck_status(d));
 	return o;
 }
 

@@ -107,6 +107,21 @@ fmt_num(char *buf, size_t len, const char *fmt, double v)
 	return buf;
 }
 
+/* Only news: a section corrupt right now (pmmd is having it rewritten). */
+static void
+show_segment(json_t *seg)
+{
+	json_t *bad = json_object_get(seg, "corrupt"), *v;
+	size_t i;
+
+	if (json_array_size(bad) == 0)
+		return;
+	printf("segment  CORRUPT:");
+	json_array_foreach(bad, i, v)
+		printf(" %s", json_string_value(v) ? json_string_value(v) : "?");
+	printf(" (being rewritten; see the log)\n");
+}
+
 static void
 show_status(json_t *o)
 {
@@ -151,6 +166,7 @@ show_status(json_t *o)
 		printf("strategy PAUSED: %s\n", jstr(o, "pause_reason"));
 	else
 		printf("strategy running\n");
+	show_segment(json_object_get(o, "segment"));
 }
 
 static void

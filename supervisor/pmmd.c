@@ -193,6 +193,7 @@ pmmd_loop(struct pmmd *d)
 	while (!d->done) {
 		now = now_mono_ns();
 		proc_tick(d, now);
+		shmck_tick(d, now);
 		pmmd_watchdog(d, now);
 		if (d->done)
 			break;
@@ -267,7 +268,8 @@ pmmd_setup(struct pmmd *d)
 	}
 	if (pmmd_lock(d) == -1)
 		return -1;
-	shm_name(d->shm_name, sizeof(d->shm_name), d->cfg.instance_id);
+	shm_name(d->shm_name, sizeof(d->shm_name), d->cfg.instance_id,
+	    d->rundir);
 	if ((d->shm = shm_create(d->shm_name, d->cfg.instance_id, err,
 	    sizeof(err))) == NULL) {
 		log_warnx("state segment: %s", err);

@@ -20,6 +20,7 @@
 #define PMMD_MAX_CLIENTS	8
 #define PMMD_REQ_MAX		512
 #define PMMD_EXIT_ESCALATED	2
+#define SHMCK_N			(4 + SVC_COUNT)	/* sections pmmd checks */
 
 struct proc {
 	enum svc_id	 id;
@@ -56,6 +57,11 @@ struct pmmd {
 	char		 shm_name[128];
 	struct shm_state *shm;
 	struct shm_procs procs;		/* our section, published whole */
+	struct shm_guard shm_guard;	/* corrupt copies pmmd read */
+	int64_t		 shmck_next_mono;
+	int64_t		 shmck_bad_since[SHMCK_N];	/* mono, 0 = whole */
+	pid_t		 shmck_kicked[SHMCK_N];	/* writer restarted for it */
+	uint64_t	 shm_repairs;	/* rewrites pmmd did or asked for */
 
 	int		 epfd, sigfd, ctl_lfd, lock_fd;
 	struct ctl_client clients[PMMD_MAX_CLIENTS];
@@ -90,6 +96,11 @@ int	 control_listen(struct pmmd *d);
 void	 control_accept(struct pmmd *d);
 void	 control_readable(struct pmmd *d, int idx);
 void	 control_close_all(struct pmmd *d);
+
+/* shmck.c */
+struct json_t;
+void	 shmck_tick(struct pmmd *d, int64_t now);
+struct json_t *shmck_status(struct pmmd *d);
 
 /* pmmd.c */
 int	 pmmd_reload(struct pmmd *d, char *msg, size_t len);

@@ -29,7 +29,7 @@ cleanup() {
 	fi
 	rm -rf "$T"
 	# a SIGKILLed pmmd cannot remove its state segment
-	rm -f "/dev/shm/pmm-t$$-$(id -u)"
+	rm -f "/dev/shm/pmm-t$$-$(id -u)"-*
 	exit $rc
 }
 trap cleanup EXIT

@@ -44,7 +44,7 @@ static struct {
 	/* retry-bound test: seq on page A, copies on page B */
 	long		 pagesz;
 	char		*page_a, *page_b;
-	_Atomic uint64_t *seq;
+	_Atomic uint64_t *seq, *sums;
 	volatile int	 faults_b;	/* changed by the SIGSEGV handler */
 	volatile int	 bumps_left;
 } t;
@@ -75,7 +75,7 @@ names_setup(void)
 	char inst[48];
 
 	snprintf(inst, sizeof(inst), "check-shm-%d", (int)getpid());
-	shm_name(t.name, sizeof(t.name), inst);
+	shm_name(t.name, sizeof(t.name), inst, "/tmp");
 }
 
 /* Runs in the runner process, so it also cleans up after failed tests. */
@@ -213,15 +213,32 @@ all_bytes(const void *p, size_t len, int byte)
 
 START_TEST(test_names)
 {
-	char buf[64], want[64];
+	char buf[96], want[64], other[96], dir[64], link[80];
 	int i;
 
-	shm_name(buf, sizeof(buf), "main");
-	snprintf(want, sizeof(want), "/pmm-main-%u", (unsigned)getuid());
-	ck_assert_str_eq(buf, want);
+	shm_name(buf, sizeof(buf), "main", "/");
+	snprintf(want, sizeof(want), "/pmm-main-%u-", (unsigned)getuid());
+	ck_assert_int_eq(strncmp(buf, want, strlen(want)), 0);
+	ck_assert_uint_eq(strlen(buf), strlen(want) + 8);	/* 8 hex */
 	/* an object name may not contain a second slash */
-	shm_name(buf, sizeof(buf), "a/b");
+	shm_name(buf, sizeof(buf), "a/b", "/");
 	ck_assert_ptr_null(strchr(buf + 1, '/'));
+
+	/* the runtime directory is part of the identity: two trees of one
+	 * instance in two directories never share a segment ... */
+	shm_name(buf, sizeof(buf), "main", "/tmp");
+	shm_name(other, sizeof(other), "main", "/");
+	ck_assert_str_ne(buf, other);
+	/* ... and one directory has one name, however it is spelt */
+	snprintf(dir, sizeof(dir), "/tmp/check-shm-dir-%d", (int)getpid());
+	snprintf(link, sizeof(link), "%s-link", dir);
+	ck_assert_int_eq(mkdir(dir, 0700), 0);
+	ck_assert_int_eq(symlink(dir, link), 0);
+	shm_name(buf, sizeof(buf), "main", dir);
+	shm_name(other, sizeof(other), "main", link);
+	unlink(link);
+	rmdir(dir);
+	ck_assert_str_eq(buf, other);
 
 	for (i = 0; i < SVC_COUNT; i++)
 		ck_assert_int_eq(svc_from_name(svc_name(i)), i);
@@ -319,7 +336,8 @@ START_TEST(test_create_replaces_stale)
 
 	st = create_ok();
 	ck_assert(st->hdr.magic == SHM_MAGIC);
-	ck_assert(all_bytes(&st->procs, sizeof(st->procs), 0));
+	ck_assert(all_bytes(&st->procs.copy, sizeof(st->procs.copy), 0));
+	ck_assert(atomic_load(&st->procs.seq) == 0);
 	shm_detach(st);
 	st = shm_attach(t.name, 0, NULL, 0);
 	ck_assert_ptr_nonnull(st);
@@ -548,6 +566,9 @@ START_TEST(test_forged_half_written)
 		/* half of the spare copy already holds the next record */
 		orders_fill(&seen, s * 11 + 1);
 		memcpy(&st->orders.copy[(s + 1) & 1], &seen, sizeof(seen) / 2);
+		/* the good copy carries the sum its writer stored */
+		atomic_store(&st->orders.sum[s & 1],
+		    shm_copy_sum(s, &good, sizeof(good)));
 		atomic_store(&st->orders.seq, s);
 
 		ck_assert_int_eq(SHM_SNAPSHOT(&st->orders, &seen), 0);
@@ -601,9 +622,13 @@ flip_setup(int bumps)
 	t.page_a = mem;
 	t.page_b = mem + t.pagesz;
 	t.seq = (_Atomic uint64_t *)t.page_a;
+	t.sums = t.seq + 1;		/* beside seq, as in a section */
 	atomic_store(t.seq, 4);
 	memset(t.page_b, 'x', 64);	/* copy[0]: active at first */
 	memset(t.page_b + 64, 'y', 64);	/* copy[1] */
+	/* any seq the test bumps to reads a copy with a valid sum */
+	atomic_store(&t.sums[0], 0);
+	atomic_store(&t.sums[1], shm_copy_sum(9, t.page_b + 64, 64));
 	t.faults_b = 0;
 	t.bumps_left = bumps;
 
@@ -619,7 +644,8 @@ START_TEST(test_retry_bound)
 	char dst[64];
 
 	flip_setup(1 << 30);
-	ck_assert_int_eq(shm_latch_read(t.seq, t.page_b, 64, dst), -1);
+	ck_assert_int_eq(shm_latch_read(t.seq, t.sums, t.page_b, 64, dst),
+	    SHM_EBUSY);
 	ck_assert_int_eq(t.faults_b, SHM_READ_RETRIES);
 }
 END_TEST
@@ -629,11 +655,166 @@ START_TEST(test_retry_then_success)
 	char dst[64], want[64];
 
 	flip_setup(5);
-	ck_assert_int_eq(shm_latch_read(t.seq, t.page_b, 64, dst), 0);
+	ck_assert_int_eq(shm_latch_read(t.seq, t.sums, t.page_b, 64, dst),
+	    SHM_OK);
 	ck_assert_int_eq(t.faults_b, 6);	/* 5 moved, the 6th held */
 	ck_assert(atomic_load(t.seq) == 4 + 5);
 	memset(want, 'y', sizeof(want));	/* seq 9 names copy[1] */
 	ck_assert_mem_eq(dst, want, sizeof(want));
+}
+END_TEST
+
+/* ---- integrity: what no writer wrote is refused ------------------------- */
+
+/* A fresh segment reads as zeros everywhere, with no error. */
+START_TEST(test_fresh_sections_valid)
+{
+	struct shm_state *st;
+	struct shm_orders o;
+	struct shm_procs p;
+	struct shm_hb hb;
+	int i;
+
+	st = create_ok();
+	ck_assert_int_eq(SHM_SNAPSHOT(&st->orders, &o), SHM_OK);
+	ck_assert(all_bytes(&o, sizeof(o), 0));
+	ck_assert_int_eq(SHM_SNAPSHOT(&st->procs, &p), SHM_OK);
+	for (i = 0; i < SVC_COUNT; i++)
+		ck_assert_int_eq(SHM_SNAPSHOT(&st->hb[i], &hb), SHM_OK);
+}
+END_TEST
+
+/*
+ * One stray byte in the active copy, a stray sum, or seq flipped to the
+ * other copy: each is refused with SHM_ECORRUPT (not SHM_EBUSY), the
+ * caller's buffer keeps its last good copy, and the writer's next publish
+ * makes the section whole again.
+ */
+START_TEST(test_corrupt_copy_detected)
+{
+	struct shm_state *st;
+	struct shm_risk good, next, seen;
+	unsigned char *b;
+	uint64_t s;
+
+	st = create_ok();
+	memset(&good, 0, sizeof(good));
+	good.position = 0.5;
+	SHM_PUBLISH(&st->risk, &good);
+	next = good;
+	next.position = 0.75;
+	SHM_PUBLISH(&st->risk, &next);
+	ck_assert_int_eq(SHM_SNAPSHOT(&st->risk, &seen), SHM_OK);
+	ck_assert_mem_eq(&seen, &next, sizeof(next));
+
+	/* the case: the pause flag overwritten */
+	s = atomic_load(&st->risk.seq);
+	st->risk.copy[s & 1].paused = 0x41414141;
+	ck_assert_int_eq(SHM_SNAPSHOT(&st->risk, &seen), SHM_ECORRUPT);
+	ck_assert_mem_eq(&seen, &next, sizeof(next));	/* untouched */
+	ck_assert_uint_eq(seen.paused, 0);
+
+	/* a single flipped bit anywhere in the copy */
+	st->risk.copy[s & 1] = next;
+	ck_assert_int_eq(SHM_SNAPSHOT(&st->risk, &seen), SHM_OK);
+	b = (unsigned char *)&st->risk.copy[s & 1];
+	b[sizeof(next) - 1] ^= 0x10;
+	ck_assert_int_eq(SHM_SNAPSHOT(&st->risk, &seen), SHM_ECORRUPT);
+	b[sizeof(next) - 1] ^= 0x10;
+	ck_assert_int_eq(SHM_SNAPSHOT(&st->risk, &seen), SHM_OK);
+
+	/* the stored sum */
+	atomic_fetch_xor(&st->risk.sum[s & 1], 1);
+	ck_assert_int_eq(SHM_SNAPSHOT(&st->risk, &seen), SHM_ECORRUPT);
+	atomic_fetch_xor(&st->risk.sum[s & 1], 1);
+
+	/* seq pointed at the other (older, whole) copy: still refused, the
+	 * sum binds each copy to the seq that published it */
+	atomic_store(&st->risk.seq, s + 2 - 1);
+	ck_assert_int_eq(SHM_SNAPSHOT(&st->risk, &seen), SHM_ECORRUPT);
+
+	/* the writer republishes: whole again */
+	SHM_PUBLISH(&st->risk, &good);
+	ck_assert_int_eq(SHM_SNAPSHOT(&st->risk, &seen), SHM_OK);
+	ck_assert_mem_eq(&seen, &good, sizeof(good));
+}
+END_TEST
+
+/* Random garbage over a whole section: never accepted. */
+START_TEST(test_corrupt_random_overwrite)
+{
+	struct shm_state *st;
+	struct shm_hb hb, seen;
+	uint64_t x = KILL_SEED, *w;
+	size_t i, n;
+	int round;
+
+	st = create_ok();
+	memset(&hb, 0, sizeof(hb));
+	hb.beats = 1;
+	for (round = 0; round < 1000; round++) {
+		SHM_PUBLISH(&st->hb[SVC_ORDER], &hb);
+		w = (uint64_t *)&st->hb[SVC_ORDER].copy[0];
+		n = 2 * sizeof(struct shm_hb) / 8;
+		for (i = 0; i < n; i++)
+			w[i] = rnd_next(&x);
+		memset(&seen, 0, sizeof(seen));
+		ck_assert_int_eq(SHM_SNAPSHOT(&st->hb[SVC_ORDER], &seen),
+		    SHM_ECORRUPT);
+		ck_assert_int_eq(seen.rl_ban_until_ms, 0);
+	}
+}
+END_TEST
+
+/* SHM_READ counts every corrupt read and logs at most one line a period. */
+START_TEST(test_guard_counts_and_rate_limits)
+{
+	struct shm_state *st;
+	struct shm_guard g;
+	struct shm_market m;
+	uint64_t s;
+	int i;
+
+	st = create_ok();
+	memset(&g, 0, sizeof(g));
+	memset(&m, 0, sizeof(m));
+	SHM_PUBLISH(&st->market, &m);
+	s = atomic_load(&st->market.seq);
+	st->market.copy[s & 1].mid = 30106;
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(SHM_READ(&g, st, market, &m), SHM_ECORRUPT);
+	ck_assert_uint_eq(g.corrupt, 5);
+	/* the first was logged, the other four wait for the next line */
+	ck_assert_uint_eq(g.unlogged[1], 4);
+	ck_assert(g.next_log_ns[1] > now_mono_ns());
+	/* another section has its own line */
+	SHM_PUBLISH(&st->risk, &(struct shm_risk){ .position = 1 });
+	st->risk.copy[atomic_load(&st->risk.seq) & 1].paused = 1;
+	ck_assert_int_eq(SHM_READ(&g, st, risk, &(struct shm_risk){ 0 }),
+	    SHM_ECORRUPT);
+	ck_assert_uint_eq(g.unlogged[3], 0);
+	ck_assert_uint_eq(g.corrupt, 6);
+	ck_assert(m.mid == 0);
+	ck_assert_str_eq(shm_section_name(st, &st->market.seq), "market");
+	ck_assert_str_eq(shm_section_name(st, &st->hb[SVC_RISK].seq),
+	    "hb[risk]");
+}
+END_TEST
+
+/* Holds from a record are bounded: no overflow in anyone's arithmetic. */
+START_TEST(test_hold_clamp)
+{
+	int64_t now = 1765000000000LL;
+
+	ck_assert_int_eq(shm_hold_clamp(0, now), 0);
+	ck_assert_int_eq(shm_hold_clamp(-5, now), 0);
+	ck_assert_int_eq(shm_hold_clamp(now + 1000, now), now + 1000);
+	ck_assert_int_eq(shm_hold_clamp(now + SHM_HOLD_MAX_MS, now),
+	    now + SHM_HOLD_MAX_MS);
+	/* the hold: 6351628675370622222 ms */
+	ck_assert_int_eq(shm_hold_clamp(6351628675370622222LL, now),
+	    now + SHM_HOLD_MAX_MS);
+	ck_assert_int_eq(shm_hold_clamp(INT64_MAX, now), now + SHM_HOLD_MAX_MS);
 }
 END_TEST
 
@@ -648,6 +829,7 @@ struct kill_reader {
 	uint64_t	 dead_reads;	/* reads wholly while no writer */
 	uint64_t	 dead_fail;	/* retry bound hit, no writer: a hang */
 	uint64_t	 torn;
+	uint64_t	 corrupt;	/* checksum refused: must never be */
 	uint64_t	 backwards;
 	uint64_t	 first_bad;	/* counter of the first bad record */
 };
@@ -735,6 +917,7 @@ kill_reader(const char *name, struct kill_ctl *ctl, int idx)
 		w1 = atomic_load(&ctl->wstate);
 		dead = w0 == w1 && (w0 & 1) == 0;
 		kr->overlapped += s0 != s1;
+		kr->corrupt += (ro == SHM_ECORRUPT) + (rm == SHM_ECORRUPT);
 		if (ro == 0)
 			kill_check(kr, orders_ok(&o), o.placed, &last_o);
 		if (rm == 0)
@@ -904,6 +1087,9 @@ START_TEST(test_kill_writer_mid_update)
 		ck_assert_msg(ctl->r[i].torn == 0, "reader %d: %" PRIu64
 		    " torn reads (first counter %" PRIu64 ")", i,
 		    ctl->r[i].torn, ctl->r[i].first_bad);
+		ck_assert_msg(ctl->r[i].corrupt == 0, "reader %d: %" PRIu64
+		    " checksum failures of a copy a writer published", i,
+		    ctl->r[i].corrupt);
 		ck_assert_msg(ctl->r[i].backwards == 0, "reader %d: counter "
 		    "went backwards to %" PRIu64, i, ctl->r[i].first_bad);
 		ck_assert_msg(ctl->r[i].dead_fail == 0, "reader %d: %" PRIu64
@@ -950,6 +1136,11 @@ shm_suite(void)
 	tcase_add_test(tc, test_forged_half_written);
 	tcase_add_test(tc, test_retry_bound);
 	tcase_add_test(tc, test_retry_then_success);
+	tcase_add_test(tc, test_fresh_sections_valid);
+	tcase_add_test(tc, test_corrupt_copy_detected);
+	tcase_add_test(tc, test_corrupt_random_overwrite);
+	tcase_add_test(tc, test_guard_counts_and_rate_limits);
+	tcase_add_test(tc, test_hold_clamp);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("kill");
