@@ -43,7 +43,7 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x31534d4d50ULL	/* "PMMS1" */
-#define SHM_LAYOUT_VERSION	3	/* 3: a checksum per copy */
+#define SHM_LAYOUT_VERSION	4	/* 4: orders say why not quoting */
 #define SHM_MAX_ORDERS		64
 #define SHM_READ_RETRIES	1000
 /* The largest copy of any section (checked in shm.c): readers bounce
@@ -129,6 +129,10 @@ struct shm_orders {			/* writer: order */
 	double		order_rtt_ms;	/* last REST round trip */
 	int32_t		rate_limit_weight;
 	uint32_t	listen_key_ok;	/* user data stream is up */
+	uint32_t	quote_state;	/* enum quote_state (qstate.h) */
+	uint32_t	pad2;
+	int64_t		quote_since_ns;	/* realtime, state last changed */
+	char		quote_reason[96];	/* human text, "" when quoting */
 };
 
 struct shm_risk {			/* writer: risk */

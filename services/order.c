@@ -29,6 +29,7 @@
 #include <limits.h>
 #include <math.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@
 #include "csvlog.h"
 #include "log.h"
 #include "ord.h"
+#include "qstate.h"
 #include "strat.h"
 #include "svc.h"
 #include "timeutil.h"
@@ -146,6 +148,7 @@ struct order_ctx {
 	/* market and pause as last seen */
 	double			 bid, ask;
 	bool			 have_book, stale, op_paused, was_paused;
+	char			 op_reason[64];	/* of the PAUSE message */
 	double			 last_mid;	/* mid of the last refresh */
 	int64_t			 next_refresh_ns;
 	int64_t			 eval_at_ns;	/* 0: none wanted */
@@ -199,6 +202,30 @@ order_publish(struct order_ctx *oc)
 
 static void	order_cancel_others(struct order_ctx *oc,
 		    const char (*cids)[PMM_ID_MAX], int n);
+
+/*
+ * Why we are (not) quoting, for pmmctl status: marked dirty only when it
+ * changes, so callers say it as often as they know it (reasons carry no
+ * figure that changes every tick).
+ */
+static void __attribute__((format(printf, 3, 4)))
+order_qstate(struct order_ctx *oc, enum quote_state st, const char *fmt, ...)
+{
+	char reason[QS_REASON_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	if (oc->rec.quote_state == (uint32_t)st &&
+	    strcmp(oc->rec.quote_reason, reason) == 0)
+		return;
+	if (oc->rec.quote_state != (uint32_t)st)
+		oc->rec.quote_since_ns = now_real_ns();
+	oc->rec.quote_state = (uint32_t)st;
+	memcpy(oc->rec.quote_reason, reason, sizeof(oc->rec.quote_reason));
+	oc->dirty = true;
+}
 
 /* What a table change means outside the table. */
 static void
@@ -342,6 +369,8 @@ order_gov_skip(struct order_ctx *oc, int64_t wait_ms)
 	int64_t now = now_mono_ns();
 
 	oc->gov_skips++;
+	order_qstate(oc, QS_RATE_LIMIT_HOLD, "rate-limit governor holds "
+	    "quoting requests");
 	if (wait_ms < 1)
 		wait_ms = 1;
 	if (wait_ms > SHM_HOLD_MAX_MS)	/* no overflow below, whatever */
@@ -634,16 +663,39 @@ order_place_batch(struct order_ctx *oc, const struct strat_quote *const *qs,
 
 /* ---- the quoting decision --------------------------------------------------------- */
 
-/* Risk's flag, the operator's flag in pmmd's section, or a PAUSE message. */
+/* Risk's flag, the operator's flag in pmmd's section, or a PAUSE
+ * message; why (may be NULL) gets whose and the reason. */
 static bool
-order_paused(struct order_ctx *oc)
+order_paused_why(struct order_ctx *oc, char *why, size_t len)
 {
-	if (oc->op_paused)
-		return true;
 	/* on any error the last good copy stands */
 	SVC_READ(oc->s, risk, &oc->seen_risk);
 	SVC_READ(oc->s, procs, &oc->seen_procs);
-	return oc->seen_risk.paused || oc->seen_procs.operator_paused;
+	if (oc->op_paused) {
+		if (why != NULL)
+			snprintf(why, len, "operator: %s", oc->op_reason);
+		return true;
+	}
+	if (oc->seen_risk.paused) {
+		if (why != NULL)
+			snprintf(why, len, "risk: %.*s", (int)sizeof(oc->
+			    seen_risk.pause_reason), oc->seen_risk.pause_reason);
+		return true;
+	}
+	if (oc->seen_procs.operator_paused) {
+		if (why != NULL)
+			snprintf(why, len, "operator: %.*s", (int)sizeof(oc->
+			    seen_procs.operator_reason),
+			    oc->seen_procs.operator_reason);
+		return true;
+	}
+	return false;
+}
+
+static bool
+order_paused(struct order_ctx *oc)
+{
+	return order_paused_why(oc, NULL, 0);
 }
 
 static void
@@ -736,6 +788,30 @@ order_live(const struct strat_order *open, int n)
 	return live;
 }
 
+/* What this evaluation means for quote_state (the governor may still
+ * override it with a hold while sending). */
+static void
+order_quote_state(struct order_ctx *oc, const struct strat_out *out,
+    bool paused, const char *pause_why)
+{
+	if (paused)
+		order_qstate(oc, QS_PAUSED, "%s", pause_why);
+	else if (!oc->stream_up)
+		order_qstate(oc, QS_USER_STREAM_DOWN, "user data stream down: "
+		    "no new orders until it is back");
+	else if (out->why == STRAT_WHY_STALE)
+		order_qstate(oc, QS_MARKET_STALE, oc->have_book ?
+		    "market data stale" : "no market data yet");
+	else if (out->why == STRAT_WHY_BAD_BOOK)
+		order_qstate(oc, QS_BOOK_INSANE, "book unusable: bid %g ask %g",
+		    oc->bid, oc->ask);
+	else if (out->why != STRAT_WHY_QUOTING)
+		order_qstate(oc, QS_BOOK_INSANE, "strategy: %s",
+		    strat_why_name(out->why));
+	else
+		order_qstate(oc, QS_QUOTING, "%s", "");
+}
+
 /*
  * Evaluate the strategy and send what it asks for, at once: cancels
  * first (in replace mode the old ladder leaves before the new arrives),
@@ -749,11 +825,12 @@ order_quote(struct order_ctx *oc, bool refresh)
 	struct strat_in in;
 	struct ord_plan pl;
 	int64_t now = now_mono_ns();
+	char why[QS_REASON_LEN + 64];	/* cut to fit in order_qstate */
 	bool paused;
 
 	if (oc->phase != PH_RUNNING || oc->s->stopping)
 		return;
-	paused = order_paused(oc);
+	paused = order_paused_why(oc, why, sizeof(why));
 	if (paused != oc->was_paused) {
 		oc->was_paused = paused;
 		refresh = !paused;	/* resume: a whole new ladder */
@@ -772,6 +849,7 @@ order_quote(struct order_ctx *oc, bool refresh)
 	/* blind without the user stream: no new orders until it is back */
 	if (!oc->stream_up)
 		pl.n_place = 0;
+	order_quote_state(oc, out, paused, why);
 	if (pl.n_cancel > 0)
 		order_send_cancels(oc, &pl);
 	if (pl.n_place > 0)
@@ -910,12 +988,16 @@ order_user_state(struct bn_ws *ws, enum bn_ws_event ev, const char *why,
 			ordf_gap(&oc->fl);	/* fills may pass unheard */
 		oc->stream_up = false;
 		oc->stream_down_ns = now_mono_ns();
-		if (oc->phase == PH_RUNNING)
+		if (oc->phase == PH_RUNNING) {
 			oc->stream_gap = true;
+			oc->eval_at_ns = oc->stream_down_ns;	/* quote_state */
+		}
 		order_publish(oc);
 		return;
 	}
 	oc->stream_up = true;
+	if (oc->phase == PH_RUNNING)
+		oc->eval_at_ns = now_mono_ns();
 	order_publish(oc);
 	if (oc->phase == PH_STREAM) {
 		log_info("user stream up");
@@ -1452,6 +1534,9 @@ order_phase_next(struct order_ctx *oc, enum order_phase next)
 	oc->phase_at_ns = 0;
 	oc->phase_fails = 0;
 	bn_backoff_reset(&oc->backoff);
+	if (next < PH_RUNNING)
+		order_qstate(oc, QS_STARTING, "start-up: %s",
+		    order_phase_names[next]);
 }
 
 /* A failed phase request: try again later; said once per phase. */
@@ -1462,9 +1547,34 @@ order_phase_fail(struct order_ctx *oc, const char *why)
 
 	oc->phase_busy = false;
 	oc->phase_at_ns = now_mono_ns() + wait;
+	if (oc->rec.quote_state == QS_STARTING)
+		order_qstate(oc, QS_STARTING, "start-up: %s failed (%.60s), "
+		    "retrying", order_phase_names[oc->phase], why);
 	if (oc->phase_fails++ == 0 || log_getlevel() >= LOG_LVL_DEBUG)
 		log_warnx("exchange start-up: %s failed (%s); retrying with "
 		    "backoff, not quoting", order_phase_names[oc->phase], why);
+}
+
+/*
+ * A failed start-up request in quote_state: a key the exchange refuses
+ * and an exchange that does not answer are told apart from the rest,
+ * which stays "starting" with the phase's reason.
+ */
+static void
+order_qstate_fail(struct order_ctx *oc, const struct bn_resp *resp)
+{
+	const char *ph = order_phase_names[oc->phase];
+
+	if (resp->code == -2014 || resp->code == -2015 || resp->code == -1022)
+		order_qstate(oc, QS_KEY_REJECTED, "%s: exchange refused the "
+		    "API key: %d %.50s", ph, resp->code, resp->msg);
+	else if (resp->outcome == BN_OUT_NOT_SENT ||
+	    (resp->outcome == BN_OUT_UNKNOWN && resp->status == 0))
+		order_qstate(oc, QS_EXCHANGE_UNREACHABLE, "%s: exchange not "
+		    "reachable: %.60s", ph, resp->msg);
+	else
+		order_qstate(oc, QS_STARTING, "start-up: %s failed: HTTP %ld "
+		    "%d", ph, resp->status, resp->code);
 }
 
 /* Fail on anything but a readable 2xx; 1 when the caller may go on. */
@@ -1476,6 +1586,7 @@ order_phase_ok(struct order_ctx *oc, const struct bn_resp *resp)
 	order_note_resp(oc, resp, false);
 	if (resp->outcome == BN_OUT_OK)
 		return 1;
+	order_qstate_fail(oc, resp);
 	snprintf(why, sizeof(why), "%s, HTTP %ld, code %d: %s%s",
 	    bn_outcome_name(resp->outcome), resp->status, resp->code,
 	    resp->msg, resp->code == -2014 || resp->code == -2015 ||
@@ -1916,6 +2027,8 @@ order_on_pause(struct svc *s, int paused, const char *reason)
 	struct order_ctx *oc = s->priv;
 
 	oc->op_paused = paused;
+	snprintf(oc->op_reason, sizeof(oc->op_reason), "%s",
+	    reason != NULL ? reason : "");
 	if (paused)
 		log_info("paused: %s; cancelling our orders", reason);
 	else
@@ -2055,6 +2168,7 @@ order_on_stop(struct svc *s)
 		order_stop_cancel(oc, deadline);
 	oc->book.n = 0;
 	oc->stream_up = false;
+	order_qstate(oc, QS_STOPPING, "order service stopped");
 	order_publish(oc);
 	if (oc->loop != NULL) {
 		svc_unwatch_fd(s, bn_ws_loop_fd(oc->loop));
@@ -2093,6 +2207,7 @@ order_init(struct svc *s)
 	oc->cnt.fills = oc->rec.fills;
 	oc->cnt.rejects = oc->rec.rejects;
 	ord_book_init(&oc->book);
+	order_qstate(oc, QS_STARTING, "start-up: %s", order_phase_names[0]);
 	order_publish(oc);
 	ordf_init(&oc->fl);
 	order_fills_load(oc);

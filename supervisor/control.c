@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "pmmd.h"
+#include "qstate.h"
 #include "rundir.h"
 #include "timeutil.h"
 
@@ -161,6 +162,36 @@ control_services(struct pmmd *d, int64_t now_real)
 	return arr;
 }
 
+/*
+ * Why (not) quoting, from the order service's record — unless order is
+ * not running, when its last record would lie.
+ */
+static json_t *
+control_quoting(struct pmmd *d, const struct shm_orders *od)
+{
+	const struct proc *p = &d->p[SVC_ORDER];
+	char reason[QS_REASON_LEN + 32];
+	uint32_t st = od->quote_state;
+	size_t i;
+
+	snprintf(reason, sizeof(reason), "%.*s", (int)sizeof(od->quote_reason),
+	    od->quote_reason);
+	if (p->state != PROC_READY && !(p->state == PROC_STARTING &&
+	    st == QS_STARTING)) {
+		st = QS_ORDER_DOWN;
+		snprintf(reason, sizeof(reason), "order service %s",
+		    proc_state_name(p->state));
+	}
+	/* JSON wants UTF-8; a reason cut mid-character (or an operator's
+	 * raw bytes) must not lose the whole answer */
+	for (i = 0; reason[i] != '\0'; i++)
+		if ((unsigned char)reason[i] < 0x20 ||
+		    (unsigned char)reason[i] > 0x7e)
+			reason[i] = '?';
+	return json_pack("{s:b, s:s, s:s}", "quoting", st == QS_QUOTING,
+	    "state", quote_state_name(st), "reason", reason);
+}
+
 static json_t *
 control_status(struct pmmd *d)
 {
@@ -212,6 +243,7 @@ control_status(struct pmmd *d)
 	json_object_set_new(o, "realized_pnl", control_num(rk.realized_pnl, 1));
 	json_object_set_new(o, "open_orders", json_integer(od.n_open));
 	json_object_set_new(o, "segment", shmck_status(d));
+	json_object_set_new(o, "quoting", control_quoting(d, &od));
 	return o;
 }
 

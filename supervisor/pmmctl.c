@@ -122,6 +122,21 @@ show_segment(json_t *seg)
 	printf(" (being rewritten; see the log)\n");
 }
 
+/* The first question about a market maker: is it quoting, and if not, why. */
+static void
+show_quoting(json_t *q)
+{
+	const char *reason = jstr(q, "reason");
+
+	if (json_is_true(json_object_get(q, "quoting")))
+		printf("quoting: yes\n");
+	else if (json_is_object(q))
+		printf("quoting: no \u2014 %s%s%s\n", jstr(q, "state"),
+		    *reason ? ": " : "", reason);
+	else
+		printf("quoting: unknown (pmmd too old to say)\n");
+}
+
 static void
 show_status(json_t *o)
 {
@@ -134,6 +149,7 @@ show_status(json_t *o)
 	    (int)json_integer_value(json_object_get(o, "pid")),
 	    json_is_true(json_object_get(o, "tree_ready")) ? "ready" :
 	    "NOT READY");
+	show_quoting(json_object_get(o, "quoting"));
 	printf("\n%-8s %8s %-9s %8s %8s  %s\n", "SERVICE", "PID", "STATE",
 	    "UPTIME", "RESTARTS", "LAST EXIT");
 	json_array_foreach(svcs, i, s) {
