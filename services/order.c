@@ -149,6 +149,9 @@ struct order_ctx {
 	double			 bid, ask;
 	bool			 have_book, stale, op_paused, was_paused;
 	char			 op_reason[64];	/* of the PAUSE message */
+	/* the last evaluation, for quote_state between evaluations */
+	enum strat_why		 last_why;
+	char			 pause_why[QS_REASON_LEN];
 	double			 last_mid;	/* mid of the last refresh */
 	int64_t			 next_refresh_ns;
 	int64_t			 eval_at_ns;	/* 0: none wanted */
@@ -791,23 +794,26 @@ order_live(const struct strat_order *open, int n)
 /* What this evaluation means for quote_state (the governor may still
  * override it with a hold while sending). */
 static void
-order_quote_state(struct order_ctx *oc, const struct strat_out *out,
-    bool paused, const char *pause_why)
+order_quote_state(struct order_ctx *oc, enum strat_why swhy, bool paused,
+    const char *pause_why)
 {
+	oc->last_why = swhy;
+	if (pause_why != oc->pause_why)
+		snprintf(oc->pause_why, sizeof(oc->pause_why), "%s", pause_why);
 	if (paused)
 		order_qstate(oc, QS_PAUSED, "%s", pause_why);
 	else if (!oc->stream_up)
 		order_qstate(oc, QS_USER_STREAM_DOWN, "user data stream down: "
 		    "no new orders until it is back");
-	else if (out->why == STRAT_WHY_STALE)
+	else if (swhy == STRAT_WHY_STALE)
 		order_qstate(oc, QS_MARKET_STALE, oc->have_book ?
 		    "market data stale" : "no market data yet");
-	else if (out->why == STRAT_WHY_BAD_BOOK)
+	else if (swhy == STRAT_WHY_BAD_BOOK)
 		order_qstate(oc, QS_BOOK_INSANE, "book unusable: bid %g ask %g",
 		    oc->bid, oc->ask);
-	else if (out->why != STRAT_WHY_QUOTING)
+	else if (swhy != STRAT_WHY_QUOTING)
 		order_qstate(oc, QS_BOOK_INSANE, "strategy: %s",
-		    strat_why_name(out->why));
+		    strat_why_name(swhy));
 	else
 		order_qstate(oc, QS_QUOTING, "%s", "");
 }
@@ -849,7 +855,7 @@ order_quote(struct order_ctx *oc, bool refresh)
 	/* blind without the user stream: no new orders until it is back */
 	if (!oc->stream_up)
 		pl.n_place = 0;
-	order_quote_state(oc, out, paused, why);
+	order_quote_state(oc, out->why, paused, why);
 	if (pl.n_cancel > 0)
 		order_send_cancels(oc, &pl);
 	if (pl.n_place > 0)
@@ -990,14 +996,16 @@ order_user_state(struct bn_ws *ws, enum bn_ws_event ev, const char *why,
 		oc->stream_down_ns = now_mono_ns();
 		if (oc->phase == PH_RUNNING) {
 			oc->stream_gap = true;
-			oc->eval_at_ns = oc->stream_down_ns;	/* quote_state */
+			order_quote_state(oc, oc->last_why, oc->was_paused,
+			    oc->pause_why);
 		}
 		order_publish(oc);
 		return;
 	}
 	oc->stream_up = true;
 	if (oc->phase == PH_RUNNING)
-		oc->eval_at_ns = now_mono_ns();
+		order_quote_state(oc, oc->last_why, oc->was_paused,
+		    oc->pause_why);
 	order_publish(oc);
 	if (oc->phase == PH_STREAM) {
 		log_info("user stream up");
