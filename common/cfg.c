@@ -15,6 +15,7 @@
  */
 #include "cfg.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -76,6 +77,7 @@ static int	cfg_check_print(const char *);
 static int	cfg_check_path(const char *);
 static int	cfg_check_http(const char *);
 static int	cfg_check_ws(const char *);
+static int	cfg_check_loopback(const char *);
 
 static const struct cfg_enum cfg_refresh_enums[] = {
 	{ "replace", CFG_REFRESH_REPLACE },
@@ -211,6 +213,16 @@ static const struct cfg_keydef cfg_keys[CFG_KEY_COUNT] = {
 	[CFG_SUP_STOP_TIMEOUT] = { "supervisor.stop_timeout",
 	    "PMM_SUPERVISOR_STOP_TIMEOUT", CFG_T_DBL,
 	    FLD(supervisor.stop_timeout), .min = 0.1, .max = 600, .def = "5" },
+	/* off by default: a listening socket is something to ask for */
+	[CFG_METRICS_ENABLED] = { "metrics.enabled", "PMM_METRICS_ENABLED",
+	    CFG_T_BOOL, FLD(metrics.enabled), .def = "false" },
+	[CFG_METRICS_ADDRESS] = { "metrics.listen_address",
+	    "PMM_METRICS_LISTEN_ADDRESS", CFG_T_STR,
+	    FLD(metrics.listen_address), .min = 3, .max = 63,
+	    .def = "127.0.0.1", .check = cfg_check_loopback,
+	    .charset = "a loopback address (127.0.0.0/8 or ::1)" },
+	[CFG_METRICS_PORT] = { "metrics.port", "PMM_METRICS_PORT", CFG_T_INT,
+	    FLD(metrics.port), .min = 0, .max = 65535, .def = "9464" },
 	[CFG_API_KEY] = { "BINANCE_API_KEY", "BINANCE_API_KEY", CFG_T_STR,
 	    FLD(api_key), .min = 0, .max = 127,
 	    .flags = CFG_F_ENVONLY | CFG_F_SECRET, .def = "",
@@ -393,6 +405,24 @@ cfg_check_http(const char *s)
 	if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
 		return -1;
 	return cfg_str_all(s, cfg_graph);
+}
+
+/*
+ * The metrics endpoint answers anyone who can connect and says what the
+ * account holds: only this host may reach it (put a proxy in front to
+ * publish it further, deliberately).
+ */
+static int
+cfg_check_loopback(const char *s)
+{
+	struct in6_addr	a6;
+	struct in_addr	a4;
+
+	if (inet_pton(AF_INET, s, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127 ? 0 : -1;
+	if (inet_pton(AF_INET6, s, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ? 0 : -1;
+	return -1;
 }
 
 static int

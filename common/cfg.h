@@ -56,6 +56,9 @@ enum cfg_key {
 	CFG_SUP_HEARTBEAT_TIMEOUT,
 	CFG_SUP_READY_TIMEOUT,
 	CFG_SUP_STOP_TIMEOUT,
+	CFG_METRICS_ENABLED,
+	CFG_METRICS_ADDRESS,
+	CFG_METRICS_PORT,
 	/* from .env / environment only */
 	CFG_API_KEY,
 	CFG_SECRET_KEY,
@@ -120,6 +123,12 @@ struct cfg {
 		double	ready_timeout;		/* s */
 		double	stop_timeout;		/* s before SIGKILL on stop */
 	} supervisor;
+
+	struct {
+		bool	enabled;		/* Prometheus /metrics */
+		char	listen_address[64];	/* loopback only */
+		int	port;			/* 0: the kernel picks */
+	} metrics;
 
 	/* .env / environment */
 	char		 api_key[128];

@@ -7,6 +7,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkg-config
       libwebsockets-dev libmsgpack-dev libjansson-dev libcurl4-openssl-dev
       libssl-dev libyaml-dev libsystemd-dev zlib1g-dev libuv1-dev check
+      libmicrohttpd-dev prometheus
       clang libclang-rt-14-dev valgrind
       curl jq openssl python3 procps iproute2 systemd)
 

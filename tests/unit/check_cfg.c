@@ -519,6 +519,10 @@ static const struct keyval every[] = {
 	    "5" },
 	{ CFG_SUP_READY_TIMEOUT, "PMM_SUPERVISOR_READY_TIMEOUT", "20", "20" },
 	{ CFG_SUP_STOP_TIMEOUT, "PMM_SUPERVISOR_STOP_TIMEOUT", "10", "10" },
+	{ CFG_METRICS_ENABLED, "PMM_METRICS_ENABLED", "yes", "true" },
+	{ CFG_METRICS_ADDRESS, "PMM_METRICS_LISTEN_ADDRESS", "127.0.0.2",
+	    "127.0.0.2" },
+	{ CFG_METRICS_PORT, "PMM_METRICS_PORT", "9100", "9100" },
 	{ CFG_API_KEY, "BINANCE_API_KEY", DEMO_API_KEY, "****(64 chars)" },
 	{ CFG_SECRET_KEY, "BINANCE_SECRET_KEY", DEMO_SECRET, "****(64 chars)" },
 	{ CFG_EXCHANGE_ENV, "EXCHANGE_ENV", "testnet", "testnet" },
@@ -876,6 +880,10 @@ static const struct bad bad[] = {
 	{ .yaml = "symbol: BTCUSDT\norder_config:\n  levels: 0\n",
 	    .msg = "config.yaml:3: order_config.levels: 0 is out of range "
 	    "(valid: 1..20)" },
+	{ .yaml = "metrics:\n  listen_address: 0.0.0.0\n",
+	    .msg = "config.yaml:2: metrics.listen_address: \"0.0.0.0\" is not "
+	    "valid (valid: 3..63 characters, a loopback address (127.0.0.0/8 "
+	    "or ::1))" },
 	{ .yaml = "leverage: 126\n",
 	    .msg = "config.yaml:1: leverage: 126 is out of range (valid: "
 	    "1..125)" },
