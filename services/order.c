@@ -1604,7 +1604,8 @@ order_phase_ok(struct order_ctx *oc, const struct bn_resp *resp)
 	return 0;
 }
 
-/* The config against the filters at mid: exit 78 when it cannot work. */
+/* The config against the filters at mid: exit 78 when it cannot work
+ * (logged as an error: the tree stops on it). */
 static int
 order_check_config(struct order_ctx *oc, double mid)
 {
@@ -1614,14 +1615,14 @@ order_check_config(struct order_ctx *oc, double mid)
 	switch (bn_filters_check_size(&oc->flt, c->order.quantity_per_order_usdt,
 	    c->order.levels, mid, msg, sizeof(msg))) {
 	case -1:
-		log_warnx("%s", msg);
+		log_error("%s", msg);
 		return -1;
 	case 1:
 		log_warnx("%s", msg);
 		break;
 	}
 	if (strat_check(&oc->scfg, &oc->sflt, mid, msg, sizeof(msg)) == -1) {
-		log_warnx("%s", msg);
+		log_error("%s", msg);
 		return -1;
 	}
 	return 0;

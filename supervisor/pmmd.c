@@ -78,6 +78,20 @@ pmmd_watchdog(struct pmmd *d, int64_t now)
 	d->next_watchdog_mono = now + d->watchdog_usec * 1000 / 3;
 }
 
+/*
+ * The outcome of a reload as the unit's status text. `systemctl reload` is
+ * a SIGHUP and returns before pmmd has read the file: `systemctl status`
+ * is where the operator sees whether the new config was taken.
+ */
+static void
+pmmd_reload_status(struct pmmd *d, const char *msg)
+{
+	char st[CFG_ERRLEN + 128];
+
+	snprintf(st, sizeof(st), "STATUS=%s", msg);
+	pmmd_notify(d, st);
+}
+
 /* Keys that cannot change under a running tree. */
 static int
 pmmd_reload_allowed(const struct cfg *o, const struct cfg *n, char *msg,
@@ -112,11 +126,13 @@ pmmd_reload(struct pmmd *d, char *msg, size_t len)
 		snprintf(msg, len, "reload failed, keeping the old config: %s",
 		    err);
 		log_warnx("%s", msg);
+		pmmd_reload_status(d, msg);
 		free(nc);
 		return -1;
 	}
 	if (!pmmd_reload_allowed(&d->cfg, nc, msg, len)) {
 		log_warnx("reload refused: %s", msg);
+		pmmd_reload_status(d, msg);
 		free(nc);
 		return -1;
 	}
@@ -133,6 +149,7 @@ pmmd_reload(struct pmmd *d, char *msg, size_t len)
 	}
 	snprintf(msg, len, "config reloaded from %s", d->cfg_path);
 	log_info("%s", msg);
+	pmmd_reload_status(d, msg);
 	return 0;
 }
 

@@ -337,9 +337,11 @@ proc_died(struct pmmd *d, struct proc *p, int status)
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == CFG_EXIT) {
 		/* the service found the config unusable (e.g. an order size the
-		 * exchange's filters refuse): restarting cannot help */
+		 * exchange's filters refuse): restarting cannot help. An error,
+		 * as is the escalation below: the tree stops trading, and
+		 * `journalctl -p err` must say why */
 		p->state = PROC_FAILED;
-		log_warnx("%s refused the configuration (exit %d); stopping "
+		log_error("%s refused the configuration (exit %d); stopping "
 		    "the tree", p->name, CFG_EXIT);
 		proc_event(d, p, SVCEV_ESCALATED, status, "refused the config");
 		d->exit_code = CFG_EXIT;
@@ -349,7 +351,7 @@ proc_died(struct pmmd *d, struct proc *p, int status)
 	v = policy_death(&p->policy, now, &delay);
 	if (v == POLICY_ESCALATE) {
 		p->state = PROC_FAILED;
-		log_warnx("%s died %d times in %.0f s: escalating, stopping "
+		log_error("%s died %d times in %.0f s: escalating, stopping "
 		    "the tree", p->name, p->policy.max_deaths,
 		    d->cfg.supervisor.death_window);
 		proc_event(d, p, SVCEV_ESCALATED, status, "escalated");
