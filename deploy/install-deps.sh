@@ -9,7 +9,8 @@ PKGS=(build-essential cmake pkg-config
       libssl-dev libyaml-dev libsystemd-dev zlib1g-dev libuv1-dev check
       libmicrohttpd-dev prometheus
       clang libclang-rt-14-dev valgrind
-      curl jq openssl python3 procps iproute2 systemd)
+      curl jq openssl python3 procps iproute2 systemd
+      debootstrap systemd-container)   # tests/systemd: a real systemd in a container
 
 missing=()
 for p in "${PKGS[@]}"; do
