@@ -43,7 +43,8 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x31534d4d50ULL	/* "PMMS1" */
-#define SHM_LAYOUT_VERSION	4	/* 4: orders say why not quoting */
+#define SHM_LAYOUT_VERSION	5	/* 3: checksums; 4: orders say why not
+				 * quoting; 5: hb.lost, hb.pending */
 #define SHM_MAX_ORDERS		64
 #define SHM_READ_RETRIES	1000
 /* The largest copy of any section (checked in shm.c): readers bounce
@@ -160,6 +161,10 @@ struct shm_hb {				/* writer: the service itself */
 	 * service got holds the others too (server ms, 0 = none) */
 	int64_t		rl_backoff_until_ms;
 	int64_t		rl_ban_until_ms;
+	/* records the service could not keep, and holds back for now
+	 * (logger: CSV rows lost, and kept while the disk is full) */
+	uint64_t	lost;
+	uint64_t	pending;
 };
 
 /*

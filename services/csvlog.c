@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -16,21 +17,40 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "text.h"
 #include "timeutil.h"
 
 #define CSV_TAIL	16384	/* bytes read back to find a torn record */
 #define CSV_LOCK_TRIES	200	/* x 1 ms, then go on without the lock */
 #define CSV_TORN_NOTE	"torn row repaired"
+#define CSV_FILE_MODE	0640	/* rows show PnL and balances */
+#define CSV_DIR_MODE	0750
+#define CSV_WARN_NS	(60 * NS_PER_S)	/* a failing file, said again */
 
 /* ---- fields and timestamps ---------------------------------------------- */
 
+/*
+ * Text from outside (an exchange's reject message, a pause reason) may hold
+ * terminal escapes or invalid UTF-8: a field is made printable first, so a
+ * reader's `cat` or spreadsheet shows text, not what the bytes would do.
+ */
 int
 csv_field(char *dst, size_t cap, const char *s)
 {
+	char *clean = NULL;
 	size_t n = 0;
+	int rc;
 
 	if (s == NULL)
 		s = "";
+	if (!text_is_clean(s, TEXT_KEEP_NEWLINES)) {
+		if ((clean = malloc(strlen(s) + 1)) == NULL)
+			return -1;
+		text_clean(clean, strlen(s) + 1, s, TEXT_KEEP_NEWLINES);
+		rc = csv_field(dst, cap, clean);
+		free(clean);
+		return rc;
+	}
 	if (strpbrk(s, ",\"\r\n") == NULL) {
 		n = strlen(s);
 		if (n + 1 > cap)
@@ -175,7 +195,7 @@ csv_mkdirs(const char *dir)
 			return -1;
 		p[i] = '/';
 	}
-	if (mkdir(p, 0755) == -1 && errno != EEXIST)
+	if (mkdir(p, CSV_DIR_MODE) == -1 && errno != EEXIST)
 		return -1;
 	return 0;
 }
@@ -273,8 +293,10 @@ csv_sync(const char *t, size_t n, int at_file_start)
 	return -1;
 }
 
-static void
-csvlog_repair(struct csvlog *cl, off_t size)
+/* 0 when the file ends on a record boundary (now), -1 if it could not
+ * be closed (quiet: the caller says it, rate-limited). */
+static int
+csvlog_repair(struct csvlog *cl, off_t size, int quiet)
 {
 	char tail[CSV_TAIL], fix[64];
 	off_t off = size > CSV_TAIL ? size - CSV_TAIL : 0;
@@ -282,25 +304,29 @@ csvlog_repair(struct csvlog *cl, off_t size)
 	size_t f;
 	long sync;
 
+	if (size == 0)
+		return 0;
 	if ((n = pread(cl->fd, tail, (size_t)(size - off), off)) <= 0)
-		return;
+		return -1;
 	if ((sync = csv_sync(tail, (size_t)n, off == 0)) == -1) {
 		/* no record start in sight: at least end the line */
 		if (tail[n - 1] == '\n')
-			return;
+			return 0;
 		fix[0] = '\n';
 		f = 1;
 	} else if ((f = csv_closing(tail, (size_t)sync, (size_t)n, fix,
 	    sizeof(fix))) == 0)
-		return;
+		return 0;
 	if (write(cl->fd, fix, f) != (ssize_t)f) {
-		log_warn("%s: repairing the torn end of %s", __func__,
-		    cl->path);
-		return;
+		if (!quiet)
+			log_warn("%s: repairing the torn end of %s", __func__,
+			    cl->path);
+		return -1;
 	}
 	cl->torn_repaired++;
 	log_warnx("%s ended in a torn row (a writer was killed mid-write or "
 	    "the disk was full): closed it so later rows parse", cl->path);
+	return 0;
 }
 
 /* Under the lock: header on an empty file, else repair a torn end. */
@@ -328,10 +354,23 @@ csvlog_prepare(struct csvlog *cl)
 		    memcmp(head, CSV_HEADER, hl) != 0)
 			log_warnx("%s does not start with the metrics header; "
 			    "appending without one (never mid-file)", cl->path);
-		csvlog_repair(cl, st.st_size);
+		if (csvlog_repair(cl, st.st_size, 0) == -1)
+			cl->check_tail = 1;	/* again before the next write */
 	}
 	if (locked)
 		flock(cl->fd, LOCK_UN);
+}
+
+/* A file of ours readable by others (an older pmm made it 0644): 0640. */
+static void
+csvlog_narrow(struct csvlog *cl)
+{
+	struct stat st;
+
+	if (fstat(cl->fd, &st) == 0 && st.st_uid == geteuid() &&
+	    (st.st_mode & 0777 & ~CSV_FILE_MODE) != 0 &&
+	    fchmod(cl->fd, st.st_mode & 0777 & CSV_FILE_MODE) == -1)
+		log_warn("%s: chmod %s", __func__, cl->path);
 }
 
 static int
@@ -352,7 +391,7 @@ csvlog_switch(struct csvlog *cl, int64_t ts_ns)
 		return -1;
 	}
 	if ((cl->fd = open(cl->path, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC,
-	    0644)) == -1) {
+	    CSV_FILE_MODE)) == -1) {
 		if (!cl->warned++)
 			log_warn("%s: open %s", __func__, cl->path);
 		cl->errors++;
@@ -361,6 +400,7 @@ csvlog_switch(struct csvlog *cl, int64_t ts_ns)
 	}
 	cl->warned = 0;
 	cl->files++;
+	csvlog_narrow(cl);
 	csvlog_prepare(cl);
 	return 0;
 }
@@ -388,56 +428,152 @@ csvlog_open(struct csvlog *cl, const char *dir)
 void
 csvlog_close(struct csvlog *cl)
 {
-	csvlog_flush(cl);
+	if (csvlog_flush(cl) == -1) {
+		cl->rows_lost += cl->pending;
+		log_warnx("metrics CSV %s: %u rows lost on close (%llu in all)",
+		    cl->path, cl->pending, (unsigned long long)cl->rows_lost);
+		cl->len = 0;
+		cl->pending = 0;
+	}
 	if (cl->fd != -1)
 		close(cl->fd);
 	cl->fd = -1;
 	cl->day = 0;
 }
 
+/* Drop the first k bytes (whole rows, now in the file) from the batch. */
+static void
+csvlog_consume(struct csvlog *cl, size_t k)
+{
+	uint32_t rows = 0;
+	size_t i;
+
+	for (i = 0; i < k; i++)
+		rows += cl->buf[i] == '\n';
+	memmove(cl->buf, cl->buf + k, cl->len - k);
+	cl->len -= k;
+	cl->pending -= rows;
+	cl->rows += rows;
+	if (cl->failing)
+		cl->rows_late += rows;
+}
+
+/* All of the batch, through EINTR and short writes: bytes written; errno
+ * set when fewer than len. */
+static size_t
+csvlog_write_all(struct csvlog *cl)
+{
+	size_t off = 0;
+	ssize_t n;
+
+	while (off < cl->len) {
+		n = write(cl->fd, cl->buf + off, cl->len - off);
+		if (n > 0)
+			off += (size_t)n;
+		else if (n == 0) {
+			errno = ENOSPC;	/* a file write of nothing: no room */
+			break;
+		} else if (errno != EINTR)
+			break;
+	}
+	return off;
+}
+
+/*
+ * A write cut short put w bytes of the batch in the file. Cut them off
+ * again (we hold the exclusive lock: nobody appended after us), so the
+ * whole batch can go out later. Without the lock, or if that fails, keep
+ * what went out whole and remember that the tail may be torn: the next
+ * flush closes it before it writes.
+ */
+static void
+csvlog_cut_back(struct csvlog *cl, int locked, off_t size0, size_t w)
+{
+	size_t whole = w;
+
+	if (w == 0)
+		return;
+	if (locked && size0 >= 0 && ftruncate(cl->fd, size0) == 0)
+		return;
+	while (whole > 0 && cl->buf[whole - 1] != '\n')
+		whole--;
+	csvlog_consume(cl, whole);
+	if (whole < w)
+		cl->check_tail = 1;
+}
+
+/* Said at the first failure and then once a minute, with the real errno. */
+static void
+csvlog_warn(struct csvlog *cl, int err)
+{
+	int64_t now = now_mono_ns();
+
+	if (cl->failing && now < cl->next_warn_ns)
+		return;
+	cl->next_warn_ns = now + CSV_WARN_NS;
+	log_warnx("metrics CSV %s: write failed: %s; %u rows (%zu bytes) kept "
+	    "to be written when it works again, %llu rows lost so far",
+	    cl->path, strerror(err), cl->pending, cl->len,
+	    (unsigned long long)cl->rows_lost);
+}
+
 int
 csvlog_flush(struct csvlog *cl)
 {
-	ssize_t n;
-	int locked, rc = 0;
+	struct stat st;
+	off_t size0 = -1;
+	size_t w;
+	int locked, err;
 
 	if (cl->len == 0)
 		return 0;
 	if (cl->fd == -1) {
-		rc = -1;
-		goto lost;
+		cl->rows_lost += cl->pending;
+		cl->len = 0;
+		cl->pending = 0;
+		return -1;
 	}
-	/* shared: appends never wait for each other, only for a check */
-	locked = csv_lock(cl->fd, LOCK_SH) == 0;
-	n = write(cl->fd, cl->buf, cl->len);
-	if (n != (ssize_t)cl->len) {
-		if (!cl->warned++)
-			log_warn("%s: %s: wrote %zd of %zu bytes", __func__,
-			    cl->path, n, cl->len);
-		cl->errors++;
-		if (n > 0) {
-			struct stat st;
-
-			/* close what we cut so the next rows still parse */
-			if (fstat(cl->fd, &st) == 0)
-				csvlog_repair(cl, st.st_size);
+	/* exclusive: a write cut short is cut back before anyone appends */
+	locked = csv_lock(cl->fd, LOCK_EX) == 0;
+	if (fstat(cl->fd, &st) == 0)
+		size0 = st.st_size;
+	if (cl->check_tail) {
+		/* no row may follow a torn one: close it first, or wait */
+		if (size0 < 0 || csvlog_repair(cl, size0, 1) == -1) {
+			err = errno;
+			cl->errors++;
+			csvlog_warn(cl, err);
+			cl->failing = 1;
+			if (locked)
+				flock(cl->fd, LOCK_UN);
+			return -1;
 		}
-		rc = -1;
-	} else {
+		cl->check_tail = 0;
+		if (fstat(cl->fd, &st) == 0)
+			size0 = st.st_size;
+	}
+	w = csvlog_write_all(cl);
+	err = errno;
+	if (w == cl->len) {
 		cl->writes++;
-		cl->rows += cl->pending;
+		csvlog_consume(cl, w);
+		if (cl->failing)
+			log_info("metrics CSV %s writable again: %llu kept rows "
+			    "written late, %llu rows lost in all", cl->path,
+			    (unsigned long long)cl->rows_late,
+			    (unsigned long long)cl->rows_lost);
+		cl->failing = 0;
+		cl->rows_late = 0;
 		cl->warned = 0;
+	} else {
+		cl->errors++;
+		csvlog_cut_back(cl, locked, size0, w);
+		csvlog_warn(cl, err);
+		cl->failing = 1;
 	}
 	if (locked)
 		flock(cl->fd, LOCK_UN);
-	if (rc == 0)
-		goto done;
-lost:
-	cl->rows_lost += cl->pending;
-done:
-	cl->len = 0;
-	cl->pending = 0;
-	return rc;
+	return cl->len == 0 ? 0 : -1;
 }
 
 /* Append one record at buf[len]; -1 if it does not fit in what is left. */
@@ -470,7 +606,12 @@ int
 csvlog_add(struct csvlog *cl, int64_t ts_ns, const char *const *f)
 {
 	if (cl->fd == -1 || ts_ns < cl->day_lo_ns || ts_ns >= cl->day_hi_ns) {
-		csvlog_flush(cl);
+		if (csvlog_flush(cl) == -1) {
+			/* they belong to the old day's file: not the new one */
+			cl->rows_lost += cl->pending;
+			cl->len = 0;
+			cl->pending = 0;
+		}
 		if (csvlog_switch(cl, ts_ns) == -1) {
 			cl->rows_lost++;
 			return -1;
@@ -481,8 +622,11 @@ csvlog_add(struct csvlog *cl, int64_t ts_ns, const char *const *f)
 	csvlog_flush(cl);
 	if (csvlog_render(cl, ts_ns, f) == 0)
 		return 0;
-	log_warnx("%s: a row longer than %d bytes dropped", __func__,
-	    CSV_BATCH_MAX);
+	/* no room: the batch kept from failed writes is full (counted and
+	 * said by csvlog_flush), or the row alone is too long */
+	if (cl->len == 0)
+		log_warnx("%s: a row longer than %d bytes dropped", __func__,
+		    CSV_BATCH_MAX);
 	cl->rows_lost++;
 	return -1;
 }

@@ -60,13 +60,19 @@ struct csvlog {
 	uint64_t	 headers;	/* headers written */
 	uint64_t	 torn_repaired;	/* torn records closed at open */
 	uint64_t	 errors;	/* failed writes/opens */
-	uint64_t	 rows_lost;	/* rows dropped on a failed write */
+	uint64_t	 rows_lost;	/* rows dropped: no room kept for them */
+	uint64_t	 rows_late;	/* rows written after a failed write */
 	int		 warned;	/* a failing file was logged once */
+	int		 failing;	/* the last write failed: rows kept */
+	int		 check_tail;	/* a cut write may have left a torn row */
+	int64_t		 next_warn_ns;	/* monotonic: failing, said again at */
 	char		 buf[CSV_BATCH_MAX];
 };
 
 /*
- * Prepare to write into dir (created, mode 0755, if missing; parents too).
+ * Prepare to write into dir (created, mode 0750, if missing; parents 0755).
+ * Files are created 0640 (an existing one is narrowed to that): rows hold
+ * PnL and balances.
  * No file is opened until the first row. -1 (logged) if dir is unusable.
  */
 int	 csvlog_open(struct csvlog *cl, const char *dir);
@@ -79,7 +85,12 @@ void	 csvlog_close(struct csvlog *cl);
  * 0, or -1 when the row cannot be written (too long, file unusable).
  */
 int	 csvlog_add(struct csvlog *cl, int64_t ts_ns, const char *const *f);
-/* Write the queued rows with one write(2). 0, or -1 (rows counted lost). */
+/*
+ * Write the queued rows with one write(2). 0, or -1: the rows stay queued
+ * (up to CSV_BATCH_MAX bytes) for the next flush, and a write cut short
+ * (a full disk) is cut back to the last whole row first, so a row is never
+ * left torn; said in the log with the real errno, rate-limited.
+ */
 int	 csvlog_flush(struct csvlog *cl);
 
 /*
@@ -89,7 +100,7 @@ int	 csvlog_flush(struct csvlog *cl);
 int	 csv_field(char *dst, size_t cap, const char *s);
 /* Local ISO 8601 with milliseconds and offset: 2026-11-24T01:02:03.456+05:30 */
 int	 csv_timestamp(char *buf, size_t len, int64_t ts_ns);
-/* mkdir -p (0755); -1 with errno set. */
+/* mkdir -p (parents 0755, dir itself 0750); -1 with errno set. */
 int	 csv_mkdirs(const char *dir);
 /* Local calendar day of ts_ns as YYYYMMDD. */
 int	 csv_local_day(int64_t ts_ns);

@@ -244,6 +244,9 @@ logger_on_timer(struct svc *s, int64_t now)
 	/* events received last iteration, and this sample: one write */
 	if (csvlog_flush(lc->csv) == -1)
 		s->hb.errors++;
+	/* in the heartbeat record: pmmctl status shows them */
+	s->hb.lost = lc->csv->rows_lost;
+	s->hb.pending = lc->csv->pending;
 }
 
 static void

@@ -169,6 +169,8 @@ struct order_ctx {
 	char			 fl_path[PATH_MAX];
 	struct bn_backoff	 fl_backoff;
 	int64_t			 fl_log_ns;
+	int64_t			 fl_retry_ns;	/* a failed save, again at */
+	uint64_t		 fl_failures;	/* failed saves in a row */
 	uint64_t		 fl_recovered_at;	/* at the catch-up's start */
 	int			 fl_names;		/* lookups in flight */
 
@@ -1257,32 +1259,70 @@ order_fills_reset(struct order_ctx *oc)
 	oc->fl.reset = false;
 }
 
-/* The ledger line, written whole (rename) after every change. */
+/* Write line to tmp and rename it over path; 0, or an errno. */
+static int
+order_fills_write(const char *path, const char *tmp, const char *line,
+    size_t n)
+{
+	ssize_t w;
+	int fd, err = 0;
+
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	    0600)) == -1)
+		return errno;
+	while (err == 0 && n > 0) {
+		if ((w = write(fd, line, n)) > 0) {
+			line += w;
+			n -= (size_t)w;
+		} else if (w == -1 && errno != EINTR)
+			err = errno;
+		else if (w == 0)
+			err = ENOSPC;	/* a file write of 0 bytes: no room */
+	}
+	if (close(fd) == -1 && err == 0)
+		err = errno;
+	if (err == 0 && rename(tmp, path) == -1)
+		err = errno;
+	if (err != 0)
+		unlink(tmp);
+	return err;
+}
+
+/*
+ * The ledger line, written whole (rename) after every change. A failed
+ * save (a full disk) keeps the ledger dirty: order_on_timer tries again
+ * every second until it succeeds, or a later run would publish again the
+ * fills this one published meanwhile.
+ */
 static void
 order_fills_save(struct order_ctx *oc)
 {
 	char line[ORDF_LINE_MAX], tmp[PATH_MAX + 8];
-	int fd, n;
-	bool ok;
+	int64_t now = now_mono_ns();
+	int n, err;
 
 	if (!oc->fl.dirty || oc->fl_path[0] == '\0' ||
 	    (n = ordf_format(&oc->fl, line, sizeof(line))) < 0)
 		return;
-	oc->fl.dirty = false;
 	snprintf(tmp, sizeof(tmp), "%s.tmp", oc->fl_path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	ok = fd != -1 && write(fd, line, (size_t)n) == n;
-	if (fd != -1 && close(fd) == -1)
-		ok = false;
-	if (ok && rename(tmp, oc->fl_path) == 0)
+	if ((err = order_fills_write(oc->fl_path, tmp, line, (size_t)n)) == 0) {
+		oc->fl.dirty = false;
+		if (oc->fl_failures > 0)
+			log_info("fill ledger %s saved again after %llu failed "
+			    "attempts", oc->fl_path,
+			    (unsigned long long)oc->fl_failures);
+		oc->fl_failures = 0;
 		return;
-	/* the ledger still works in memory: a new process may repeat or
-	 * miss a fill; said once a minute at most */
-	if (now_mono_ns() - oc->fl_log_ns >= 60 * NS_PER_S) {
-		log_warn("fill ledger %s", oc->fl_path);
-		oc->fl_log_ns = now_mono_ns();
 	}
-	unlink(tmp);
+	oc->fl_failures++;
+	oc->fl_retry_ns = now + NS_PER_S;
+	/* the ledger still works in memory; said once a minute at most */
+	if (now - oc->fl_log_ns >= 60 * NS_PER_S) {
+		log_warnx("fill ledger %s: %s; retrying every second (%llu "
+		    "failed attempts so far)", oc->fl_path, strerror(err),
+		    (unsigned long long)oc->fl_failures);
+		oc->fl_log_ns = now;
+	}
 }
 
 static void
@@ -1998,6 +2038,8 @@ order_on_timer(struct svc *s, int64_t now)
 	else
 		order_running(oc, now);
 	order_fills_run(oc, now);
+	if (oc->fl.dirty && oc->fl_failures > 0 && now >= oc->fl_retry_ns)
+		order_fills_save(oc);
 	if (oc->dirty)
 		order_publish(oc);
 	order_set_timer(oc, now);

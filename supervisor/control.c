@@ -7,6 +7,15 @@
  * ("status", "pause why", ...); the answer is one JSON object, after which
  * pmmd closes the connection. JSON keeps pmmctl's text and --json output
  * built from the same data, like bgpctl's pluggable output.
+ *
+ * No client can hold the socket for the others: every connection is
+ * non-blocking and has PMMD_CLIENT_TIMEOUT_NS to send its line and take its
+ * answer (sent as the socket accepts it, on EPOLLOUT), then it is dropped.
+ * At most PMMD_MAX_CLIENTS are open; when all are taken, the oldest one
+ * that has sent nothing for PMMD_CLIENT_IDLE_NS makes room, and failing
+ * that the newcomer is told {"ok":false,"busy":true} (pmmctl retries).
+ * A pause reason is made printable here, where it enters: control
+ * characters and invalid UTF-8 never reach logs, CSV or terminals.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -24,6 +33,7 @@
 #include "pmmd.h"
 #include "qstate.h"
 #include "rundir.h"
+#include "text.h"
 #include "timeutil.h"
 
 #define EV_CLIENT	4	/* see pmmd.c */
@@ -45,7 +55,8 @@ control_listen(struct pmmd *d)
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) == -1 ||
 	    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(sun.sun_path, 0600) == -1 || listen(fd, 8) == -1) {
+	    chmod(sun.sun_path, 0600) == -1 ||
+	    listen(fd, PMMD_MAX_CLIENTS * 2) == -1) {
 		log_warn("%s: %s", __func__, sun.sun_path);
 		if (fd != -1)
 			close(fd);
@@ -66,6 +77,9 @@ control_drop(struct pmmd *d, int idx)
 	close(c->fd);
 	c->fd = -1;
 	c->len = 0;
+	free(c->out);
+	c->out = NULL;
+	c->out_len = c->out_off = 0;
 }
 
 void
@@ -78,6 +92,24 @@ control_close_all(struct pmmd *d)
 	if (d->ctl_lfd != -1)
 		close(d->ctl_lfd);
 	d->ctl_lfd = -1;
+}
+
+/* Clients past their deadline are dropped: nobody holds a slot for long. */
+void
+control_tick(struct pmmd *d, int64_t now)
+{
+	int i;
+
+	for (i = 0; i < PMMD_MAX_CLIENTS; i++) {
+		struct ctl_client *c = &d->clients[i];
+
+		if (c->fd != -1 &&
+		    now - c->since_mono > PMMD_CLIENT_TIMEOUT_NS) {
+			log_debug("control: client silent or not reading for "
+			    "%.1f s, dropped", PMMD_CLIENT_TIMEOUT_NS / 1e9);
+			control_drop(d, i);
+		}
+	}
 }
 
 static int
@@ -95,18 +127,57 @@ control_peer_allowed(int fd)
 	return 0;
 }
 
+/* A free slot: an empty one, else the oldest client that said nothing. */
+static int
+control_slot(struct pmmd *d, int64_t now)
+{
+	int i, old = -1;
+
+	for (i = 0; i < PMMD_MAX_CLIENTS; i++) {
+		const struct ctl_client *c = &d->clients[i];
+
+		if (c->fd == -1)
+			return i;
+		if (c->len == 0 && c->out == NULL &&
+		    now - c->since_mono >= PMMD_CLIENT_IDLE_NS &&
+		    (old == -1 || c->since_mono < d->clients[old].since_mono))
+			old = i;
+	}
+	if (old != -1) {
+		log_debug("control: all %d slots taken; dropping a client "
+		    "silent for %.1f s", PMMD_MAX_CLIENTS,
+		    (now - d->clients[old].since_mono) / 1e9);
+		control_drop(d, old);
+	}
+	return old;
+}
+
+/* No slot: say so (the socket is new, its buffer takes a short line). */
+static void
+control_busy(int fd)
+{
+	static const char busy[] = "{\"ok\":false,\"busy\":true,\"error\":"
+	    "\"pmmd is busy: too many control connections\"}\n";
+
+	(void)!send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+}
+
 void
 control_accept(struct pmmd *d)
 {
 	struct epoll_event ev;
+	int64_t now = now_mono_ns();
 	int fd, i;
 
 	while ((fd = accept4(d->ctl_lfd, NULL, NULL,
 	    SOCK_NONBLOCK | SOCK_CLOEXEC)) != -1) {
-		for (i = 0; i < PMMD_MAX_CLIENTS && d->clients[i].fd != -1; i++)
-			;
-		if (i == PMMD_MAX_CLIENTS || !control_peer_allowed(fd)) {
+		if (!control_peer_allowed(fd)) {
 			close(fd);
+			continue;
+		}
+		if ((i = control_slot(d, now)) == -1) {
+			control_busy(fd);
 			continue;
 		}
 		ev.events = EPOLLIN;
@@ -117,6 +188,7 @@ control_accept(struct pmmd *d)
 		}
 		d->clients[i].fd = fd;
 		d->clients[i].len = 0;
+		d->clients[i].since_mono = now;
 	}
 }
 
@@ -143,7 +215,8 @@ control_services(struct pmmd *d, int64_t now_real)
 		SHM_READ(&d->shm_guard, d->shm, hb[i], &hb);
 		proc_describe_status(p->last_status, how, sizeof(how));
 		json_array_append_new(arr, json_pack(
-		    "{s:s, s:i, s:s, s:o, s:i, s:s, s:o, s:o, s:I}",
+		    "{s:s, s:i, s:s, s:o, s:i, s:s, s:o, s:o, s:I, s:I, s:I, "
+		    "s:I}",
 		    "name", p->name,
 		    "pid", (int)p->pid,
 		    "state", proc_state_name(p->state),
@@ -157,7 +230,10 @@ control_services(struct pmmd *d, int64_t now_real)
 		    "heartbeat_age_ms", control_num(
 			(now_mono - hb.beat_ns) / 1e6,
 			p->pid != 0 && hb.beat_ns != 0),
-		    "heartbeats", (json_int_t)hb.beats));
+		    "heartbeats", (json_int_t)hb.beats,
+		    "errors", (json_int_t)hb.errors,
+		    "lost", (json_int_t)hb.lost,
+		    "pending", (json_int_t)hb.pending));
 	}
 	return arr;
 }
@@ -271,8 +347,9 @@ control_pause(struct pmmd *d, int pause, const char *reason)
 	struct pmm_msg m;
 
 	d->procs.operator_paused = pause;
-	snprintf(d->procs.operator_reason, sizeof(d->procs.operator_reason),
-	    "%s", pause ? (*reason ? reason : "paused by operator") : "");
+	/* printable from here on: logs, CSV, status, the other services */
+	text_clean(d->procs.operator_reason, sizeof(d->procs.operator_reason),
+	    pause ? (*reason ? reason : "paused by operator") : "", 0);
 	proc_publish(d);
 	memset(&m, 0, sizeof(m));
 	snprintf(m.u.pause.text, sizeof(m.u.pause.text), "%s",
@@ -341,29 +418,55 @@ control_dispatch(struct pmmd *d, char *req)
 	return json_pack("{s:b, s:s}", "ok", 0, "error", "unknown request");
 }
 
+/* Send what the socket takes; done (dropped) once all of it went. */
+static void
+control_send(struct pmmd *d, int idx)
+{
+	struct ctl_client *c = &d->clients[idx];
+	struct epoll_event ev;
+	ssize_t n;
+
+	while (c->out_off < c->out_len) {
+		n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off,
+		    MSG_NOSIGNAL);
+		if (n > 0) {
+			c->out_off += (size_t)n;
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			/* the rest when the client reads (or its deadline) */
+			ev.events = EPOLLOUT;
+			ev.data.u64 = ((uint64_t)EV_CLIENT << 32) | idx;
+			if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, c->fd, &ev) == 0)
+				return;
+		}
+		break;		/* the client went away */
+	}
+	control_drop(d, idx);
+}
+
 static void
 control_answer(struct pmmd *d, int idx, char *req)
 {
+	struct ctl_client *c = &d->clients[idx];
 	json_t *o = control_dispatch(d, req);
 	char *out = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	size_t len, off = 0;
-	ssize_t n;
+	size_t len;
 
-	if (out != NULL) {
-		len = strlen(out);
-		/* answers are a few KB; a client that cannot take them loses */
-		while (off < len) {
-			n = send(d->clients[idx].fd, out + off, len - off,
-			    MSG_NOSIGNAL);
-			if (n <= 0)
-				break;
-			off += n;
-		}
-		(void)!send(d->clients[idx].fd, "\n", 1, MSG_NOSIGNAL);
-	}
-	free(out);
 	json_decref(o);
-	control_drop(d, idx);
+	if (out == NULL || (c->out = malloc((len = strlen(out)) + 1)) == NULL) {
+		free(out);
+		control_drop(d, idx);
+		return;
+	}
+	memcpy(c->out, out, len);
+	c->out[len] = '\n';
+	c->out_len = len + 1;
+	c->out_off = 0;
+	free(out);
+	control_send(d, idx);
 }
 
 void
@@ -375,6 +478,10 @@ control_readable(struct pmmd *d, int idx)
 
 	if (c->fd == -1)
 		return;
+	if (c->out != NULL) {		/* EPOLLOUT: more of the answer */
+		control_send(d, idx);
+		return;
+	}
 	n = read(c->fd, c->buf + c->len, sizeof(c->buf) - 1 - c->len);
 	if (n <= 0) {
 		if (n == 0 || (errno != EAGAIN && errno != EINTR))
@@ -383,11 +490,12 @@ control_readable(struct pmmd *d, int idx)
 	}
 	c->len += n;
 	c->buf[c->len] = '\0';
-	if ((nl = strchr(c->buf, '\n')) != NULL) {
+	if ((nl = memchr(c->buf, '\n', c->len)) != NULL) {
 		*nl = '\0';
 		control_answer(d, idx, c->buf);
 	} else if (c->len == sizeof(c->buf) - 1) {
-		log_warnx("control: request too long, dropped");
+		log_warnx("control: request longer than %d bytes, dropped",
+		    PMMD_REQ_MAX - 1);
 		control_drop(d, idx);
 	}
 }

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
@@ -107,6 +109,27 @@ fmt_num(char *buf, size_t len, const char *fmt, double v)
 	return buf;
 }
 
+/* Only news: records a service lost or holds back (logger: a full disk). */
+static void
+show_losses(json_t *svcs)
+{
+	json_int_t lost, pending;
+	json_t *s;
+	size_t i;
+
+	json_array_foreach(svcs, i, s) {
+		lost = json_integer_value(json_object_get(s, "lost"));
+		pending = json_integer_value(json_object_get(s, "pending"));
+		if (lost == 0 && pending == 0)
+			continue;
+		printf("%-8s %" JSON_INTEGER_FORMAT " records lost, %"
+		    JSON_INTEGER_FORMAT " waiting to be written (%"
+		    JSON_INTEGER_FORMAT " errors; see the log)\n",
+		    jstr(s, "name"), lost, pending,
+		    json_integer_value(json_object_get(s, "errors")));
+	}
+}
+
 /* Only news: a section corrupt right now (pmmd is having it rewritten). */
 static void
 show_segment(json_t *seg)
@@ -183,6 +206,7 @@ show_status(json_t *o)
 	else
 		printf("strategy running\n");
 	show_segment(json_object_get(o, "segment"));
+	show_losses(svcs);
 }
 
 static void
@@ -246,42 +270,141 @@ ctl_socket_path(char *buf, size_t len, const char *inst, const char *cfgp,
 	return 0;
 }
 
-static json_t *
-ctl_request(const char *path, const char *req)
+#define CTL_IO_TIMEOUT_S	10	/* connect, send, answer: each at most */
+#define CTL_BUSY_TRIES		50	/* a busy or empty answer is retried */
+
+/* All of buf, through EINTR and short writes; never SIGPIPE. */
+static int
+ctl_send_all(int fd, const char *buf, size_t len)
 {
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * One exchange: connect, send the line, read to EOF. The answer's text in
+ * buf; 0, or -1 with a message in err. Timeouts bound every step, so a
+ * stuck pmmd makes pmmctl fail, not hang.
+ */
+static int
+ctl_exchange(const char *path, const char *line, char *buf, size_t cap,
+    char *err, size_t errlen)
+{
+	struct timeval tv = { CTL_IO_TIMEOUT_S, 0 };
 	struct sockaddr_un sun;
-	char buf[65536];
 	size_t off = 0;
 	ssize_t n;
-	json_error_t jerr;
-	json_t *o;
 	int fd;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
-	snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
-	    connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
-		fprintf(stderr, "pmmctl: cannot reach pmmd at %s: %s\n", path,
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		snprintf(err, errlen, "socket path too long: %s", path);
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(err, errlen, "socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	while (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (errno == EINTR)
+			continue;
+		snprintf(err, errlen, "cannot reach pmmd at %s: %s", path,
 		    strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return NULL;
-	}
-	if (write(fd, req, strlen(req)) != (ssize_t)strlen(req) ||
-	    write(fd, "\n", 1) != 1) {
-		fprintf(stderr, "pmmctl: write: %s\n", strerror(errno));
 		close(fd);
-		return NULL;
+		return -1;
 	}
-	while (off < sizeof(buf) - 1 &&
-	    (n = read(fd, buf + off, sizeof(buf) - 1 - off)) > 0)
-		off += n;
+	if (ctl_send_all(fd, line, strlen(line)) == -1) {
+		/* pmmd may have closed a connection it had no room for */
+		snprintf(err, errlen, "sending to pmmd: %s", strerror(errno));
+		close(fd);
+		return -2;
+	}
+	for (;;) {
+		if (off == cap - 1) {
+			snprintf(err, errlen, "answer from pmmd longer than %zu "
+			    "bytes", cap - 1);
+			close(fd);
+			return -1;
+		}
+		n = read(fd, buf + off, cap - 1 - off);
+		if (n > 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (n == 0)
+			break;
+		if (errno == EINTR)
+			continue;
+		snprintf(err, errlen, "no answer from pmmd: %s",
+		    errno == EAGAIN ? "timed out" : strerror(errno));
+		close(fd);
+		return off == 0 && errno == ECONNRESET ? -2 : -1;
+	}
 	close(fd);
 	buf[off] = '\0';
-	if ((o = json_loads(buf, 0, &jerr)) == NULL)
-		fprintf(stderr, "pmmctl: bad answer from pmmd: %s\n", jerr.text);
-	return o;
+	return off == 0 ? -2 : 0;
+}
+
+/*
+ * pmmd answers "busy" when all its control slots are taken, and may close
+ * a connection unanswered to make room: both mean "not done, try again",
+ * so pmmctl does, with a short growing pause, for a few seconds.
+ */
+static json_t *
+ctl_request(const char *path, const char *req)
+{
+	static char buf[1 << 20];	/* a config dump is a few KB */
+	char line[600], err[512] = "";
+	struct timespec pause = { 0, 10 * 1000 * 1000 };
+	json_error_t jerr;
+	json_t *o;
+	int i, rc;
+
+	snprintf(line, sizeof(line), "%s\n", req);
+	for (i = 0; i < CTL_BUSY_TRIES; i++) {
+		if (i > 0) {
+			nanosleep(&pause, NULL);
+			if (pause.tv_nsec < 200 * 1000 * 1000)
+				pause.tv_nsec *= 2;
+		}
+		rc = ctl_exchange(path, line, buf, sizeof(buf), err,
+		    sizeof(err));
+		if (rc == -2) {
+			if (err[0] == '\0')
+				snprintf(err, sizeof(err), "pmmd closed the "
+				    "connection without an answer");
+			continue;
+		}
+		if (rc == -1)
+			break;
+		if ((o = json_loads(buf, 0, &jerr)) == NULL) {
+			snprintf(err, sizeof(err), "bad answer from pmmd: %s",
+			    jerr.text);
+			break;
+		}
+		if (!json_is_true(json_object_get(o, "busy")))
+			return o;
+		snprintf(err, sizeof(err), "%s",
+		    json_string_value(json_object_get(o, "error")) ?
+		    json_string_value(json_object_get(o, "error")) : "busy");
+		json_decref(o);
+	}
+	fprintf(stderr, "pmmctl: %s\n", err);
+	return NULL;
 }
 
 static const struct ctl_cmd *

@@ -211,6 +211,7 @@ pmmd_loop(struct pmmd *d)
 		now = now_mono_ns();
 		proc_tick(d, now);
 		shmck_tick(d, now);
+		control_tick(d, now);
 		pmmd_watchdog(d, now);
 		if (d->done)
 			break;

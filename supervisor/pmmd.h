@@ -17,8 +17,12 @@
 #include "policy.h"
 #include "shm.h"
 
-#define PMMD_MAX_CLIENTS	8
+#define PMMD_MAX_CLIENTS	32	/* control connections at once */
 #define PMMD_REQ_MAX		512
+/* a control client has this long to send its line and take the answer */
+#define PMMD_CLIENT_TIMEOUT_NS	(2LL * 1000 * 1000 * 1000)
+/* a client silent this long may be dropped to make room for a new one */
+#define PMMD_CLIENT_IDLE_NS	(100LL * 1000 * 1000)
 #define PMMD_EXIT_ESCALATED	2
 #define SHMCK_N			(4 + SVC_COUNT)	/* sections pmmd checks */
 
@@ -46,6 +50,9 @@ struct ctl_client {
 	int		 fd;
 	size_t		 len;
 	char		 buf[PMMD_REQ_MAX];
+	char		*out;		/* the answer still to send, or NULL */
+	size_t		 out_len, out_off;
+	int64_t		 since_mono;	/* accepted */
 };
 
 struct pmmd {
@@ -95,6 +102,7 @@ void	 proc_describe_status(int status, char *buf, size_t len);
 int	 control_listen(struct pmmd *d);
 void	 control_accept(struct pmmd *d);
 void	 control_readable(struct pmmd *d, int idx);
+void	 control_tick(struct pmmd *d, int64_t now);
 void	 control_close_all(struct pmmd *d);
 
 /* shmck.c */

@@ -16,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -581,6 +583,184 @@ START_TEST(test_bad_dir_and_long_rows)
 }
 END_TEST
 
+/* ---- permissions, outside text, a full disk ------------------------------- */
+
+/* Rows show PnL and balances: files 0640, an older 0644 one narrowed. */
+START_TEST(test_file_mode)
+{
+	char path[600], sub[300];
+	struct stat st;
+	int fd;
+
+	umask(022);
+	snprintf(sub, sizeof(sub), "%s/logs", dir);
+	ck_assert_int_eq(csvlog_open(cl, sub), 0);
+	ck_assert_int_eq(stat(sub, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0750);
+	ck_assert_int_eq(add(IST_MIDNIGHT * NS_PER_S, "m", "1", ""), 0);
+	csvlog_close(cl);
+	snprintf(path, sizeof(path), "%s/metrics-20261124.csv", sub);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0640);
+
+	/* a file an older pmm made world-readable */
+	file_path(path, sizeof(path), 20261125);
+	fd = open(path, O_WRONLY | O_CREAT, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fchmod(fd, 0644), 0);
+	close(fd);
+	ck_assert_int_eq(csvlog_open(cl, dir), 0);
+	ck_assert_int_eq(add((IST_MIDNIGHT + 86400) * NS_PER_S, "m", "1", ""),
+	    0);
+	csvlog_close(cl);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0640);
+}
+END_TEST
+
+/* Terminal escapes and invalid UTF-8 never reach the file raw. */
+START_TEST(test_field_sanitised)
+{
+	char b[128], path[300];
+	int n;
+
+	csv_field(b, sizeof(b), "\x1b[2J\x1b[31mred\xff");
+	ck_assert_str_eq(b, "?[2J?[31mred?");
+	csv_field(b, sizeof(b), "a,\x1b\nb");	/* quoted, LF kept */
+	ck_assert_str_eq(b, "\"a,?\nb\"");
+	ck_assert_int_eq(csvlog_open(cl, dir), 0);
+	ck_assert_int_eq(add(IST_MIDNIGHT * NS_PER_S, "strategy_paused", "1",
+	    "\x1b]0;pwned\x07\xc3\x28"), 0);
+	csvlog_close(cl);
+	file_path(path, sizeof(path), 20261124);
+	n = parse_file(path);
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(recs[1].f[10], "?]0;pwned?" "?(");
+}
+END_TEST
+
+/* File size limited: writes past it are cut short, like on a full disk. */
+static void
+limit_file_size(off_t lim)
+{
+	struct rlimit rl = { (rlim_t)lim, RLIM_INFINITY };
+
+	ck_assert_int_eq(setrlimit(RLIMIT_FSIZE, &rl), 0);
+}
+
+/*
+ * A write cut short (a full disk) never leaves a torn row: the file is cut
+ * back, the rows are kept and written once there is room, in order and
+ * whole; and once the kept batch is full, further rows are counted lost.
+ */
+START_TEST(test_short_write_kept_not_torn)
+{
+	char path[300], val[16];
+	struct stat st;
+	off_t size0;
+	int i, n, lost_rows;
+
+	signal(SIGXFSZ, SIG_IGN);	/* a write past the limit: EFBIG */
+	ck_assert_int_eq(csvlog_open(cl, dir), 0);
+	ck_assert_int_eq(add(IST_MIDNIGHT * NS_PER_S, "m", "0", ""), 0);
+	ck_assert_int_eq(csvlog_flush(cl), 0);
+	file_path(path, sizeof(path), 20261124);
+	ck_assert_int_eq(stat(path, &st), 0);
+	size0 = st.st_size;
+
+	/* room for one and a half rows: the batch of 10 is cut short */
+	limit_file_size(size0 + 100);
+	for (i = 1; i <= 10; i++) {
+		snprintf(val, sizeof(val), "%d", i);
+		ck_assert_int_eq(add(IST_MIDNIGHT * NS_PER_S, "m", val, ""), 0);
+	}
+	ck_assert_int_eq(csvlog_flush(cl), -1);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, size0);		/* cut back */
+	ck_assert_uint_eq(cl->pending, 10);		/* kept */
+	ck_assert_uint_eq(cl->rows_lost, 0);
+	ck_assert_uint_eq(cl->errors, 1);
+	/* still no room: still kept, the file unchanged */
+	ck_assert_int_eq(csvlog_flush(cl), -1);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_size, size0);
+
+	/* room again: everything, in order */
+	limit_file_size((off_t)RLIM_INFINITY);
+	ck_assert_int_eq(add(IST_MIDNIGHT * NS_PER_S, "m", "11", ""), 0);
+	ck_assert_int_eq(csvlog_flush(cl), 0);
+	ck_assert_uint_eq(cl->pending, 0);
+	n = parse_file(path);
+	ck_assert_int_eq(n, 1 + 12);
+	for (i = 1; i < n; i++) {
+		ck_assert_int_eq(recs[i].nf, CSV_NCOLS);
+		snprintf(val, sizeof(val), "%d", i - 1);
+		ck_assert_str_eq(recs[i].f[4], val);
+	}
+
+	/* a long outage: the kept batch is bounded, the excess counted */
+	ck_assert_int_eq(stat(path, &st), 0);
+	limit_file_size(st.st_size);
+	lost_rows = 0;
+	for (i = 0; i < 5000; i++)
+		if (add(IST_MIDNIGHT * NS_PER_S, "m", "x", "padding padding "
+		    "padding padding padding") == -1)
+			lost_rows++;
+	ck_assert_int_gt(lost_rows, 0);
+	ck_assert_uint_eq(cl->rows_lost, (uint64_t)lost_rows);
+	ck_assert_uint_eq(cl->pending + lost_rows, 5000);
+	ck_assert_int_le(cl->len, CSV_BATCH_MAX);
+	limit_file_size((off_t)RLIM_INFINITY);
+	ck_assert_int_eq(csvlog_flush(cl), 0);
+	csvlog_close(cl);
+	n = parse_file(path);
+	ck_assert_int_eq(n, 13 + 5000 - lost_rows);
+}
+END_TEST
+
+/* Without the exclusive lock a cut write cannot be cut back: the whole
+ * rows stay, the torn one is closed before anything follows it. */
+START_TEST(test_short_write_torn_closed_first)
+{
+	char path[300];
+	struct stat st;
+	int n, fd, i;
+
+	signal(SIGXFSZ, SIG_IGN);
+	ck_assert_int_eq(csvlog_open(cl, dir), 0);
+	ck_assert_int_eq(add(IST_MIDNIGHT * NS_PER_S, "m", "0", ""), 0);
+	ck_assert_int_eq(csvlog_flush(cl), 0);
+	file_path(path, sizeof(path), 20261124);
+	/* another process holds the lock for longer than we wait */
+	fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	if (fork() == 0) {
+		int f2 = open(path, O_RDONLY);
+
+		flock(f2, LOCK_EX);
+		sleep(3);
+		_exit(0);
+	}
+	usleep(200 * 1000);
+	ck_assert_int_eq(stat(path, &st), 0);
+	limit_file_size(st.st_size + 100);
+	for (i = 1; i <= 3; i++)
+		ck_assert_int_eq(add(IST_MIDNIGHT * NS_PER_S, "m", "1", ""), 0);
+	ck_assert_int_eq(csvlog_flush(cl), -1);
+	ck_assert_uint_eq(cl->pending, 2);	/* one row went out whole */
+	limit_file_size((off_t)RLIM_INFINITY);
+	wait(NULL);
+	ck_assert_int_eq(csvlog_flush(cl), 0);
+	csvlog_close(cl);
+	close(fd);
+	n = parse_file(path);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(recs[i].nf, CSV_NCOLS);
+	ck_assert_uint_eq(cl->torn_repaired, 1);
+	ck_assert_uint_eq(cl->rows, 4);
+}
+END_TEST
+
 static Suite *
 csvlog_suite(void)
 {
@@ -606,6 +786,10 @@ csvlog_suite(void)
 	tcase_add_test(tc, test_torn_tail_unknown);
 	tcase_add_test(tc, test_one_write_per_batch);
 	tcase_add_test(tc, test_bad_dir_and_long_rows);
+	tcase_add_test(tc, test_file_mode);
+	tcase_add_test(tc, test_field_sanitised);
+	tcase_add_test(tc, test_short_write_kept_not_torn);
+	tcase_add_test(tc, test_short_write_torn_closed_first);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("concurrency");

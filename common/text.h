@@ -1,0 +1,26 @@
+/*
+ * text.h — make text from outside (an operator's pause reason, an
+ * exchange's error message) safe to print: valid UTF-8 with no control
+ * characters, so it cannot garble a log line, a CSV row or a terminal
+ * (escape sequences), and a JSON encoder accepts it.
+ */
+#ifndef PMM_TEXT_H
+#define PMM_TEXT_H
+
+#include <stddef.h>
+
+#define TEXT_REPLACEMENT	'?'
+#define TEXT_KEEP_NEWLINES	1	/* keep LF and CR (CSV quotes them) */
+
+/*
+ * Copy src into dst (cap bytes, always NUL-terminated): valid UTF-8
+ * sequences are kept whole (never cut at cap), every byte of an invalid
+ * sequence, C0 control (TAB included), DEL and C1 control (U+0080..U+009F)
+ * becomes TEXT_REPLACEMENT; LF and CR too unless flags has
+ * TEXT_KEEP_NEWLINES. dst may be src. Returns the length written.
+ */
+size_t	 text_clean(char *dst, size_t cap, const char *src, int flags);
+/* 1 if s is already what text_clean would leave unchanged. */
+int	 text_is_clean(const char *s, int flags);
+
+#endif
