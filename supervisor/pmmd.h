@@ -69,6 +69,8 @@ struct pmmd {
 	int64_t		 shmck_bad_since[SHMCK_N];	/* mono, 0 = whole */
 	pid_t		 shmck_kicked[SHMCK_N];	/* writer restarted for it */
 	uint64_t	 shm_repairs;	/* rewrites pmmd did or asked for */
+	int64_t		 shmck_log_mono;	/* procs repairs: next line at */
+	uint64_t	 shmck_unlogged;	/* procs repairs not said yet */
 
 	int		 epfd, sigfd, ctl_lfd, lock_fd;
 	struct ctl_client clients[PMMD_MAX_CLIENTS];

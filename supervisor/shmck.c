@@ -106,10 +106,18 @@ shmck_section(struct pmmd *d, int k, int64_t now)
 	if (rc != SHM_ECORRUPT)
 		return;		/* busy: look again next time */
 	if (shmck_owner(k) < 0) {
-		/* our own: the private copy is the truth, publish it */
-		log_warnx("state segment: procs section corrupt; pmmd "
-		    "rewrote it from its own copy");
+		/* our own: the private copy is the truth, publish it; said
+		 * at most every SHM_GUARD_LOG_NS if something keeps at it */
 		d->shm_repairs++;
+		d->shmck_unlogged++;
+		if (now >= d->shmck_log_mono) {
+			log_warnx("state segment: procs section corrupt; pmmd "
+			    "rewrote it from its own copy (%llu time(s) since "
+			    "the last report)",
+			    (unsigned long long)d->shmck_unlogged);
+			d->shmck_unlogged = 0;
+			d->shmck_log_mono = now + SHM_GUARD_LOG_NS;
+		}
 		proc_publish(d);
 		return;
 	}
