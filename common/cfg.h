@@ -46,6 +46,7 @@ enum cfg_key {
 	CFG_MARKET_STALE_AFTER,
 	CFG_RISK_MAX_LOSS_USDT,
 	CFG_RISK_AUTO_RESUME_AFTER,
+	CFG_RISK_ADOPT_POSITION,
 	CFG_EXCH_COUNTDOWN_MS,
 	CFG_EXCH_RECV_WINDOW_MS,
 	CFG_SUP_MAX_DEATHS,
@@ -106,6 +107,8 @@ struct cfg {
 	struct {
 		double	max_loss_usdt;			/* 0 = off */
 		double	auto_resume_after;		/* s, 0 = manual */
+		bool	adopt_position;			/* trade a position this
+							   instance did not leave */
 	} risk;
 
 	struct {

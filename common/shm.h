@@ -123,7 +123,8 @@ struct shm_order_rec {
 
 struct shm_orders {			/* writer: order */
 	uint32_t	n_open;
-	uint32_t	pad;
+	uint32_t	pos_checked;	/* the position found at start-up was
+					   accepted (ord_pos.c): risk may act */
 	struct shm_order_rec open[SHM_MAX_ORDERS];
 	int64_t		last_order_ns;	/* realtime */
 	uint64_t	placed, canceled, fills, rejects;

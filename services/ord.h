@@ -18,7 +18,9 @@
  *                switch and the listenKey keepalive;
  *   ord_fills.c  the fill ledger: which trades were published, and the
  *                catch-up that reads back from the trade history the fills
- *                that happened while nobody listened.
+ *                that happened while nobody listened;
+ *   ord_pos.c    the start-up position check: is the position on the
+ *                account one this instance left (plus its own fills since)?
  *
  * Times are CLOCK_MONOTONIC ns unless a name says real.
  */
@@ -280,7 +282,7 @@ void	ord_lk_done(struct ord_lk *k, int64_t now_ns, bool ok);
 #define ORDF_RING	1024	/* ids this process published, recent */
 #define ORDF_PAGE	1000	/* userTrades' largest page */
 #define ORDF_NAMES	64	/* orders named per page */
-#define ORDF_LINE_MAX	(32 + ORDF_ABOVE * 21)
+#define ORDF_LINE_MAX	(64 + ORDF_ABOVE * 21)
 
 struct ordf_name {
 	int64_t		 order_id;
@@ -294,6 +296,8 @@ struct ord_fills {
 	int64_t			 safe;		/* every id <= safe published */
 	int64_t			 above[ORDF_ABOVE];
 	int			 nabove;
+	bool			 pos_known;	/* pos means something */
+	double			 pos;		/* the position left (ord_pos.c) */
 	bool			 dirty;		/* to be written */
 	/* this process */
 	int64_t			 ring[ORDF_RING];
@@ -343,5 +347,71 @@ void	ordf_named(struct ord_fills *f, int64_t order_id, const char *cid);
  */
 int	ordf_next(struct ord_fills *f, const struct ord_book *b,
 	    const char *instance, struct pmm_fill *out);
+
+/* ---- the position at start-up (ord_pos.c) ------------------------------------ */
+
+/*
+ * pmm may only trade a position it can call its own. The fill ledger keeps
+ * the position that the fills it published add up to (ord_fills.pos, in
+ * the same line as the watermark). At start-up, once the catch-up has
+ * published every trade made while nobody listened, one positionRisk read
+ * is judged (ordp_check):
+ *
+ *   flat                                  accepted (a fresh exchange, or
+ *                                         everything was closed)
+ *   = left + our own fills since          accepted: what this instance left,
+ *                                         moved only by its own orders (the
+ *                                         ladder that filled while it was
+ *                                         dead, risk's flatten)
+ *   anything else, risk.adopt_position    adopted, said in a warning
+ *   anything else                         refused: one line, exit 78
+ *
+ * "Our own" is a client id of this instance (the ladder's or risk's);
+ * everybody else's trades since (manual, another program, a liquidation)
+ * make the position one this instance did not leave. A read that a fill
+ * crossed (published between the read's request and the decision) is not
+ * judged but repeated; a disagreement is read again ORDP_READS times before
+ * a refusal, so a fill still on its way is never refused. Once accepted,
+ * every published fill moves the ledger's position, whoever made it: the
+ * tree watched it happen, and risk limits it.
+ */
+#define ORDP_READS	3	/* disagreeing reads before a refusal */
+#define ORDP_CROSSED	20	/* crossed reads before judging anyway */
+
+struct ord_pos {
+	bool		 checked;	/* accepted in this process */
+	bool		 left_known;
+	double		 left;		/* the ledger's position at load */
+	double		 ours, others;	/* fills published before the check */
+	uint64_t	 fills, fills_at_read;
+	int		 reads, crossed;
+};
+
+enum ordp_verdict {
+	ORDP_FLAT,		/* accepted */
+	ORDP_OURS,		/* accepted */
+	ORDP_ADOPT,		/* accepted by the config */
+	ORDP_AGAIN,		/* read again */
+	ORDP_REFUSE,		/* stop with exit 78 */
+};
+
+/* After ordf_load(). */
+void	ordp_init(struct ord_pos *p, const struct ord_fills *f);
+/* Every FILL published (stream or catch-up): before the check it is
+ * counted, after it the ledger's position moves (f->dirty). */
+void	ordp_fill(struct ord_pos *p, struct ord_fills *f,
+	    const struct pmm_fill *fill, const char *instance);
+/* A positionRisk request is sent for the check. */
+void	ordp_read_sent(struct ord_pos *p);
+/*
+ * The exchange's position pos (signed) against what was left; step is the
+ * LOT_SIZE step (half a step is "equal"). One line in msg for the log.
+ */
+enum ordp_verdict ordp_check(struct ord_pos *p, double pos, double step,
+	    bool adopt, const char *symbol, char *msg, size_t len);
+/* The verdict applied to the ledger: accepted (FLAT, OURS, ADOPT) makes pos
+ * the ledger's; a refusal keeps what was left plus our own fills since. */
+void	ordp_apply(struct ord_pos *p, struct ord_fills *f,
+	    enum ordp_verdict v, double pos);
 
 #endif

@@ -13,9 +13,12 @@
  * the orders of the trades it must publish (userTrades carries no
  * clientOrderId), publishes them in id order, and then moves safe.
  *
- * The persisted part (safe, above[]) is a line of text the service writes
+ * The persisted part (safe, above[], and the position those published
+ * fills add up to, see ord_pos.c) is a line of text the service writes
  * after every change, so a new process of the service, or of the tree,
- * neither misses nor repeats a fill. Only what is in this process's ring
+ * neither misses nor repeats a fill, and knows the position it left: the
+ * position lives in the same line as the watermark so that the two can
+ * never disagree after a crash. Only what is in this process's ring
  * of recent ids is dropped from the stream: an exchange whose ids restart
  * (a fresh local exchange) never silences the stream.
  */
@@ -23,6 +26,7 @@
 
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +157,13 @@ ordf_format(const struct ord_fills *f, char *buf, size_t len)
 			return -1;
 		off += (size_t)n;
 	}
+	if (f->pos_known) {
+		/* 15 digits: exact for any lot, and float noise is gone */
+		n = snprintf(buf + off, len - off, " pos=%.15g", f->pos);
+		if (n < 0 || (size_t)n >= len - off)
+			return -1;
+		off += (size_t)n;
+	}
 	if (off + 2 > len)
 		return -1;
 	buf[off++] = '\n';
@@ -176,11 +187,36 @@ ordf_parse_i64(const char **p, int64_t *v)
 	return 0;
 }
 
+/* " pos=<decimal>" at the end of the line; absent in older ledgers. */
+static int
+ordf_parse_pos(const char *p, bool *known, double *pos)
+{
+	char *end;
+	double v;
+
+	*known = false;
+	if (*p == '\n' || *p == '\0')
+		return 0;
+	if (strncmp(p, " pos=", 5) != 0)
+		return -1;
+	p += 5;
+	if (!((*p >= '0' && *p <= '9') || *p == '-'))
+		return -1;
+	v = strtod(p, &end);
+	if (end == p || !isfinite(v) || (*end != '\n' && *end != '\0'))
+		return -1;
+	*known = true;
+	*pos = v;
+	return 0;
+}
+
 int
 ordf_load(struct ord_fills *f, const char *text)
 {
 	const char *p = text;
 	int64_t safe, id, above[ORDF_ABOVE];
+	double pos = 0;
+	bool pos_known;
 	int n = 0;
 
 	if (strncmp(p, ORDF_MAGIC " safe=", sizeof(ORDF_MAGIC " safe=") - 1))
@@ -189,17 +225,21 @@ ordf_load(struct ord_fills *f, const char *text)
 	if (ordf_parse_i64(&p, &safe) == -1 || strncmp(p, " above=", 7))
 		return -1;
 	p += 7;
-	while (*p != '\n' && *p != '\0') {
+	while (*p != '\n' && *p != '\0' && *p != ' ') {
 		if (n == ORDF_ABOVE || ordf_parse_i64(&p, &id) == -1 ||
 		    id <= safe)
 			return -1;
 		above[n++] = id;
 		if (*p == ',')
 			p++;
-		else if (*p != '\n' && *p != '\0')
+		else if (*p != '\n' && *p != '\0' && *p != ' ')
 			return -1;
 	}
+	if (ordf_parse_pos(p, &pos_known, &pos) == -1)
+		return -1;
 	f->safe = safe;
+	f->pos_known = pos_known;
+	f->pos = pos_known ? pos : 0;
 	memcpy(f->above, above, (size_t)n * sizeof(above[0]));
 	f->nabove = n;
 	f->known = true;

@@ -12,7 +12,11 @@
  * reconcile of what an earlier run left, the position), each retried with
  * backoff, so an unreachable exchange neither crash-loops the service nor
  * lets it quote. A configuration the exchange's filters refuse stops the
- * service with exit 78, and pmmd stops the tree.
+ * service with exit 78, and pmmd stops the tree; so does a position this
+ * instance did not leave (ord_pos.c), unless risk.adopt_position. The
+ * position is judged only once the fill catch-up has published what
+ * happened while nobody listened, and risk acts on it only once it is
+ * accepted (the record's pos_checked).
  *
  * Fills nobody heard (this service down, the user stream down) are read
  * back from the trade history once the stream is up (ord_fills.c), and
@@ -62,6 +66,10 @@
 #define ORDER_RECONCILE_ROUNDS	3
 #define ORDER_STOP_BUDGET_NS	(3 * NS_PER_S)
 #define ORDER_OPEN_MAX		200	/* openOrders read at once */
+/* The start-up position read is judged this long after its answer, and
+ * read again this long after a disagreement (ord_pos.c). */
+#define ORDER_POS_SETTLE_NS	(300 * NS_PER_MS)
+#define ORDER_POS_AGAIN_NS	NS_PER_S
 /* The user stream carries what the order table needs, nothing more. */
 #define ORDER_USER_EVENTS	"ORDER_TRADE_UPDATE/ACCOUNT_UPDATE"
 
@@ -69,18 +77,18 @@ enum order_phase {
 	PH_TIME = 0,		/* reachability, then the clock offset */
 	PH_INFO,		/* exchangeInfo: filters and rate limits */
 	PH_PRICE,		/* a price to check the configured size at */
-	PH_LEVERAGE,
 	PH_LISTEN_KEY,		/* a listenKey, the user stream opened */
 	PH_STREAM,		/* waiting for the user stream to come up */
 	PH_OPEN_ORDERS,		/* what an earlier run of ours left */
 	PH_RECONCILE,		/* its cancels in flight */
-	PH_POSITION,
+	PH_POSITION,		/* ours, adopted or refused (ord_pos.c) */
+	PH_LEVERAGE,		/* only on an account we may trade */
 	PH_RUNNING,
 };
 
 static const char *const order_phase_names[] = {
-	"clock", "exchangeInfo", "price", "leverage", "listenKey",
-	"user stream", "open orders", "reconcile", "position", "running",
+	"clock", "exchangeInfo", "price", "listenKey", "user stream",
+	"open orders", "reconcile", "position", "leverage", "running",
 };
 
 enum order_req_kind {
@@ -166,6 +174,9 @@ struct order_ctx {
 
 	/* the fill ledger and its catch-up */
 	struct ord_fills	 fl;
+	struct ord_pos		 pc;		/* the start-up position check */
+	bool			 pos_held;	/* an answer waits for the verdict */
+	double			 pos_ex;	/* ... the exchange's position */
 	char			 fl_path[PATH_MAX];
 	struct bn_backoff	 fl_backoff;
 	int64_t			 fl_log_ns;
@@ -243,6 +254,7 @@ order_apply(struct order_ctx *oc, struct ord_effect *e)
 		memset(&m.env, 0, sizeof(m.env));
 		m.u.fill = e->fill;
 		svc_publish(oc->s, PMM_MSG_FILL, &m);
+		ordp_fill(&oc->pc, &oc->fl, &e->fill, oc->s->cfg.instance_id);
 		oc->dirty = true;
 		order_fills_reset(oc);
 		order_fills_save(oc);
@@ -1504,6 +1516,8 @@ order_fills_step(struct order_ctx *oc)
 		    oc->s->cfg.instance_id, &m.u.fill)) == ORDF_FILL) {
 			memset(&m.env, 0, sizeof(m.env));
 			svc_publish(oc->s, PMM_MSG_FILL, &m);
+			ordp_fill(&oc->pc, &oc->fl, &m.u.fill,
+			    oc->s->cfg.instance_id);
 			oc->cnt.fills++;
 			oc->dirty = true;
 			order_fills_save(oc);	/* each: none repeated */
@@ -1728,7 +1742,7 @@ order_ph_price(struct order_ctx *oc, const struct bn_resp *resp)
 		svc_stop(oc->s, CFG_EXIT);
 		return;
 	}
-	order_phase_next(oc, PH_LEVERAGE);
+	order_phase_next(oc, PH_LISTEN_KEY);
 }
 
 static void
@@ -1790,6 +1804,7 @@ order_book_from_shm(struct order_ctx *oc)
 	oc->last_tick_ns = now_mono_ns();
 }
 
+/* The exchange's position at start-up: ours, adopted, or refused. */
 static void
 order_ph_position(struct order_ctx *oc, const struct bn_resp *resp)
 {
@@ -1802,16 +1817,63 @@ order_ph_position(struct order_ctx *oc, const struct bn_resp *resp)
 		order_phase_fail(oc, why.s);
 		return;
 	}
-	oc->position = 0;
+	oc->pos_ex = 0;
 	for (i = 0; i < n; i++)
 		if (strcasecmp(ps[i].symbol, oc->s->cfg.symbol) == 0)
-			oc->position += ps[i].positionAmt;
+			oc->pos_ex += ps[i].positionAmt;
+	/* judged a moment later: a fill the read holds may still be on its
+	 * way down the user stream, and must cross it (ord_pos.c) */
+	oc->pos_held = true;
+	oc->phase_busy = false;
+	oc->phase_at_ns = now_mono_ns() + ORDER_POS_SETTLE_NS;
+}
+
+static void
+order_pos_verdict(struct order_ctx *oc)
+{
+	const struct cfg *c = &oc->s->cfg;
+	enum ordp_verdict v;
+	char msg[PMM_TEXT_MAX * 3];
+
+	oc->pos_held = false;
+	v = ordp_check(&oc->pc, oc->pos_ex, oc->sflt.step,
+	    c->risk.adopt_position, c->symbol, msg, sizeof(msg));
+	ordp_apply(&oc->pc, &oc->fl, v, oc->pos_ex);
+	order_fills_save(oc);
+	switch (v) {
+	case ORDP_AGAIN:
+		oc->phase_busy = false;
+		oc->phase_at_ns = now_mono_ns() + ORDER_POS_AGAIN_NS;
+		return;
+	case ORDP_REFUSE:
+		log_warnx("%s", msg);
+		svc_stop(oc->s, CFG_EXIT);
+		return;
+	case ORDP_ADOPT:
+		log_warnx("%s", msg);
+		break;
+	default:
+		log_info("%s", msg);
+		break;
+	}
+	oc->position = oc->pos_ex;
+	oc->rec.pos_checked = 1;
+	oc->dirty = true;
+	order_phase_next(oc, PH_LEVERAGE);
+}
+
+/* The last phase done: quote. */
+static void
+order_ph_ready(struct order_ctx *oc)
+{
+	const struct cfg *c = &oc->s->cfg;
+
 	order_phase_next(oc, PH_RUNNING);
 	order_book_from_shm(oc);
 	log_info("exchange ready: position %g, next order seq %" PRIu64
 	    "; quoting %d levels a side", oc->position, oc->next_seq,
-	    oc->s->cfg.order.levels);
-	ord_cd_init(&oc->cd, oc->s->cfg.exchange.countdown_cancel_ms);
+	    c->order.levels);
+	ord_cd_init(&oc->cd, c->exchange.countdown_cancel_ms);
 	order_quote(oc, true);
 }
 
@@ -1838,7 +1900,7 @@ order_phase_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
 		order_ph_price(oc, resp);
 		break;
 	case PH_LEVERAGE:
-		order_phase_next(oc, PH_LISTEN_KEY);
+		order_ph_ready(oc);
 		break;
 	case PH_LISTEN_KEY:
 		if (bn_parse_listen_key(resp->body, resp->body_len, oc->lkey,
@@ -1912,6 +1974,7 @@ order_phase_send(struct order_ctx *oc)
 		path = "/fapi/v2/positionRisk";
 		auth = BN_AUTH_SIGNED;
 		bn_params_add(&p, "symbol", c->symbol);
+		ordp_read_sent(&oc->pc);
 		break;
 	default:
 		return;
@@ -1937,6 +2000,13 @@ order_phase_run(struct order_ctx *oc, int64_t now)
 	}
 	if (oc->phase_busy || now < oc->phase_at_ns || oc->phase == PH_STREAM ||
 	    oc->phase == PH_RECONCILE)
+		return;
+	if (oc->phase == PH_POSITION && oc->pos_held) {
+		order_pos_verdict(oc);
+		return;
+	}
+	/* the position is judged once every fill nobody heard is published */
+	if (oc->phase == PH_POSITION && (!oc->fl.known || oc->fl.owed))
 		return;
 	if (oc->phase == PH_TIME && oc->time_reachable)
 		order_ph_time(oc);
@@ -2262,6 +2332,7 @@ order_init(struct svc *s)
 	order_publish(oc);
 	ordf_init(&oc->fl);
 	order_fills_load(oc);
+	ordp_init(&oc->pc, &oc->fl);
 	bn_backoff_init(&oc->fl_backoff, ORDER_BACKOFF_MIN_NS,
 	    ORDER_BACKOFF_MAX_NS, 0);
 	if ((oc->impl = strat_find(s->cfg.strategy_name, err,

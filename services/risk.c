@@ -16,10 +16,16 @@
  *    resumes when they are back; the record is published whole.
  *  - Over the position limit (or the max-loss stop): the pause is published
  *    first (shm and RISK_ACTION, so the order service stops), then risk_eval
- *    runs its flatten cycle: DELETE /fapi/v1/allOpenOrders, a fresh read,
+ *    runs its flatten cycle: our open orders cancelled (GET openOrders,
+ *    those with this instance's client ids, DELETE batchOrders by
+ *    origClientOrderIdList, 10 at a time — never allOpenOrders, which
+ *    would take manual orders on the account with it), a fresh read,
  *    one reduce-only MARKET order with a "<instance>-X-<seq>" client id,
  *    a fresh read. An order whose outcome is unknown is queried by its
  *    client id, never resent.
+ *  - Nothing is judged or closed until the order service has accepted the
+ *    position found at start-up (its record's pos_checked): a position
+ *    this instance did not leave is the operator's, not ours to sell.
  *  - Routine reads wait for the rate-limit governor's soft limit; the
  *    cancel and the flatten order only for its hard limit.
  *  - An operator pause (pmmctl) arrives from pmmd and is restored from
@@ -37,6 +43,7 @@
 
 #include "bn_rest.h"
 #include "log.h"
+#include "ord.h"
 #include "risk_eval.h"
 #include "svc.h"
 #include "timeutil.h"
@@ -49,6 +56,8 @@
 #define RISK_READ_WEIGHT	5
 #define RISK_POS_MAX		8		/* positionRisk elements */
 #define RISK_BAL_MAX		32
+#define RISK_OPEN_MAX		200		/* openOrders read at once */
+#define RISK_CANCEL_BATCH	10		/* DELETE batchOrders */
 
 struct risk_ctx {
 	struct svc		*s;
@@ -63,7 +72,7 @@ struct risk_ctx {
 
 	/* what the other sections said last */
 	double			 mark;
-	bool			 stale, user_ok;
+	bool			 stale, user_ok, pos_unchecked;
 
 	/* requests: one of each kind at a time */
 	bool			 info_busy, read_busy, bal_busy, act_busy;
@@ -71,6 +80,11 @@ struct risk_ctx {
 	int			 info_fails, read_fails;
 	uint64_t		 read_seq;
 	char			 cid[PMM_ID_MAX];	/* of the flatten */
+	/* the cancel of our open orders: listed, then sent 10 at a time */
+	char			 sweep[RISK_OPEN_MAX][PMM_ID_MAX];
+	int			 sweep_n, sweep_i, sweep_others;
+	enum risk_result	 sweep_res;
+	bool			 sweep_listed;
 	uint64_t		 cid_seq;
 	uint64_t		 errors;
 };
@@ -466,22 +480,149 @@ risk_balance(struct risk_ctx *rc, int64_t now)
 
 /* ---- the flatten cycle's requests ------------------------------------- */
 
-static void
-risk_cancel_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
+/*
+ * The cancel of our open orders, one request at a time: GET openOrders,
+ * then DELETE batchOrders for ours, 10 a request. What the order service
+ * places meanwhile is its own to cancel: it has seen the pause (published
+ * before this starts) and cancels its whole ladder, and a reduce-only
+ * flatten cannot be undone by a resting order of ours — the read after the
+ * order settles and, if needed, the next cycle see what is left.
+ */
+static enum risk_result
+risk_worse(enum risk_result a, enum risk_result b)
 {
-	struct risk_ctx *rc = arg;
+	if (a == RISK_RES_UNKNOWN || b == RISK_RES_UNKNOWN)
+		return RISK_RES_UNKNOWN;
+	return a == RISK_RES_NOT_DONE || b == RISK_RES_NOT_DONE ?
+	    RISK_RES_NOT_DONE : RISK_RES_DONE;
+}
+
+static void
+risk_sweep_done(struct risk_ctx *rc)
+{
 	struct risk_out o;
 	int64_t now = now_mono_ns();
 
-	(void)r;
-	rc->act_busy = false;
-	if (resp->outcome == BN_OUT_OK)
-		log_info("all open orders of %s cancelled", rc->s->cfg.symbol);
+	if (rc->sweep_res == RISK_RES_DONE)
+		log_info("cancelled %d open orders of ours on %s (%d of others "
+		    "left alone)", rc->sweep_n, rc->s->cfg.symbol,
+		    rc->sweep_others);
 	else
 		rc->errors++;
+	rc->sweep_listed = false;
 	memset(&o, 0, sizeof(o));
-	risk_eval_cancel_done(&rc->ev, risk_result_of(resp), &o);
+	risk_eval_cancel_done(&rc->ev, rc->sweep_res, &o);
 	risk_after(rc, &o, now);
+}
+
+/* Each element of a batch cancel: gone already (-2011) is fine. */
+static enum risk_result
+risk_batch_result(const struct risk_ctx *rc, const struct bn_resp *resp,
+    int first, int n)
+{
+	struct bn_batch b;
+	enum risk_result res = RISK_RES_DONE;
+	int i;
+
+	if (resp->outcome != BN_OUT_OK)
+		return risk_result_of(resp);
+	if (bn_parse_batch(resp->body, resp->body_len, &b, NULL) == -1 ||
+	    b.n < n)
+		return RISK_RES_UNKNOWN;
+	for (i = 0; i < n; i++)
+		if (b.item[i].is_error && b.item[i].err.code != -2011 &&
+		    b.item[i].err.code != -2013) {
+			log_warnx("cancel of %s refused: %d %s", rc->sweep[first + i],
+			    b.item[i].err.code, b.item[i].err.msg);
+			res = RISK_RES_NOT_DONE;
+		}
+	return res;
+}
+
+static int	risk_send_batch(struct risk_ctx *rc);
+
+static void
+risk_batch_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
+{
+	struct risk_ctx *rc = arg;
+	int len = rc->sweep_n - rc->sweep_i;
+
+	(void)r;
+	rc->act_busy = false;
+	if (len > RISK_CANCEL_BATCH)
+		len = RISK_CANCEL_BATCH;
+	rc->sweep_res = risk_worse(rc->sweep_res, risk_batch_result(rc, resp,
+	    rc->sweep_i, len));
+	rc->sweep_i += len;
+	if (rc->sweep_i < rc->sweep_n && rc->rest != NULL &&
+	    risk_send_batch(rc) == 0) {
+		rc->act_busy = true;
+		return;
+	}
+	if (rc->sweep_i < rc->sweep_n)
+		rc->sweep_res = risk_worse(rc->sweep_res, RISK_RES_NOT_DONE);
+	risk_sweep_done(rc);
+}
+
+static int
+risk_send_batch(struct risk_ctx *rc)
+{
+	const char *ids[RISK_CANCEL_BATCH];
+	char json[RISK_CANCEL_BATCH * (PMM_ID_MAX + 4) + 8];
+	struct bn_params p;
+	int k, len = rc->sweep_n - rc->sweep_i;
+
+	if (len > RISK_CANCEL_BATCH)
+		len = RISK_CANCEL_BATCH;
+	for (k = 0; k < len; k++)
+		ids[k] = rc->sweep[rc->sweep_i + k];
+	if (ord_json_cids(ids, len, json, sizeof(json)) == -1)
+		return -1;
+	risk_params_symbol(rc, &p);
+	bn_params_add(&p, "origClientOrderIdList", json);
+	return bn_rest_request(rc->rest, BN_DELETE, "/fapi/v1/batchOrders",
+	    BN_AUTH_SIGNED, &p, -1, -1, risk_batch_cb, rc, NULL);
+}
+
+static void
+risk_list_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
+{
+	struct risk_ctx *rc = arg;
+	struct bn_order *os = NULL;
+	struct bn_why why;
+	int n = 0;
+
+	(void)r;
+	rc->act_busy = false;
+	rc->sweep_n = rc->sweep_i = rc->sweep_others = 0;
+	rc->sweep_res = risk_result_of(resp);
+	if (resp->outcome == BN_OUT_OK) {
+		if ((os = calloc(RISK_OPEN_MAX, sizeof(*os))) == NULL ||
+		    bn_parse_orders(resp->body, resp->body_len, os,
+		    RISK_OPEN_MAX, &n, &why) == -1) {
+			log_warnx("openOrders answer: %s", os == NULL ?
+			    "out of memory" : why.s);
+			rc->sweep_res = RISK_RES_NOT_DONE;
+			n = 0;
+		} else if (n < 0) {
+			/* more than we read: the order service has the rest */
+			n = RISK_OPEN_MAX;
+			rc->sweep_res = RISK_RES_NOT_DONE;
+		}
+	}
+	rc->sweep_n = risk_own_orders(os, n, rc->s->cfg.instance_id,
+	    rc->sweep, RISK_OPEN_MAX, &rc->sweep_others);
+	free(os);
+	if (rc->sweep_n > RISK_OPEN_MAX)
+		rc->sweep_n = RISK_OPEN_MAX;
+	rc->sweep_listed = true;
+	if (rc->sweep_n > 0 && rc->rest != NULL && risk_send_batch(rc) == 0) {
+		rc->act_busy = true;
+		return;
+	}
+	if (rc->sweep_n > 0)
+		rc->sweep_res = RISK_RES_NOT_DONE;
+	risk_sweep_done(rc);
 }
 
 static int
@@ -490,8 +631,8 @@ risk_send_cancel(struct risk_ctx *rc)
 	struct bn_params p;
 
 	risk_params_symbol(rc, &p);
-	return bn_rest_request(rc->rest, BN_DELETE, "/fapi/v1/allOpenOrders",
-	    BN_AUTH_SIGNED, &p, -1, -1, risk_cancel_cb, rc, NULL);
+	return bn_rest_request(rc->rest, BN_GET, "/fapi/v1/openOrders",
+	    BN_AUTH_SIGNED, &p, -1, -1, risk_list_cb, rc, NULL);
 }
 
 static void
@@ -604,7 +745,7 @@ risk_act(struct risk_ctx *rc, int64_t now)
 
 	if (a == RISK_ACT_NONE || rc->act_busy || rc->rest == NULL)
 		return;
-	if (a == RISK_ACT_CANCEL_ALL)
+	if (a == RISK_ACT_CANCEL_OURS)
 		rv = risk_send_cancel(rc);
 	else if (a == RISK_ACT_ORDER)
 		rv = risk_send_order(rc);
@@ -633,8 +774,14 @@ risk_look(struct risk_ctx *rc)
 		if (mk.mark_price > 0 || mk.mid > 0)
 			rc->mark = mk.mark_price > 0 ? mk.mark_price : mk.mid;
 	}
-	rc->user_ok = SVC_READ(rc->s, orders, &od) == SHM_OK &&
-	    od.listen_key_ok;
+	/* a corrupt orders record accepts nothing: no flatten on it */
+	if (SVC_READ(rc->s, orders, &od) != SHM_OK) {
+		rc->user_ok = false;
+		rc->pos_unchecked = true;
+	} else {
+		rc->user_ok = od.listen_key_ok;
+		rc->pos_unchecked = !od.pos_checked;
+	}
 }
 
 static void
@@ -667,6 +814,7 @@ risk_on_timer(struct svc *s, int64_t now)
 	v.realized = rc->book.realized;
 	v.stale = rc->stale;
 	v.user_ok = rc->user_ok;
+	v.pos_unchecked = rc->pos_unchecked;
 	memset(&o, 0, sizeof(o));
 	risk_eval_tick(&rc->ev, &v, &o);
 	risk_after(rc, &o, now);
@@ -782,6 +930,7 @@ risk_init(struct svc *s)
 	/* ids unique across runs: microseconds of wall time */
 	rc->cid_seq = (uint64_t)(now_real_ns() / 1000);
 	rc->stale = true;
+	rc->pos_unchecked = true;
 	risk_restore(rc, now);
 	if ((rc->rest = risk_rest_new(s)) == NULL)
 		return -1;

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "strat.h"
+
 #define RISK_QTY_EPS	1e-12	/* below any step: float noise, not a qty */
 #define RISK_LIMIT_TOL	1e-9	/* relative: exactly at the limit is inside */
 #define RISK_SEQ_SPACE	UINT64_C(131621703842267136)	/* 36^11 */
@@ -254,6 +256,9 @@ ev_triggers(struct risk_eval *ev, struct risk_out *o)
 {
 	char why[PMM_TEXT_MAX];
 
+	/* a position nobody accepted yet is not ours to judge (see .h) */
+	if (ev->pos_unchecked)
+		return;
 	if (!(ev->causes & RISK_C_BIT(RISK_C_MAX_LOSS)) && ev_over_loss(ev)) {
 		snprintf(why, sizeof(why), "max loss: pnl %.2f below -%.2f "
 		    "USDT, closing the whole position", ev_pnl(ev),
@@ -304,6 +309,7 @@ static void
 ev_maybe_start(struct risk_eval *ev)
 {
 	if (ev->fl != RISK_FL_IDLE || ev->now_ns < ev->retry_at ||
+	    ev->pos_unchecked ||
 	    !ev_needs_close(ev))
 		return;
 	ev->fl = RISK_FL_CANCEL;
@@ -409,6 +415,7 @@ risk_eval_tick(struct risk_eval *ev, const struct risk_view *v,
 {
 	ev->now_ns = v->now_ns;
 	ev->realized = v->realized;
+	ev->pos_unchecked = v->pos_unchecked;
 	/* a stale market's mark is old: the exchange's last answer is newer */
 	ev->view_mark = !v->stale && v->mark > 0 ? v->mark : 0;
 	if (ev->view_mark > 0)
@@ -498,7 +505,7 @@ risk_eval_next(const struct risk_eval *ev, int64_t now_ns)
 {
 	switch (ev->fl) {
 	case RISK_FL_CANCEL:
-		return RISK_ACT_CANCEL_ALL;
+		return RISK_ACT_CANCEL_OURS;
 	case RISK_FL_ORDER:
 		return RISK_ACT_ORDER;
 	case RISK_FL_QUERY:
@@ -511,7 +518,7 @@ risk_eval_next(const struct risk_eval *ev, int64_t now_ns)
 void
 risk_eval_sent(struct risk_eval *ev, enum risk_act a)
 {
-	if (a == RISK_ACT_CANCEL_ALL && ev->fl == RISK_FL_CANCEL)
+	if (a == RISK_ACT_CANCEL_OURS && ev->fl == RISK_FL_CANCEL)
 		ev->fl = RISK_FL_CANCELING;
 	else if (a == RISK_ACT_ORDER && ev->fl == RISK_FL_ORDER) {
 		ev->fl = RISK_FL_ORDERING;
@@ -529,7 +536,7 @@ risk_eval_cancel_done(struct risk_eval *ev, enum risk_result r,
 	/* go on either way: a paused order service cancels its own, and
 	 * reduce-only cannot grow the position */
 	if (r != RISK_RES_DONE)
-		note(o, RISK_NOTE_LOG, true, "cancel of all open orders %s; "
+		note(o, RISK_NOTE_LOG, true, "cancel of our open orders %s; "
 		    "closing the position anyway", r == RISK_RES_UNKNOWN ?
 		    "has an unknown outcome" : "failed");
 	ev->fl = RISK_FL_READ;
@@ -701,4 +708,25 @@ risk_cid_is(const char *cid, const char *instance)
 		    (cid[i] >= 'a' && cid[i] <= 'z')))
 			return false;
 	return true;
+}
+
+int
+risk_own_orders(const struct bn_order *os, int n, const char *instance,
+    char cids[][PMM_ID_MAX], int cap, int *others)
+{
+	int i, ours = 0;
+
+	*others = 0;
+	for (i = 0; i < n; i++) {
+		if (!strat_cid_ours(os[i].clientOrderId, instance) &&
+		    !risk_cid_is(os[i].clientOrderId, instance)) {
+			(*others)++;
+			continue;
+		}
+		if (ours < cap)
+			snprintf(cids[ours], PMM_ID_MAX, "%s",
+			    os[i].clientOrderId);
+		ours++;
+	}
+	return ours;
 }

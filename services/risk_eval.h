@@ -36,14 +36,22 @@
  * judged on positions the EXCHANGE reported, never on the fill-kept one:
  * a fill counted twice for a moment must not latch a pause.
  *
- * Closing a position (a "flatten cycle"): cancel all open orders, wait for
- * a position read sent after the cancel completed, send one reduce-only
+ * Closing a position (a "flatten cycle"): cancel our open orders (client
+ * ids with this instance's prefix, risk_own_orders(); anyone else's are
+ * never touched — the account may have manual orders on the symbol), wait
+ * for a position read sent after the cancel completed, send one reduce-only
  * MARKET order (the excess over the limit rounded UP to the market step,
  * or the whole position for max_loss), and wait for the outcome and a read
  * sent after it before anything else may be sent. An outcome that is not
  * known is asked for (query by client id), never resent. A cycle that
  * ended without the order executing waits retry_ns, doubling, before the
  * next one.
+ *
+ * Nothing is judged or closed before the order service has accepted the
+ * position found at start-up (view.pos_unchecked: a position this instance
+ * did not leave is refused there, with exit 78, unless the config adopts
+ * it; see ord_pos.c). A risk service restarted under a running order
+ * service finds it accepted already.
  */
 #ifndef PMM_RISK_EVAL_H
 #define PMM_RISK_EVAL_H
@@ -53,6 +61,7 @@
 #include <stdint.h>
 
 #include "bn_filters.h"
+#include "bn_parse.h"
 #include "msg.h"
 
 /* ---- the fill-kept position ------------------------------------------- */
@@ -128,18 +137,19 @@ struct risk_view {
 	double		 realized;	/* risk_book.realized */
 	bool		 stale;		/* market data stale or absent */
 	bool		 user_ok;	/* user data stream up */
+	bool		 pos_unchecked;	/* start-up position not accepted yet */
 };
 
 enum risk_act {
 	RISK_ACT_NONE = 0,
-	RISK_ACT_CANCEL_ALL,	/* DELETE /fapi/v1/allOpenOrders */
+	RISK_ACT_CANCEL_OURS,	/* our open orders: list, then batch cancel */
 	RISK_ACT_ORDER,		/* the reduce-only MARKET order of the cycle */
 	RISK_ACT_QUERY,		/* GET /fapi/v1/order by its client id */
 };
 
 enum risk_fl {
 	RISK_FL_IDLE = 0,
-	RISK_FL_CANCEL,		/* cancel-all to send */
+	RISK_FL_CANCEL,		/* the cancel of ours to send */
 	RISK_FL_CANCELING,	/* ... in flight */
 	RISK_FL_READ,		/* waiting for a read sent after the cancel */
 	RISK_FL_ORDER,		/* order to send */
@@ -185,6 +195,7 @@ struct risk_eval {
 	double		 mark;			/* best mark known */
 	double		 view_mark;		/* from the view, 0 = none */
 	double		 realized;
+	bool		 pos_unchecked;		/* from the view */
 	bool		 have_lot;
 	struct bn_filters lot;			/* market-order lot */
 
@@ -266,5 +277,15 @@ void	risk_market_lot(const struct bn_filters *f, struct bn_filters *out);
 int	risk_cid_make(char *buf, size_t len, const char *instance,
 	    uint64_t seq);
 bool	risk_cid_is(const char *cid, const char *instance);
+
+/*
+ * Which open orders are this instance's: the order service's ladder ids
+ * (strat_cid_ours) and risk's own (risk_cid_is); nothing else, not even an
+ * id that merely starts with "<instance>-" (another instance may be named
+ * "<instance>-2"). Copies up to cap client ids, counts the others in
+ * *others; returns the number of ours (may exceed cap).
+ */
+int	risk_own_orders(const struct bn_order *os, int n, const char *instance,
+	    char cids[][PMM_ID_MAX], int cap, int *others);
 
 #endif

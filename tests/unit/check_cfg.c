@@ -182,6 +182,7 @@ START_TEST(test_defaults)
 	ck_assert_double_eq(c.market.stale_after, 5);
 	ck_assert_double_eq(c.risk.max_loss_usdt, 250);
 	ck_assert_double_eq(c.risk.auto_resume_after, 60);
+	ck_assert(!c.risk.adopt_position);
 	ck_assert_int_eq(c.exchange.countdown_cancel_ms, 10000);
 	ck_assert_int_eq(c.exchange.recv_window_ms, 5000);
 	ck_assert_int_eq(c.supervisor.max_deaths, 5);
@@ -506,6 +507,7 @@ static const struct keyval every[] = {
 	{ CFG_MARKET_STALE_AFTER, "PMM_MARKET_STALE_AFTER", "10", "10" },
 	{ CFG_RISK_MAX_LOSS_USDT, "PMM_RISK_MAX_LOSS_USDT", "500", "500" },
 	{ CFG_RISK_AUTO_RESUME_AFTER, "PMM_RISK_AUTO_RESUME_AFTER", "0", "0" },
+	{ CFG_RISK_ADOPT_POSITION, "PMM_RISK_ADOPT_POSITION", "yes", "true" },
 	{ CFG_EXCH_COUNTDOWN_MS, "PMM_EXCHANGE_COUNTDOWN_CANCEL_MS", "0", "0" },
 	{ CFG_EXCH_RECV_WINDOW_MS, "PMM_EXCHANGE_RECV_WINDOW_MS", "10000",
 	    "10000" },
@@ -941,6 +943,9 @@ static const struct bad bad[] = {
 	{ .yaml = "logging:\n  log_to_csv: maybe\n",
 	    .msg = "config.yaml:2: logging.log_to_csv: expected true or "
 	    "false, got \"maybe\"" },
+	{ .yaml = "risk:\n  adopt_position: sometimes\n",
+	    .msg = "config.yaml:2: risk.adopt_position: expected true or "
+	    "false, got \"sometimes\"" },
 	{ .yaml = "logging:\n  log_level: verbose\n",
 	    .msg = "config.yaml:2: logging.log_level: \"verbose\" is not "
 	    "valid (valid: error, warn, info, debug)" },

@@ -7,7 +7,9 @@
  * one is in flight or unknown, latched vs condition pauses, resume refused
  * while the cause persists, auto resume timing, the max-loss kill switch,
  * latches restored after a restart, the fill-kept position (entry, late
- * and missed fills), and the risk client ids.
+ * and missed fills), the risk client ids, and what is not ours: a start-up
+ * position not yet accepted is left alone, and only our own open orders
+ * are cancelled.
  */
 #include <check.h>
 #include <math.h>
@@ -128,8 +130,8 @@ clear_notes(void)
 static void
 to_order(double pos, double mark)
 {
-	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_ALL);
-	risk_eval_sent(&ev, RISK_ACT_CANCEL_ALL);
+	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_OURS);
+	risk_eval_sent(&ev, RISK_ACT_CANCEL_OURS);
 	risk_eval_cancel_done(&ev, RISK_RES_DONE, &out);
 	ck_assert(risk_eval_wants_read(&ev));
 	rd(pos, mark);
@@ -153,7 +155,7 @@ START_TEST(test_limit_long_at_above_below)
 	ck_assert_ptr_nonnull(strstr(risk_eval_reason(&ev), "position limit"));
 	ck_assert_ptr_nonnull(strstr(risk_eval_reason(&ev), "250.00 > 200.00"));
 	ck_assert_int_eq(count_notes(RISK_PAUSE, "position limit"), 1);
-	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_ALL);
+	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_OURS);
 	ck_assert_uint_eq(ev.causes, RISK_C_BIT(RISK_C_LIMIT));
 }
 END_TEST
@@ -304,8 +306,8 @@ START_TEST(test_cycle_long)
 
 	tick(50000);
 	rd(0.009, 50000);		/* 450: over by 0.005 */
-	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_ALL);
-	risk_eval_sent(&ev, RISK_ACT_CANCEL_ALL);
+	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_OURS);
+	risk_eval_sent(&ev, RISK_ACT_CANCEL_OURS);
 	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_NONE);
 	/* a periodic read while the cancel is out decides nothing */
 	early = risk_eval_read_sent(&ev);
@@ -351,8 +353,8 @@ START_TEST(test_cycle_nothing_to_do)
 {
 	tick(50000);
 	rd(0.005, 50000);
-	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_ALL);
-	risk_eval_sent(&ev, RISK_ACT_CANCEL_ALL);
+	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_OURS);
+	risk_eval_sent(&ev, RISK_ACT_CANCEL_OURS);
 	risk_eval_cancel_done(&ev, RISK_RES_UNKNOWN, &out);
 	ck_assert_int_eq(count_notes(RISK_NOTE_LOG, "unknown outcome"), 1);
 	rd(0.004, 50000);
@@ -423,7 +425,7 @@ START_TEST(test_not_done_backs_off)
 		now += 1;
 		tick(50000);
 		ck_assert_int_eq(risk_eval_next(&ev, now),
-		    RISK_ACT_CANCEL_ALL);
+		    RISK_ACT_CANCEL_OURS);
 	}
 	ck_assert_uint_eq(ev.orders, 3);
 	ck_assert_int_eq(count_notes(RISK_NOTE_LOG, "not executed"), 3);
@@ -436,8 +438,8 @@ START_TEST(test_no_lot_no_order)
 	risk_eval_init(&ev, &prm, 0, now);
 	tick(50000);
 	rd(0.006, 50000);
-	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_ALL);
-	risk_eval_sent(&ev, RISK_ACT_CANCEL_ALL);
+	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_OURS);
+	risk_eval_sent(&ev, RISK_ACT_CANCEL_OURS);
 	risk_eval_cancel_done(&ev, RISK_RES_DONE, &out);
 	rd(0.006, 50000);
 	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_NONE);
@@ -626,7 +628,7 @@ START_TEST(test_auto_resume_waits_for_cause)
 	now = t0 + S(61);
 	tick(50000);		/* a new cycle starts instead */
 	ck_assert(risk_eval_paused(&ev));
-	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_ALL);
+	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_OURS);
 	to_order(0.006, 50000);
 	risk_eval_sent(&ev, RISK_ACT_ORDER);
 	risk_eval_order_done(&ev, now, RISK_RES_DONE, &out);
@@ -667,8 +669,8 @@ START_TEST(test_max_loss_long)
 	ck_assert_int_eq(count_notes(RISK_KILL, "max loss: pnl -50.00"), 1);
 	/* the whole position, though it is well inside the limit */
 	ck_assert(!(ev.causes & RISK_C_BIT(RISK_C_LIMIT)));
-	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_ALL);
-	risk_eval_sent(&ev, RISK_ACT_CANCEL_ALL);
+	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_OURS);
+	risk_eval_sent(&ev, RISK_ACT_CANCEL_OURS);
 	risk_eval_cancel_done(&ev, RISK_RES_DONE, &out);
 	read_seq(risk_eval_read_sent(&ev), 0.002, 50000, 39999);
 	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_ORDER);
@@ -733,7 +735,7 @@ START_TEST(test_max_loss_during_limit_cycle)
 	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_NONE);
 	risk_eval_order_done(&ev, now, RISK_RES_DONE, &out);
 	read_seq(risk_eval_read_sent(&ev), 0.004, 50000, 50000);
-	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_ALL);
+	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_OURS);
 	to_order(0.004, 50000);
 	ck_assert(ev.fl_kill);
 	ck_assert_int_eq(ev.fl_steps, 4);
@@ -877,6 +879,67 @@ START_TEST(test_cid)
 }
 END_TEST
 
+/* ---- what is not ours -------------------------------------------------- */
+
+/* Before the order service accepted the start-up position, nothing is
+ * judged or closed; once accepted, the cycle runs as always. */
+START_TEST(test_unchecked_position_untouched)
+{
+	struct risk_view v = { .now_ns = now, .mark = 50000, .user_ok = true,
+	    .pos_unchecked = true };
+
+	risk_eval_tick(&ev, &v, &out);
+	rd(0.01, 50000);		/* 500 USDT, limit 200 */
+	ck_assert(!risk_eval_paused(&ev));
+	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_NONE);
+	ck_assert_int_eq(count_notes(-1, NULL), 0);
+	now += S(5);
+	v.now_ns = now;
+	risk_eval_tick(&ev, &v, &out);
+	rd(0.01, 50000);
+	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_NONE);
+	/* accepted (or adopted): the same position is now ours to limit */
+	tick(50000);
+	ck_assert(risk_eval_paused(&ev));
+	ck_assert_int_eq(risk_eval_next(&ev, now), RISK_ACT_CANCEL_OURS);
+	to_order(0.01, 50000);
+	ck_assert_int_eq(ev.fl_steps, 6);	/* 0.01 - 200 / 50000 */
+}
+END_TEST
+
+START_TEST(test_own_orders_only)
+{
+	static const char *const ids[] = {
+		"pmm-B1-abc",		/* the ladder's */
+		"manual-keep-1",	/* a person's */
+		"pmm-X-k3",		/* risk's */
+		"pmm-2-S1-abc",		/* instance "pmm-2" */
+		"pmm-B1-",		/* not a whole id */
+		"web_AbC123",
+		"pmm-S3-zz",
+		"",
+	};
+	struct bn_order os[8];
+	char cids[2][PMM_ID_MAX];
+	int i, n, others;
+
+	memset(os, 0, sizeof(os));
+	for (i = 0; i < 8; i++)
+		snprintf(os[i].clientOrderId, sizeof(os[i].clientOrderId),
+		    "%s", ids[i]);
+	n = risk_own_orders(os, 8, "pmm", cids, 2, &others);
+	ck_assert_int_eq(n, 3);		/* more than fit: counted */
+	ck_assert_int_eq(others, 5);
+	ck_assert_str_eq(cids[0], "pmm-B1-abc");
+	ck_assert_str_eq(cids[1], "pmm-X-k3");
+	ck_assert_int_eq(risk_own_orders(os, 0, "pmm", cids, 2, &others), 0);
+	ck_assert_int_eq(others, 0);
+	ck_assert_int_eq(risk_own_orders(os, 8, "manual", cids, 2, &others),
+	    0);
+	ck_assert_int_eq(others, 8);
+}
+END_TEST
+
 static Suite *
 risk_suite(void)
 {
@@ -904,6 +967,8 @@ risk_suite(void)
 	tcase_add_test(tc, test_unknown_queries_not_resends);
 	tcase_add_test(tc, test_not_done_backs_off);
 	tcase_add_test(tc, test_no_lot_no_order);
+	tcase_add_test(tc, test_unchecked_position_untouched);
+	tcase_add_test(tc, test_own_orders_only);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pause");
