@@ -58,16 +58,23 @@ pass "new pmmd: one clean ladder"
 # ---- the whole tree at once: the countdown alone -------------------------------------------
 children=$(status_json | jq -r '.services[].pid')
 wait_for "a settled ladder" 30 settled_any
+# the market held still while the tree dies: the only trade on the dead
+# tree's ladder is the outside one below (a moving market could take
+# another order of ours first)
+exch_post /sim/pause >/dev/null || fail "pause the market"
+wait_for "a settled ladder with the market paused" 30 settled_any
 before=$(ours | jq -c '[.[].clientOrderId]')
 n=$(echo "$before" | jq length)
 # pmmd stopped first, so it neither restarts nor signals the children
 kill -STOP "$PMMD_PID"
-t0=$(exch_get /sim/requests?limit=1 | jq .now_ns)
 tk=$(now_ns)
 kill -KILL $children "$PMMD_PID"
 { wait "$PMMD_PID"; } 2>/dev/null || true
 PMMD_PID=""
 wait_for "the whole tree gone" 15 gone_all "$children"
+# from here on nothing of the tree can send: a request it sent just
+# before the kill may still arrive before this, and is not counted
+t0=$(exch_get /sim/requests?limit=1 | jq .now_ns)
 [ "$(n_ours)" -gt 0 ] || fail "the orders vanished at once, before any countdown"
 # a fill nobody hears: an outside seller takes our best bid while the whole
 # tree is dead; the next tree must read it back (its ledger is on disk)
@@ -78,6 +85,8 @@ unheard=$(exch_signed GET /fapi/v1/userTrades "symbol=BTCUSDT&limit=1" | jq -c '
 [ "$(echo "$unheard" | jq .orderId)" = "$(echo "$bid" | jq .orderId)" ] ||
 	fail "the outside trade did not fill our bid $bid: $unheard"
 unheard_id=$(echo "$unheard" | jq .id)
+# pmm-exchange runs countdowns on its market's clock
+exch_post /sim/resume >/dev/null || fail "resume the market"
 wait_for "the countdown removing every order of ours" 20 no_orders
 ms=$(ms_since "$tk")
 c=$(cancels_since "$t0")
