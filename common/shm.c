@@ -69,6 +69,7 @@
 #include "shm.h"
 
 #include <errno.h>
+#include <math.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
@@ -501,4 +502,26 @@ proc_state_name(enum proc_state s)
 	if ((unsigned)s >= NITEMS(proc_state_names))
 		return "?";
 	return proc_state_names[s];
+}
+
+static const double shm_lat_bounds[SHM_LAT_BUCKETS] = SHM_LAT_BOUNDS;
+
+void
+shm_lat_record(struct shm_lat *h, double s)
+{
+	int	i;
+
+	if (!(s > 0))		/* negative, or NaN: a clock step */
+		s = 0;
+	for (i = 0; i < SHM_LAT_BUCKETS && s > shm_lat_bounds[i]; i++)
+		;
+	h->n[i]++;
+	h->count++;
+	h->sum_s += s;
+}
+
+double
+shm_lat_bound(int i)
+{
+	return i >= 0 && i < SHM_LAT_BUCKETS ? shm_lat_bounds[i] : INFINITY;
 }

@@ -43,8 +43,9 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x31534d4d50ULL	/* "PMMS1" */
-#define SHM_LAYOUT_VERSION	5	/* 3: checksums; 4: orders say why not
-				 * quoting; 5: hb.lost, hb.pending */
+#define SHM_LAYOUT_VERSION	6	/* 3: checksums; 4: orders say why not
+				 * quoting; 5: hb.lost, hb.pending;
+				 * 6: latency histograms */
 #define SHM_MAX_ORDERS		64
 #define SHM_READ_RETRIES	1000
 /* The largest copy of any section (checked in shm.c): readers bounce
@@ -97,6 +98,24 @@ struct shm_procs {			/* writer: pmmd */
 	struct shm_proc	p[SVC_COUNT];
 };
 
+/*
+ * A latency histogram small enough to publish with its section: counts
+ * per bucket (not cumulative) with these upper bounds in seconds, the last
+ * bucket open-ended, and the sum, as Prometheus' histograms want them.
+ */
+#define SHM_LAT_BUCKETS	13
+#define SHM_LAT_BOUNDS	{ 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, \
+			  0.05, 0.1, 0.25, 0.5, 1, 2.5, 5 }
+struct shm_lat {
+	uint64_t	n[SHM_LAT_BUCKETS + 1];	/* the last: above 5 s */
+	uint64_t	count;
+	double		sum_s;
+};
+/* Count one sample of s seconds (negative: a clock step, counts as 0). */
+void	shm_lat_record(struct shm_lat *h, double s);
+/* The upper bound of bucket i, seconds (+inf for the last). */
+double	shm_lat_bound(int i);
+
 struct shm_market {			/* writer: market */
 	double		bid, bid_qty, ask, ask_qty;
 	double		mid;
@@ -108,6 +127,7 @@ struct shm_market {			/* writer: market */
 	uint32_t	stale;		/* no update for market.stale_after */
 	uint32_t	ws_reconnects;
 	double		md_latency_ms;	/* last recv - E */
+	struct shm_lat	md_latency;	/* every book update's recv - E */
 };
 
 struct shm_order_rec {
@@ -135,6 +155,7 @@ struct shm_orders {			/* writer: order */
 	uint32_t	pad2;
 	int64_t		quote_since_ns;	/* realtime, state last changed */
 	char		quote_reason[96];	/* human text, "" when quoting */
+	struct shm_lat	rest_rtt;	/* every REST answer's round trip */
 };
 
 struct shm_risk {			/* writer: risk */

@@ -105,6 +105,7 @@ mdf_on_book(struct mdfeed *f, const char *data, size_t len, int64_t recv_real,
 	r->mid = (bt.b + bt.a) / 2;
 	r->updates++;
 	r->md_latency_ms = (double)(recv_real - r->exch_ts_ns) / NS_PER_MS;
+	shm_lat_record(&r->md_latency, r->md_latency_ms / 1e3);
 	f->st.books++;
 	if (bn_stale_feed(&f->stale, now)) {
 		r->stale = 0;

@@ -369,6 +369,10 @@ order_req_put(struct order_req *q)
 static void
 order_note_resp(struct order_ctx *oc, const struct bn_resp *r, bool order)
 {
+	if (r->elapsed_ns > 0) {
+		shm_lat_record(&oc->rec.rest_rtt, r->elapsed_ns / 1e9);
+		oc->dirty = true;
+	}
 	if (r->hdr.used_weight_1m >= 0) {
 		oc->rec.rate_limit_weight = r->hdr.used_weight_1m;
 		oc->dirty = true;

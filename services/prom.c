@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "qstate.h"
 #include "risk_eval.h"
 #include "timeutil.h"
 
@@ -150,6 +151,28 @@ prom_counter(struct prom_ctx *x, const char *name, const char *help,
 		prom_val(x, "", NULL, (double)v);
 }
 
+/* A histogram from the segment's per-bucket counts (cumulated here). */
+static void
+prom_hist(struct prom_ctx *x, const char *labels, const struct shm_lat *h)
+{
+	char l[160], le[32];
+	uint64_t cum = 0;
+	int i;
+
+	for (i = 0; i <= SHM_LAT_BUCKETS; i++) {
+		cum += h->n[i];
+		if (i < SHM_LAT_BUCKETS)
+			prom_num(le, sizeof(le), shm_lat_bound(i));
+		else
+			snprintf(le, sizeof(le), "+Inf");
+		snprintf(l, sizeof(l), "%s%sle=\"%s\"", labels,
+		    *labels ? "," : "", le);
+		prom_val(x, "_bucket", l, (double)cum);
+	}
+	prom_val(x, "_sum", labels, h->sum_s);
+	prom_val(x, "_count", labels, (double)h->count);
+}
+
 /* ---- the families ------------------------------------------------------ */
 
 static void
@@ -174,7 +197,7 @@ prom_market(struct prom_ctx *x)
 	    m->stale ? 1 : 0);
 	prom_gauge(x, "pmm_market_data_age_seconds", "time since the last "
 	    "book update was received", book && m->recv_ts_ns > 0, age);
-	prom_gauge(x, "pmm_market_data_latency_seconds", "local receive time "
+	prom_gauge(x, "pmm_market_data_last_latency_seconds", "local receive time "
 	    "- exchange event time of the last book update", book,
 	    m->md_latency_ms / 1e3);
 	prom_counter(x, "pmm_market_updates_total", "book updates received "
@@ -183,6 +206,11 @@ prom_market(struct prom_ctx *x)
 	    "WebSocket reconnects since the service started");
 	if (x->in->have_m)
 		prom_val(x, "", "service=\"market\"", m->ws_reconnects);
+	prom_family(x, "pmm_market_data_latency_seconds",
+	    "histogram", "local receive time - exchange event time of every "
+	    "book update");
+	if (x->in->have_m)
+		prom_hist(x, "", &m->md_latency);
 }
 
 static void
@@ -304,6 +332,32 @@ prom_orders(struct prom_ctx *x)
 	    h && o->rate_limit_weight >= 0, o->rate_limit_weight);
 	prom_gauge(x, "pmm_order_last_round_trip_seconds", "round trip of "
 	    "the last REST order request", h, o->order_rtt_ms / 1e3);
+	prom_family(x, "pmm_rest_request_duration_seconds", "histogram",
+	    "round trip of every REST request, by the service that sent it");
+	if (h)
+		prom_hist(x, "service=\"order\"", &o->rest_rtt);
+}
+
+/* Whether a ladder stands, and if not why (qstate.h's names). */
+static void
+prom_quoting(struct prom_ctx *x)
+{
+	const struct shm_orders *o = &x->in->o;
+	int h = x->in->have_o;
+	char l[64];
+	uint32_t i;
+
+	prom_gauge(x, "pmm_quoting", "1: the order service keeps a ladder "
+	    "on the book", h, o->quote_state == QS_QUOTING);
+	prom_family(x, "pmm_quote_state", "gauge", "1 for the state the "
+	    "order service is in: quoting, or why not");
+	for (i = 0; h && i < QS_COUNT; i++) {
+		snprintf(l, sizeof(l), "state=\"%s\"", quote_state_name(i));
+		prom_val(x, "", l, o->quote_state == i);
+	}
+	prom_gauge(x, "pmm_quote_state_age_seconds", "time since the quote "
+	    "state last changed", h && o->quote_since_ns > 0,
+	    (x->in->now_real_ns - o->quote_since_ns) / 1e9);
 }
 
 /* Counted by the logger from FILL events: reset when it restarts. */
@@ -452,6 +506,7 @@ prom_render(const struct prom_in *in, struct prom_buf *b)
 	prom_market(&x);
 	prom_position(&x);
 	prom_pause(&x);
+	prom_quoting(&x);
 	prom_orders(&x);
 	prom_trades(&x);
 	prom_services(&x);

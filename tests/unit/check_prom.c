@@ -126,7 +126,7 @@ START_TEST(test_market_and_position)
 	has("pmm_best_bid_price" L "} 60000");
 	has("pmm_mark_price" L "} 60001.5");
 	has("pmm_market_data_age_seconds" L "} 0.25");
-	has("pmm_market_data_latency_seconds" L "} 0.0015");
+	has("pmm_market_data_last_latency_seconds" L "} 0.0015");
 	has("pmm_market_updates_total" L "} 42");
 	has("pmm_websocket_reconnects_total" L ",service=\"market\"} 0");
 	has("pmm_position_base_qty" L "} -0.004");
@@ -196,6 +196,47 @@ START_TEST(test_orders_and_services)
 	has("pmm_bus_messages_dropped_total" L ",service=\"risk\"} 4");
 	lacks("pmm_heartbeat_age_seconds" L ",service=\"order\"}");
 	has("pmm_tree_ready" L "} 1");
+	/* zeroed quote state reads as "starting" (qstate.h) */
+	has("pmm_quoting" L "} 0");
+	has("pmm_quote_state" L ",state=\"starting\"} 1");
+	has("pmm_quote_state" L ",state=\"quoting\"} 0");
+}
+END_TEST
+
+/* Histograms: buckets cumulated, +Inf = count, the sum in seconds. */
+START_TEST(test_histograms)
+{
+	in.have_o = 1;
+	in.o.quote_state = 1;				/* QS_QUOTING */
+	shm_lat_record(&in.o.rest_rtt, 0.0004);		/* le 0.0005 */
+	shm_lat_record(&in.o.rest_rtt, 0.003);		/* le 0.005 */
+	shm_lat_record(&in.o.rest_rtt, 0.003);
+	shm_lat_record(&in.o.rest_rtt, 9);		/* above 5 s */
+	shm_lat_record(&in.o.rest_rtt, -1);		/* a clock step: 0 */
+	in.have_m = 1;
+	shm_lat_record(&in.m.md_latency, 0.0012);
+	render();
+	has("# TYPE pmm_rest_request_duration_seconds histogram");
+	has("pmm_rest_request_duration_seconds_bucket" L ",service=\"order\","
+	    "le=\"0.0005\"} 2");
+	has("pmm_rest_request_duration_seconds_bucket" L ",service=\"order\","
+	    "le=\"0.0025\"} 2");
+	has("pmm_rest_request_duration_seconds_bucket" L ",service=\"order\","
+	    "le=\"0.005\"} 4");
+	has("pmm_rest_request_duration_seconds_bucket" L ",service=\"order\","
+	    "le=\"5\"} 4");
+	has("pmm_rest_request_duration_seconds_bucket" L ",service=\"order\","
+	    "le=\"+Inf\"} 5");
+	has("pmm_rest_request_duration_seconds_sum" L ",service=\"order\"} "
+	    "9.0064");
+	has("pmm_rest_request_duration_seconds_count" L ",service=\"order\"} "
+	    "5");
+	has("pmm_market_data_latency_seconds_bucket" L ","
+	    "le=\"0.001\"} 0");
+	has("pmm_market_data_latency_seconds_bucket" L ","
+	    "le=\"0.0025\"} 1");
+	has("pmm_quoting" L "} 1");
+	has("pmm_quote_state" L ",state=\"quoting\"} 1");
 }
 END_TEST
 
@@ -252,6 +293,7 @@ prom_suite(void)
 	tcase_add_test(tc, test_operator_pause);
 	tcase_add_test(tc, test_orders_and_services);
 	tcase_add_test(tc, test_fills);
+	tcase_add_test(tc, test_histograms);
 	tcase_add_test(tc, test_escape_and_reuse);
 	suite_add_tcase(s, tc);
 	return s;
