@@ -12,7 +12,8 @@ pass "tree ready"
 
 st=$(status_json)
 [ "$(echo "$st" | jq '.services | length')" = 4 ] || fail "want 4 services"
-echo "$st" | jq -e '.strategy_paused == false and (.position|type) == "number" and has("mark_price")' >/dev/null \
+# position: a number once the exchange said it, null (not 0) before that
+echo "$st" | jq -e '.strategy_paused == false and has("position") and ((.position|type) == "number" or .position == null) and has("mark_price")' >/dev/null \
 	|| fail "status lacks strategy_paused/position/mark_price: $st"
 
 for svc in market order risk logger; do
