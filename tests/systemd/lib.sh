@@ -158,7 +158,9 @@ ct_boot() {
 	systemd-nspawn -D "$CT_ROOT" --machine="$CT_NAME" --register=no --keep-unit \
 		--console=read-only -b >"$CT_LOG" 2>&1 </dev/null &
 	NSPAWN_PID=$!
+	ct_guard
 	wait_for "the container's systemd to start" 120 ct_find_init
+	echo "$CT_PID" > "$T/ct.init"
 	wait_for "the container to finish booting" 180 ct_booted
 	st=$(in_ct systemctl is-system-running 2>/dev/null || true)
 	if [ "$st" != running ]; then
@@ -175,6 +177,29 @@ ct_booted() {
 	running|degraded) return 0 ;;
 	*) return 1 ;;
 	esac
+}
+
+# ct_guard: for a test killed outright (SIGKILL: a runner's timeout), which
+# runs no trap: the container's PID 1 survives a killed nspawn. A detached
+# watcher waits for the test's shell to go; if the test's directory is still
+# there (no cleanup ran) it kills the container and the exchange, unmounts
+# and removes the directory. Double-forked, in a session of its own, so
+# whoever kills the test's process tree does not find it.
+ct_guard() {
+	( setsid bash -c '
+		is() { [ -n "$1" ] && [ "$(cat "/proc/$1/comm" 2>/dev/null)" = "$2" ]; }
+		while kill -0 "$1" 2>/dev/null; do sleep 1; done
+		[ -d "$2" ] || exit 0
+		init=$(cat "$2/ct.init" 2>/dev/null || true)
+		[ -n "$init" ] || init=$(pgrep -P "$3" -x systemd)
+		! is "$init" systemd || kill -KILL "$init"
+		! is "$3" systemd-nspawn || kill -KILL "$3"
+		ex=$(cat "$2/exchange.pid" 2>/dev/null || true)
+		! is "$ex" pmm-exchange || kill -KILL "$ex"
+		for _ in 1 2 3 4 5 6 7 8 9 10; do is "$3" systemd-nspawn || break; sleep 1; done
+		umount "$2/root" 2>/dev/null || umount -l "$2/root" 2>/dev/null
+		rm -rf --one-file-system "$2"' _ "$$" "$T" "$NSPAWN_PID" \
+		</dev/null >/dev/null 2>&1 & )
 }
 
 # ct_cleanup: power the container off (kill it after 90 s), unmount the
@@ -215,4 +240,8 @@ ct_trap() {
 		echo "---- pmm-exchange log (last 20 lines) ----"; tail -n 20 "$EXCH_LOG"
 	    fi
 	    ct_cleanup; (exit $rc); cleanup' EXIT
+	# bash runs no EXIT trap when a signal ends it: make them exits
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
 }

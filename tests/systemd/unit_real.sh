@@ -50,6 +50,9 @@ step "cmake -S . -B build && cmake --build build -j2"	# $PMM_BIN is that build
 step "sudo cmake --install build"
 DESTDIR="$CT_ROOT" cmake --install "$PMM_BIN" >"$T/install.log" 2>&1 ||
 	{ cat "$T/install.log"; fail "cmake --install into the container failed"; }
+# every library the programs link is there (deploy/README.md's apt-get line)
+missing=$(in_ct sh -c 'for p in /usr/local/bin/pmm*; do ldd "$p"; done' | sed -n 's/^[[:space:]]*\([^ ]*\) => not found.*/\1/p' | sort -u)
+[ -z "$missing" ] || fail "not in the container (add their packages to deploy/README.md's apt-get line):" $missing
 S="sudo useradd --system --user-group --home-dir /var/lib/pmm --shell /usr/sbin/nologin pmm"
 step "$S"; in_ct $S
 
@@ -61,6 +64,7 @@ step "$S"; in_ct $S
 # exchange's demo keys; the edit points it at this test's exchange
 step "sudoedit /etc/pmm/.env"
 exch_start --manual
+echo "$EXCH_PID" > "$T/exchange.pid"	# for lib.sh's guard
 printf 'BINANCE_REST_URL=http://127.0.0.1:%s\nBINANCE_WS_URL=ws://127.0.0.1:%s\n' \
 	"$EXCH_PORT" "$EXCH_PORT" | in_ct sh -c 'cat >> /etc/pmm/.env'
 [ "$(in_ct stat -c '%U %G %a' /etc/pmm/.env)" = "pmm pmm 600" ] ||
