@@ -816,7 +816,7 @@ premium_json(struct wire *w, int sym)
 
 	memset(&m, 0, sizeof(m));
 	exch_mark_get(w->ex, sym, &m);
-	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:s,s:I,s:s,s:I}",
+	return json_pack("{s:s,s:o,s:o,s:o,s:o,s:s,s:I,s:I}",
 	    "symbol", sp->symbol, "markPrice", json_num(m.mark, 8),
 	    "indexPrice", json_num(m.index, 8), "estimatedSettlePrice",
 	    json_num(m.est_settle, 8), "lastFundingRate",
