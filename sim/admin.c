@@ -10,6 +10,7 @@
  */
 #include "wire.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,59 +206,149 @@ fault_which(struct wire_req *req)
 	return strcmp(s, "market") == 0 ? 1 : strcmp(s, "user") == 0 ? 2 : 0;
 }
 
-/* Apply one fault setting; NULL, or what was wrong with the request.
- * A drop or a mute says how many sessions it hit in *hit. */
+/*
+ * One fault setting each; NULL, or what was wrong with the request. A
+ * drop or a mute says how many sessions it hit in *hit.
+ */
+static const char *
+flt_latency(struct wire *w, struct wire_req *req, int *hit)
+{
+	int64_t	v;
+
+	(void)hit;
+	if (get_i64(req, "ms", &v) == -1 || v < 0 || v > 600000)
+		return "ms: 0..600000";
+	w->fault.latency_ms = v;
+	return NULL;
+}
+
+static const char *
+flt_burst(struct wire *w, struct wire_req *req, int *hit)
+{
+	int64_t	v;
+
+	(void)hit;
+	if (get_i64(req, "count", &v) == -1 || v < 0 || v > INT32_MAX)
+		return "count: 0..2147483647";
+	w->fault.burst_left = (int)v;
+	v = 503;
+	get_i64(req, "status", &v);
+	if (v != 500 && v != 502 && v != 503 && v != 429 && v != 418) {
+		w->fault.burst_left = 0;
+		return "status: 500|502|503|429|418";
+	}
+	w->fault.burst_status = (int)v;
+	/* short bans and back-offs keep fault tests short */
+	v = 0;
+	get_i64(req, "secs", &v);
+	w->fault.burst_secs = v > 0 && v <= 600 ? (int)v : 0;
+	return NULL;
+}
+
+static const char *
+flt_unknown(struct wire *w, struct wire_req *req, int *hit)
+{
+	const char	*s;
+	int64_t		 v;
+
+	(void)hit;
+	if (get_i64(req, "count", &v) == -1 || v < 0 || v > INT32_MAX)
+		return "count: 0..2147483647";
+	w->fault.unknown_left = (int)v;
+	s = wire_param(req, "execute");
+	w->fault.unknown_execute = s != NULL && strcmp(s, "true") == 0;
+	return NULL;
+}
+
+/* A skew beyond a day is no test of a client's clock handling, and the
+ * bound keeps wire_now_ms() far from overflowing. */
+#define FLT_SKEW_MAX	(86400LL * 1000)
+
+static const char *
+flt_skew(struct wire *w, struct wire_req *req, int *hit)
+{
+	int64_t	v;
+
+	(void)hit;
+	if (get_i64(req, "ms", &v) == -1 || v < -FLT_SKEW_MAX ||
+	    v > FLT_SKEW_MAX)
+		return "ms: -86400000..86400000";
+	w->fault.skew_ms = v;
+	return NULL;
+}
+
+static const char *
+flt_drop(struct wire *w, struct wire_req *req, int *hit)
+{
+	int	i;
+
+	if ((i = fault_which(req)) == 0)
+		return "which: market|user|all";
+	*hit = ws_drop(w, i);
+	return NULL;
+}
+
+static const char *
+flt_mute(struct wire *w, struct wire_req *req, int *hit)
+{
+	int	i;
+
+	if ((i = fault_which(req)) == 0)
+		return "which: market|user|all";
+	*hit = ws_mute(w, i, 1);
+	return NULL;
+}
+
+static const char *
+flt_expire_listenkey(struct wire *w, struct wire_req *req, int *hit)
+{
+	int	i;
+
+	(void)req;
+	(void)hit;
+	for (i = 0; i < EXCH_ACCT_MAX; i++)
+		if (w->lkeys[i].acct != NULL)
+			w->lkeys[i].expires_ms = 0;	/* next tick */
+	return NULL;
+}
+
+static const char *
+flt_clear(struct wire *w, struct wire_req *req, int *hit)
+{
+	(void)req;
+	(void)hit;
+	memset(&w->fault, 0, sizeof(w->fault));
+	ws_mute(w, 3, 0);
+	return NULL;
+}
+
+/* POST /sim/fault/<name>; sample as in struct wire_endpoint. */
+static const struct fault_route {
+	const char	*name;
+	const char	*(*set)(struct wire *, struct wire_req *, int *);
+	const char	*sample;
+} fault_routes[] = {
+	{ "latency", flt_latency, "ms=0" },
+	{ "burst", flt_burst, "count=0&status=503&secs=1" },
+	{ "unknown", flt_unknown, "count=0&execute=false" },
+	{ "skew", flt_skew, "ms=0" },
+	{ "drop", flt_drop, "which=all" },
+	{ "mute", flt_mute, "which=all" },
+	{ "expire_listenkey", flt_expire_listenkey, "" },
+	{ "clear", flt_clear, "" },
+	{ NULL, NULL, NULL }
+};
+
 static const char *
 fault_set(struct wire *w, struct wire_req *req, const char *what,
     int *hit)
 {
-	const char	*s;
-	int64_t		 v = 0;
-	int		 i;
+	const struct fault_route *f;
 
-	if (strcmp(what, "latency") == 0) {
-		if (get_i64(req, "ms", &v) == -1 || v < 0 || v > 600000)
-			return "ms: 0..600000";
-		w->fault.latency_ms = v;
-	} else if (strcmp(what, "burst") == 0) {
-		if (get_i64(req, "count", &v) == -1 || v < 0)
-			return "count: >= 0";
-		w->fault.burst_left = (int)v;
-		v = 503;
-		get_i64(req, "status", &v);
-		if (v != 500 && v != 502 && v != 503 && v != 429 && v != 418) {
-			w->fault.burst_left = 0;
-			return "status: 500|502|503|429|418";
-		}
-		w->fault.burst_status = (int)v;
-		/* short bans and back-offs keep fault tests short */
-		v = 0;
-		get_i64(req, "secs", &v);
-		w->fault.burst_secs = v > 0 && v <= 600 ? (int)v : 0;
-	} else if (strcmp(what, "unknown") == 0) {
-		if (get_i64(req, "count", &v) == -1 || v < 0)
-			return "count: >= 0";
-		w->fault.unknown_left = (int)v;
-		s = wire_param(req, "execute");
-		w->fault.unknown_execute = s != NULL && strcmp(s, "true") == 0;
-	} else if (strcmp(what, "skew") == 0) {
-		if (get_i64(req, "ms", &v) == -1)
-			return "ms: integer";
-		w->fault.skew_ms = v;
-	} else if (strcmp(what, "drop") == 0 || strcmp(what, "mute") == 0) {
-		if ((i = fault_which(req)) == 0)
-			return "which: market|user|all";
-		*hit = what[0] == 'd' ? ws_drop(w, i) : ws_mute(w, i, 1);
-	} else if (strcmp(what, "expire_listenkey") == 0) {
-		for (i = 0; i < EXCH_ACCT_MAX; i++)
-			if (w->lkeys[i].acct != NULL)
-				w->lkeys[i].expires_ms = 0;	/* next tick */
-	} else if (strcmp(what, "clear") == 0) {
-		memset(&w->fault, 0, sizeof(w->fault));
-		ws_mute(w, 3, 0);
-	} else
-		return "unknown fault";
-	return NULL;
+	for (f = fault_routes; f->name != NULL; f++)
+		if (strcmp(f->name, what) == 0)
+			return f->set(w, req, hit);
+	return "unknown fault";
 }
 
 static void
@@ -273,7 +364,7 @@ adm_fault(struct wire *w, struct wire_req *req, struct wire_resp *r,
 	}
 	if (hit >= 0)
 		resp_json(r, 200, json_pack("{s:b,s:i,s:o}", "ok", 1,
-		    what[0] == 'd' ? "dropped" : "muted", hit,
+		    strcmp(what, "drop") == 0 ? "dropped" : "muted", hit,
 		    "fault", fault_json(w)));
 	else
 		resp_json(r, 200, json_pack("{s:b,s:o}", "ok", 1, "fault",
@@ -422,8 +513,9 @@ accounts_json(struct wire *w)
 }
 
 static void
-adm_state(struct wire *w, struct wire_resp *r)
+adm_state(struct wire *w, struct wire_req *req, struct wire_resp *r)
 {
+	(void)req;
 	resp_json(r, 200, json_pack("{s:I,s:o,s:o,s:o,s:i,s:i,s:I,s:I,s:b}",
 	    "now_ns", (json_int_t)now_real_ns(), "books", books_json(w),
 	    "accounts", accounts_json(w), "fault", fault_json(w),
@@ -434,38 +526,101 @@ adm_state(struct wire *w, struct wire_resp *r)
 	    exch_market_done(w->ex)));
 }
 
+static void
+adm_tick(struct wire *w, struct wire_req *req, struct wire_resp *r)
+{
+	(void)req;
+	ws_push_book_tickers(w);
+	adm_ok(r);
+}
+
+static void
+adm_pause(struct wire *w, struct wire_req *req, struct wire_resp *r)
+{
+	(void)req;
+	w->paused = 1;
+	adm_ok(r);
+}
+
+static void
+adm_resume(struct wire *w, struct wire_req *req, struct wire_resp *r)
+{
+	(void)req;
+	w->paused = 0;
+	adm_ok(r);
+}
+
+static void
+adm_rl_reset(struct wire *w, struct wire_req *req, struct wire_resp *r)
+{
+	(void)req;
+	rl_reset(exch_rl(w->ex));
+	adm_ok(r);
+}
+
+/* The admin API; /sim/fault/<name> is routed through fault_routes. */
+static const struct adm_route {
+	enum wire_method method;
+	const char	*path;
+	void		(*fn)(struct wire *, struct wire_req *,
+			    struct wire_resp *);
+	const char	*sample;
+} adm_routes[] = {
+	{ WM_GET, "/sim/requests", adm_requests, "since=0&limit=10" },
+	{ WM_GET, "/sim/state", adm_state, "" },
+	{ WM_POST, "/sim/mid", adm_mid, "symbol=BTCUSDT&price=60000" },
+	{ WM_POST, "/sim/book", adm_book,
+	  "symbol=BTCUSDT&bid=60000&ask=60001&qty=1" },
+	{ WM_POST, "/sim/trade", adm_trade,
+	  "symbol=BTCUSDT&price=60000&qty=0.001&side=SELL" },
+	{ WM_POST, "/sim/tick", adm_tick, "" },
+	{ WM_POST, "/sim/pause", adm_pause, "" },
+	{ WM_POST, "/sim/resume", adm_resume, "" },
+	{ WM_POST, "/sim/ratelimit/reset", adm_rl_reset, "" },
+	{ WM_OTHER, NULL, NULL, NULL }
+};
+
+void
+admin_endpoints(void (*fn)(void *, const struct wire_endpoint *), void *arg)
+{
+	const struct adm_route		*a;
+	const struct fault_route	*f;
+	struct wire_endpoint		 ep;
+	char				 path[64];
+
+	ep.kind = "admin";
+	ep.auth = "none";
+	for (a = adm_routes; a->path != NULL; a++) {
+		ep.method = wire_method_str(a->method);
+		ep.path = a->path;
+		ep.sample = a->sample;
+		fn(arg, &ep);
+	}
+	for (f = fault_routes; f->name != NULL; f++) {
+		snprintf(path, sizeof(path), "/sim/fault/%s", f->name);
+		ep.method = "POST";
+		ep.path = path;
+		ep.sample = f->sample;
+		fn(arg, &ep);
+	}
+}
+
 int
 admin_handle(struct wire *w, struct wire_req *req, struct wire_resp *r)
 {
-	const char	*p = req->path;
-	int		 post = req->method == WM_POST;
+	const struct adm_route	*a;
+	const char		*p = req->path;
 
-	if (strcmp(p, "/sim/requests") == 0 && req->method == WM_GET)
-		adm_requests(w, req, r);
-	else if (strcmp(p, "/sim/state") == 0 && req->method == WM_GET)
-		adm_state(w, r);
-	else if (strncmp(p, "/sim/fault/", 11) == 0 && post)
+	if (strncmp(p, "/sim/fault/", 11) == 0 && req->method == WM_POST) {
 		adm_fault(w, req, r, p + 11);
-	else if (strcmp(p, "/sim/mid") == 0 && post)
-		adm_mid(w, req, r);
-	else if (strcmp(p, "/sim/book") == 0 && post)
-		adm_book(w, req, r);
-	else if (strcmp(p, "/sim/trade") == 0 && post)
-		adm_trade(w, req, r);
-	else if (strcmp(p, "/sim/tick") == 0 && post) {
-		ws_push_book_tickers(w);
-		adm_ok(r);
-	} else if (strcmp(p, "/sim/pause") == 0 && post) {
-		w->paused = 1;
-		adm_ok(r);
-	} else if (strcmp(p, "/sim/resume") == 0 && post) {
-		w->paused = 0;
-		adm_ok(r);
-	} else if (strcmp(p, "/sim/ratelimit/reset") == 0 && post) {
-		rl_reset(exch_rl(w->ex));
-		adm_ok(r);
-	} else
-		resp_json(r, 404, json_pack("{s:b,s:s}", "ok", 0, "error",
-		    "unknown admin endpoint"));
+		return 0;
+	}
+	for (a = adm_routes; a->path != NULL; a++)
+		if (strcmp(p, a->path) == 0 && req->method == a->method) {
+			a->fn(w, req, r);
+			return 0;
+		}
+	resp_json(r, 404, json_pack("{s:b,s:s}", "ok", 0, "error",
+	    "unknown admin endpoint"));
 	return 0;
 }

@@ -138,6 +138,7 @@ parse_args(int argc, char **argv)
 		{ "ws-timeout", required_argument, NULL, 't' },
 		{ "ws-max-age", required_argument, NULL, 'a' },
 		{ "log-level", required_argument, NULL, 'l' },
+		{ "list-endpoints", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -215,6 +216,9 @@ parse_args(int argc, char **argv)
 			}
 			log_setlevel(lvl);
 			break;
+		case 'E':
+			wire_endpoints_print(stdout);
+			exit(0);
 		case 'h':
 			usage(stdout);
 			exit(0);

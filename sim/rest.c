@@ -972,6 +972,13 @@ wire_lkey_account(struct wire *w, const char *key)
 
 enum auth { AUTH_NONE, AUTH_KEY, AUTH_SIGNED };
 
+/*
+ * The Binance REST surface. sample is a valid parameter set for the route
+ * (without timestamp and signature): --list-endpoints prints it, and the
+ * endpoint sweep (check_sim_sweep, integration/sim_sweep) calls every
+ * route with it, without it and with each value broken, so a route added
+ * here is swept without touching the tests.
+ */
 struct route {
 	enum wire_method method;
 	const char	*path;
@@ -982,59 +989,95 @@ struct route {
 			    struct wire_resp *);
 	void		(*fn_acct)(struct wire *, struct exch_account *,
 			    struct wire_req *, struct wire_resp *);
+	const char	*sample;
 };
 
+#define S_ORDER	"symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&" \
+		"quantity=0.002&price=59000&newClientOrderId=sweep-1"
+#define S_BATCH	"batchOrders=%5B%7B%22symbol%22%3A%22BTCUSDT%22%2C%22side" \
+		"%22%3A%22SELL%22%2C%22type%22%3A%22LIMIT%22%2C%22timeInForce" \
+		"%22%3A%22GTC%22%2C%22quantity%22%3A%220.002%22%2C%22price%22" \
+		"%3A%2261000%22%7D%5D"
+
 static const struct route routes[] = {
-	{ WM_GET, "/fapi/v1/ping", AUTH_NONE, 1, 0, ep_ping, NULL },
-	{ WM_GET, "/fapi/v1/time", AUTH_NONE, 1, 0, ep_time, NULL },
+	{ WM_GET, "/fapi/v1/ping", AUTH_NONE, 1, 0, ep_ping, NULL, "" },
+	{ WM_GET, "/fapi/v1/time", AUTH_NONE, 1, 0, ep_time, NULL, "" },
 	{ WM_GET, "/fapi/v1/exchangeInfo", AUTH_NONE, 1, 0, ep_exchange_info,
-	  NULL },
-	{ WM_GET, "/fapi/v1/depth", AUTH_NONE, -1, 0, ep_depth, NULL },
+	  NULL, "" },
+	{ WM_GET, "/fapi/v1/depth", AUTH_NONE, -1, 0, ep_depth, NULL,
+	  "symbol=BTCUSDT&limit=5" },
 	{ WM_GET, "/fapi/v1/ticker/bookTicker", AUTH_NONE, -1, 0,
-	  ep_book_ticker, NULL },
+	  ep_book_ticker, NULL, "symbol=BTCUSDT" },
 	{ WM_GET, "/fapi/v1/premiumIndex", AUTH_NONE, 1, 0, ep_premium_index,
-	  NULL },
-	{ WM_POST, "/fapi/v1/listenKey", AUTH_NONE, 1, 0, ep_listen_key, NULL },
-	{ WM_PUT, "/fapi/v1/listenKey", AUTH_NONE, 1, 0, ep_listen_key, NULL },
-	{ WM_DELETE, "/fapi/v1/listenKey", AUTH_NONE, 1, 0, ep_listen_key,
-	  NULL },
-	{ WM_POST, "/fapi/v1/order", AUTH_SIGNED, 0, 1, NULL, ep_order_new },
+	  NULL, "symbol=BTCUSDT" },
+	{ WM_POST, "/fapi/v1/listenKey", AUTH_KEY, 1, 0, ep_listen_key, NULL,
+	  "" },
+	{ WM_PUT, "/fapi/v1/listenKey", AUTH_KEY, 1, 0, ep_listen_key, NULL,
+	  "" },
+	{ WM_DELETE, "/fapi/v1/listenKey", AUTH_KEY, 1, 0, ep_listen_key,
+	  NULL, "" },
+	{ WM_POST, "/fapi/v1/order", AUTH_SIGNED, 0, 1, NULL, ep_order_new,
+	  S_ORDER },
 	{ WM_DELETE, "/fapi/v1/order", AUTH_SIGNED, 1, 0, NULL,
-	  ep_order_cancel },
-	{ WM_GET, "/fapi/v1/order", AUTH_SIGNED, 1, 0, NULL, ep_order_query },
+	  ep_order_cancel, "symbol=BTCUSDT&origClientOrderId=sweep-1" },
+	{ WM_GET, "/fapi/v1/order", AUTH_SIGNED, 1, 0, NULL, ep_order_query,
+	  "symbol=BTCUSDT&origClientOrderId=sweep-1" },
 	{ WM_DELETE, "/fapi/v1/allOpenOrders", AUTH_SIGNED, 1, 0, NULL,
-	  ep_cancel_all },
+	  ep_cancel_all, "symbol=BTCUSDT" },
 	{ WM_POST, "/fapi/v1/batchOrders", AUTH_SIGNED, 5, -1, NULL,
-	  ep_batch_new },
+	  ep_batch_new, S_BATCH },
 	{ WM_DELETE, "/fapi/v1/batchOrders", AUTH_SIGNED, 1, 0, NULL,
-	  ep_batch_cancel },
+	  ep_batch_cancel, "symbol=BTCUSDT&orderIdList=%5B1%2C2%5D" },
 	{ WM_GET, "/fapi/v1/openOrders", AUTH_SIGNED, -1, 0, NULL,
-	  ep_open_orders },
+	  ep_open_orders, "symbol=BTCUSDT" },
 	{ WM_GET, "/fapi/v1/userTrades", AUTH_SIGNED, 5, 0, NULL,
-	  ep_user_trades },
+	  ep_user_trades, "symbol=BTCUSDT&limit=10" },
 	{ WM_GET, "/fapi/v1/allOrders", AUTH_SIGNED, 5, 0, NULL,
-	  ep_all_orders },
+	  ep_all_orders, "symbol=BTCUSDT&limit=10" },
 	{ WM_POST, "/fapi/v1/countdownCancelAll", AUTH_SIGNED, 10, 0, NULL,
-	  ep_countdown },
+	  ep_countdown, "symbol=BTCUSDT&countdownTime=0" },
 	{ WM_GET, "/fapi/v2/positionRisk", AUTH_SIGNED, 5, 0, NULL,
-	  ep_position_risk_v2 },
+	  ep_position_risk_v2, "symbol=BTCUSDT" },
 	{ WM_GET, "/fapi/v3/positionRisk", AUTH_SIGNED, 5, 0, NULL,
-	  ep_position_risk_v3 },
-	{ WM_GET, "/fapi/v2/account", AUTH_SIGNED, 5, 0, NULL, ep_account },
-	{ WM_GET, "/fapi/v3/account", AUTH_SIGNED, 5, 0, NULL, ep_account },
-	{ WM_GET, "/fapi/v2/balance", AUTH_SIGNED, 5, 0, NULL, ep_balance },
-	{ WM_GET, "/fapi/v3/balance", AUTH_SIGNED, 5, 0, NULL, ep_balance },
-	{ WM_POST, "/fapi/v1/leverage", AUTH_SIGNED, 1, 0, NULL, ep_leverage },
+	  ep_position_risk_v3, "symbol=BTCUSDT" },
+	{ WM_GET, "/fapi/v2/account", AUTH_SIGNED, 5, 0, NULL, ep_account,
+	  "" },
+	{ WM_GET, "/fapi/v3/account", AUTH_SIGNED, 5, 0, NULL, ep_account,
+	  "" },
+	{ WM_GET, "/fapi/v2/balance", AUTH_SIGNED, 5, 0, NULL, ep_balance,
+	  "" },
+	{ WM_GET, "/fapi/v3/balance", AUTH_SIGNED, 5, 0, NULL, ep_balance,
+	  "" },
+	{ WM_POST, "/fapi/v1/leverage", AUTH_SIGNED, 1, 0, NULL, ep_leverage,
+	  "symbol=BTCUSDT&leverage=5" },
 	{ WM_GET, "/fapi/v1/leverageBracket", AUTH_SIGNED, 1, 0, NULL,
-	  ep_leverage_bracket },
+	  ep_leverage_bracket, "symbol=BTCUSDT" },
 	{ WM_GET, "/fapi/v1/positionSide/dual", AUTH_SIGNED, 30, 0, NULL,
-	  ep_position_mode },
+	  ep_position_mode, "" },
 	{ WM_GET, "/fapi/v1/commissionRate", AUTH_SIGNED, 20, 0, NULL,
-	  ep_commission_rate },
+	  ep_commission_rate, "symbol=BTCUSDT" },
 	{ WM_GET, "/fapi/v1/ticker/price", AUTH_NONE, -1, 0, ep_ticker_price,
-	  NULL },
-	{ WM_OTHER, NULL, AUTH_NONE, 0, 0, NULL, NULL }
+	  NULL, "symbol=BTCUSDT" },
+	{ WM_OTHER, NULL, AUTH_NONE, 0, 0, NULL, NULL, NULL }
 };
+
+/* Every route, for the endpoint list (dispatch.c). */
+void
+rest_endpoints(void (*fn)(void *, const struct wire_endpoint *), void *arg)
+{
+	static const char *auth[] = { "none", "key", "signed" };
+	const struct route	*rt;
+	struct wire_endpoint	 ep;
+
+	for (rt = routes; rt->path != NULL; rt++) {
+		ep.kind = "rest";
+		ep.method = wire_method_str(rt->method);
+		ep.path = rt->path;
+		ep.auth = auth[rt->auth];
+		ep.sample = rt->sample;
+		fn(arg, &ep);
+	}
+}
 
 /* Request weight of the routes whose weight depends on parameters. */
 static int

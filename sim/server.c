@@ -12,11 +12,14 @@
  */
 #include "wire.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -59,15 +62,6 @@ wire_now_ms(const struct wire *w)
 }
 
 /* ---- HTTP transport ------------------------------------------------- */
-
-static void
-wire_resp_free(struct wire_resp *r)
-{
-	if (r == NULL)
-		return;
-	free(r->body);
-	free(r);
-}
 
 static void
 wire_pss_reset(struct wire_pss *pss)
@@ -179,7 +173,6 @@ wire_http_dispatch(struct wire *w, struct lws *wsi, struct wire_pss *pss)
 {
 	struct wire_resp	*resp;
 	struct wire_req		*req = pss->req;
-	int			 admin;
 
 	pss->handled = 1;
 	if (req->body_len > 0)
@@ -188,18 +181,7 @@ wire_http_dispatch(struct wire *w, struct lws *wsi, struct wire_pss *pss)
 		log_warn("%s: calloc", __func__);
 		return -1;
 	}
-	admin = strncmp(req->path, "/sim/", 5) == 0 ||
-	    strcmp(req->path, "/sim") == 0;
-	if (req->body_too_big)
-		resp_error(resp, 413, -1000, "Request body too large.");
-	else if (rest_parse_params(req) == -1)
-		resp_error(resp, 400, -1101, "Too many parameters sent "
-		    "for this endpoint.");
-	else if (admin)
-		admin_handle(w, req, resp);
-	else if (admin_fault_pre(w, req, resp) == 0 &&
-	    rest_handle(w, req, resp) == -1)
-		resp_error(resp, 404, -1000, "Not found.");
+	wire_handle(w, req, resp);
 	if (wire_http_respond(w, wsi, resp) == 0)
 		return 0;
 	return wire_http_write(wsi, pss);
@@ -224,7 +206,6 @@ wire_http_respond(struct wire *w, struct lws *wsi, struct wire_resp *resp)
 
 	pss->resp = resp;
 	admin = strncmp(pss->req->path, "/sim", 4) == 0;
-	admin_record(w, pss->req, resp);
 	if (!admin && w->fault.latency_ms > 0) {
 		pss->delaying = 1;
 		lws_sul_schedule(w->ctx, 0, &pss->sul_delay, wire_delay_done,
@@ -482,11 +463,39 @@ wire_signals(struct wire *w)
 	return 0;
 }
 
-int
-wire_init(struct wire *w, const struct wire_opts *o, struct exch *ex)
+/*
+ * Why lws could not listen: it logs the errno only as a number, and its
+ * clean-up has clobbered errno by the time lws_create_context() returns,
+ * so bind the same address the same way (SO_REUSEADDR, as lws does) and
+ * report what bind(2) says now. Into buf; "" when the probe binds fine.
+ */
+static void
+wire_listen_why(const struct wire_opts *o, char *buf, size_t len)
 {
-	struct lws_context_creation_info info;
+	struct sockaddr_in	sa;
+	int			fd, one = 1;
 
+	buf[0] = '\0';
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_port = htons((uint16_t)o->port);
+	if (inet_pton(AF_INET, o->iface, &sa.sin_addr) != 1) {
+		snprintf(buf, len, "not an IPv4 address");
+		return;
+	}
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1) {
+		snprintf(buf, len, "%s", strerror(errno));
+		return;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1)
+		snprintf(buf, len, "%s", strerror(errno));
+	close(fd);
+}
+
+int
+wire_init_local(struct wire *w, const struct wire_opts *o, struct exch *ex)
+{
 	memset(w, 0, sizeof(*w));
 	w->opts = *o;
 	w->ex = ex;
@@ -500,6 +509,16 @@ wire_init(struct wire *w, const struct wire_opts *o, struct exch *ex)
 		log_warn("%s: calloc", __func__);
 		return -1;
 	}
+	return 0;
+}
+
+int
+wire_init(struct wire *w, const struct wire_opts *o, struct exch *ex)
+{
+	struct lws_context_creation_info info;
+
+	if (wire_init_local(w, o, ex) == -1)
+		return -1;
 	lws_set_log_level(LLL_ERR, NULL);
 	memset(&info, 0, sizeof(info));
 	info.port = o->port;
@@ -514,8 +533,12 @@ wire_init(struct wire *w, const struct wire_opts *o, struct exch *ex)
 	info.fd_limit_per_thread = 1024;
 	info.retry_and_idle_policy = &w->retry;
 	if ((w->ctx = lws_create_context(&info)) == NULL) {
-		log_warnx("%s: cannot listen on %s:%d", __func__, o->iface,
-		    o->port);
+		char why[128];
+
+		wire_listen_why(o, why, sizeof(why));
+		log_warnx("cannot listen on %s:%d: %s", o->iface, o->port,
+		    why[0] != '\0' ? why : "libwebsockets could not start "
+		    "(see its message above)");
 		return -1;
 	}
 	w->vh = lws_get_vhost_by_name(w->ctx, "default");

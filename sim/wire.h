@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <jansson.h>
 #include <libwebsockets.h>
@@ -142,8 +143,26 @@ struct wire {
 	int64_t			 start_ms;	/* when the exchange started */
 };
 
+/*
+ * One endpoint the sim serves, for --list-endpoints and the endpoint
+ * sweep: kind "rest" (Binance), "admin" (/sim/...) or "ws" (a WebSocket
+ * upgrade path); auth "none", "key" (X-MBX-APIKEY) or "signed"; sample a
+ * valid parameter string (form encoded, no timestamp/signature).
+ */
+struct wire_endpoint {
+	const char	*kind;
+	const char	*method;
+	const char	*path;
+	const char	*auth;
+	const char	*sample;
+};
+
 /* server.c */
 int	 wire_init(struct wire *, const struct wire_opts *, struct exch *);
+/* The state wire_init() sets up, without the lws context: requests can
+ * then be answered in-process with wire_handle() (tests, the fuzzer). */
+int	 wire_init_local(struct wire *, const struct wire_opts *,
+	    struct exch *);
 int	 wire_run(struct wire *);
 int	 wire_port(const struct wire *);
 void	 wire_free(struct wire *);
@@ -151,7 +170,26 @@ int64_t	 wire_now_ms(const struct wire *);	/* with clock skew */
 /* Record resp for the request being served; 1 = send it now. */
 int	 wire_http_respond(struct wire *, struct lws *, struct wire_resp *);
 
+/* dispatch.c: request handling without the transport */
+/* Answer req into resp (which starts zeroed) and record it for
+ * /sim/requests; the transport then writes resp. */
+void	 wire_handle(struct wire *, struct wire_req *, struct wire_resp *);
+/* A request from its parts as libwebsockets would hand it over: target is
+ * "path?query" as sent (%-escapes and '+' decoded the way lws does),
+ * body the raw bytes, apikey the X-MBX-APIKEY header or NULL. */
+struct wire_req *wire_req_build(enum wire_method, const char *target,
+	    const char *body, size_t body_len, const char *apikey);
+void	 wire_req_free(struct wire_req *);
+void	 wire_resp_free(struct wire_resp *);
+/* Every endpoint: REST routes, /sim/ admin, WebSocket upgrade paths. */
+void	 wire_endpoints(void (*)(void *, const struct wire_endpoint *),
+	    void *);
+void	 wire_endpoints_print(FILE *);
+enum wire_method wire_method_parse(const char *);
+
 /* rest.c */
+void	 rest_endpoints(void (*)(void *, const struct wire_endpoint *),
+	    void *);
 /* Fill resp for a Binance request; 0, or -1 when the path is unknown. */
 int	 rest_handle(struct wire *, struct wire_req *, struct wire_resp *);
 const char *wire_param(const struct wire_req *, const char *key);
@@ -208,6 +246,8 @@ const char *wire_method_str(enum wire_method);
 
 /* admin.c */
 int	 admin_handle(struct wire *, struct wire_req *, struct wire_resp *);
+void	 admin_endpoints(void (*)(void *, const struct wire_endpoint *),
+	    void *);
 /* Fault that replaces the response before any work is done; 1 if set. */
 int	 admin_fault_pre(struct wire *, struct wire_req *, struct wire_resp *);
 void	 admin_record(struct wire *, const struct wire_req *,
@@ -216,6 +256,9 @@ void	 admin_free(struct wire *);
 
 /* ws.c */
 int	 ws_filter(struct wire *, struct lws *);	/* upgrade: 0 = accept */
+/* The same decision for an in-process request: 0 = the path upgrades. */
+int	 ws_upgrade_check(struct wire *, const struct wire_req *);
+void	 ws_endpoints(void (*)(void *, const struct wire_endpoint *), void *);
 int	 ws_established(struct wire *, struct lws *, struct ws_sess **);
 int	 ws_receive(struct wire *, struct ws_sess *, const char *, size_t);
 int	 ws_writable(struct wire *, struct ws_sess *);

@@ -613,38 +613,141 @@ arg_copy(struct lws *wsi, const char *name, char *out, size_t len)
 	}
 }
 
-/* Parse the upgrade request's path into where it goes; -1 = refuse. */
-static int
-ws_target_parse(struct lws *wsi, struct ws_target *t)
+static unsigned	events_mask(const char *);
+
+/* Where an upgrade's query arguments come from: lws, or a wire_req. */
+typedef void	(*ws_argfn)(void *src, const char *name, char *out,
+		    size_t len);
+
+static void
+arg_copy_lws(void *src, const char *name, char *out, size_t len)
 {
-	char	 uri[2048], *p;
+	arg_copy(src, name, out, len);
+}
+
+static void
+arg_copy_req(void *src, const char *name, char *out, size_t len)
+{
+	const struct wire_req	*req = src;
+	size_t			 nl = strlen(name);
+	int			 i;
+
+	out[0] = '\0';
+	for (i = 0; i < req->nqfrags && i < 64; i++)
+		if (strncmp(req->qfrags[i], name, nl) == 0 &&
+		    req->qfrags[i][nl] == '=') {
+			snprintf(out, len, "%.*s", (int)len - 1,
+			    req->qfrags[i] + nl + 1);
+			return;
+		}
+}
+
+/* The upgrade paths: a route prefix, then one of the stream forms. */
+static const struct ws_prefix {
+	const char	*prefix;
+	enum route	 route;
+} ws_prefixes[] = {
+	{ "/public", RT_PUBLIC },
+	{ "/market", RT_MARKET },
+	{ "/private", RT_PRIVATE },
+	{ "", RT_LEGACY },
+};
+
+static const struct ws_form {
+	const char	*path;		/* after the prefix */
+	const char	*sample;	/* query of a valid upgrade */
+} ws_forms[] = {
+	{ "/ws", "" },
+	{ "/ws/btcusdt@bookTicker/btcusdt@aggTrade", "" },
+	{ "/stream", "streams=btcusdt@bookTicker/btcusdt@depth@100ms" },
+};
+
+#define WS_NPREFIX	(int)(sizeof(ws_prefixes) / sizeof(ws_prefixes[0]))
+#define WS_NFORM	(int)(sizeof(ws_forms) / sizeof(ws_forms[0]))
+
+/* Parse an upgrade request's path into where it goes; -1 = refuse. */
+static int
+ws_target_parse(const char *uri, ws_argfn arg, void *src,
+    struct ws_target *t)
+{
+	const char	*p = uri;
+	size_t		 n;
+	int		 i;
 
 	memset(t, 0, sizeof(*t));
-	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
-		return -1;
-	p = uri;
-	if (strncmp(p, "/public/", 8) == 0) {
-		t->route = RT_PUBLIC;
-		p += 7;
-	} else if (strncmp(p, "/market/", 8) == 0) {
-		t->route = RT_MARKET;
-		p += 7;
-	} else if (strncmp(p, "/private/", 9) == 0) {
-		t->route = RT_PRIVATE;
-		p += 8;
+	for (i = 0; i < WS_NPREFIX; i++) {
+		n = strlen(ws_prefixes[i].prefix);
+		if (n > 0 && strncmp(p, ws_prefixes[i].prefix, n) == 0 &&
+		    p[n] == '/') {
+			t->route = ws_prefixes[i].route;
+			p += n;
+			break;
+		}
 	}
 	if (strcmp(p, "/ws") == 0 || strcmp(p, "/ws/") == 0)
 		;
 	else if (strncmp(p, "/ws/", 4) == 0)
-		snprintf(t->streams, sizeof(t->streams), "%s", p + 4);
+		snprintf(t->streams, sizeof(t->streams), "%.*s",
+		    (int)sizeof(t->streams) - 1, p + 4);
 	else if (strcmp(p, "/stream") == 0 || strcmp(p, "/stream/") == 0) {
 		t->combined = 1;
-		arg_copy(wsi, "streams", t->streams, sizeof(t->streams));
+		arg(src, "streams", t->streams, sizeof(t->streams));
 	} else
 		return -1;
-	arg_copy(wsi, "listenKey", t->lkey, sizeof(t->lkey));
-	arg_copy(wsi, "events", t->events, sizeof(t->events));
+	arg(src, "listenKey", t->lkey, sizeof(t->lkey));
+	arg(src, "events", t->events, sizeof(t->events));
 	return 0;
+}
+
+static int
+ws_target_lws(struct lws *wsi, struct ws_target *t)
+{
+	char	uri[2048];
+
+	memset(t, 0, sizeof(*t));
+	if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) <= 0)
+		return -1;
+	return ws_target_parse(uri, arg_copy_lws, wsi, t);
+}
+
+int
+ws_upgrade_check(struct wire *w, const struct wire_req *req)
+{
+	struct ws_target	 t;
+	struct stream		 st;
+	char			*tok, *save = NULL;
+
+	if (req->method != WM_GET || ws_target_parse(req->path,
+	    arg_copy_req, (void *)(uintptr_t)req, &t) == -1)
+		return -1;
+	/* what ws_established() would subscribe, parsed the same way */
+	if (t.lkey[0] != '\0')
+		(void)stream_parse(w, t.lkey, &st);
+	for (tok = strtok_r(t.streams, "/", &save); tok != NULL;
+	    tok = strtok_r(NULL, "/", &save))
+		(void)stream_parse(w, tok, &st);
+	(void)events_mask(t.events);
+	return 0;
+}
+
+void
+ws_endpoints(void (*fn)(void *, const struct wire_endpoint *), void *arg)
+{
+	struct wire_endpoint	ep;
+	char			path[128];
+	int			i, k;
+
+	ep.kind = "ws";
+	ep.method = "GET";
+	ep.auth = "none";
+	for (i = 0; i < WS_NPREFIX; i++)
+		for (k = 0; k < WS_NFORM; k++) {
+			snprintf(path, sizeof(path), "%s%s",
+			    ws_prefixes[i].prefix, ws_forms[k].path);
+			ep.path = path;
+			ep.sample = ws_forms[k].sample;
+			fn(arg, &ep);
+		}
 }
 
 int
@@ -657,7 +760,7 @@ ws_filter(struct wire *w, struct lws *wsi)
 		return -1;
 	}
 	/* /private without a listenKey is fine: clients SUBSCRIBE one */
-	return ws_target_parse(wsi, &t);
+	return ws_target_lws(wsi, &t);
 }
 
 static unsigned
@@ -708,7 +811,7 @@ ws_established(struct wire *w, struct lws *wsi, struct ws_sess **out)
 	struct ws_sess		*s;
 
 	*out = NULL;
-	if (ws_target_parse(wsi, &t) == -1)
+	if (ws_target_lws(wsi, &t) == -1)
 		return -1;
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (s->q = calloc(WIRE_WS_QCAP, sizeof(*s->q))) == NULL ||
