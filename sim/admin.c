@@ -42,7 +42,7 @@ admin_record(struct wire *w, const struct wire_req *req,
 	json_t			*p;
 	int			 i;
 
-	if (strncmp(req->path, "/sim", 4) == 0)
+	if (wire_is_admin(req->path))
 		return;		/* the admin API does not record itself */
 	rec = &w->reqlog[w->reqlog_head % WIRE_REQLOG_CAP];
 	json_decref(rec->params);

@@ -1630,8 +1630,15 @@ exch_countdown_set(struct exch *ex, struct exch_account *a, const char *symbol,
 		    "'countdownTime' was not sent, was empty/null, or malformed.");
 	p = &a->pos[sym];
 	p->countdown_ms = countdown_ms;
-	p->countdown_deadline_ns = countdown_ms > 0 ?
-	    exch_now_ns(ex) + countdown_ms * NS_PER_MS : 0;
+	p->countdown_deadline_ns = 0;
+	if (countdown_ms > 0) {
+		int64_t now = exch_now_ns(ex);
+
+		/* a countdown past the end of int64 time never fires */
+		p->countdown_deadline_ns = countdown_ms >
+		    (INT64_MAX - now) / NS_PER_MS ? INT64_MAX :
+		    now + countdown_ms * NS_PER_MS;
+	}
 	return 0;
 }
 
@@ -1936,6 +1943,18 @@ exch_step(struct exch *ex, int64_t now)
 /* ------------------------------------------------------------------ */
 /* manual outside market                                               */
 
+/*
+ * A hand-set price or quantity the core can hold: in ticks and lots it
+ * must fit int64 with room to spare (a price of 1e25 would wrap llround).
+ * Prices within the symbol's PRICE_FILTER maximum, quantities below 1e12.
+ */
+static bool
+ext_sane(const struct exch_sym *s, double price, double qty)
+{
+	return price > 0 && price <= s->spec.max_price && qty >= 0 &&
+	    qty <= 1e12;
+}
+
 int
 exch_ext_book(struct exch *ex, int sym, const struct exch_level *bids, int nb,
     const struct exch_level *asks, int na)
@@ -1949,6 +1968,12 @@ exch_ext_book(struct exch *ex, int sym, const struct exch_level *bids, int nb,
 	if (sym < 0 || sym >= ex->nsyms)
 		return -1;
 	s = &ex->sym[sym];
+	for (k = 0; k < nb; k++)
+		if (!ext_sane(s, bids[k].price, bids[k].qty))
+			return -1;
+	for (k = 0; k < na; k++)
+		if (!ext_sane(s, asks[k].price, asks[k].qty))
+			return -1;
 	/* the diff: the new levels, and deletions of old ones not in it */
 	for (side = 0; side < 2; side++) {
 		lv[side] = calloc((size_t)(s->ext.n[side] + n[side] + 1),
@@ -2009,7 +2034,8 @@ exch_ext_trade(struct exch *ex, int sym, double price, double qty,
 	struct exch_sym *s;
 	int64_t id;
 
-	if (sym < 0 || sym >= ex->nsyms || price <= 0 || qty <= 0)
+	if (sym < 0 || sym >= ex->nsyms || qty <= 0 ||
+	    !ext_sane(&ex->sym[sym], price, qty))
 		return -1;
 	s = &ex->sym[sym];
 	id = s->last.id + 1;
@@ -2038,7 +2064,8 @@ exch_synth_set_mid(struct exch *ex, int sym, double price)
 	struct mkt_sink k;
 	int64_t now;
 
-	if (sym < 0 || sym >= ex->nsyms || price <= 0 || ex->replay != NULL)
+	if (sym < 0 || sym >= ex->nsyms || ex->replay != NULL ||
+	    !ext_sane(&ex->sym[sym], price, 0))
 		return -1;
 	s = &ex->sym[sym];
 	now = exch_now_ns(ex);

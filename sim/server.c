@@ -205,7 +205,7 @@ wire_http_respond(struct wire *w, struct lws *wsi, struct wire_resp *resp)
 	int		 admin;
 
 	pss->resp = resp;
-	admin = strncmp(pss->req->path, "/sim", 4) == 0;
+	admin = wire_is_admin(pss->req->path);
 	if (!admin && w->fault.latency_ms > 0) {
 		pss->delaying = 1;
 		lws_sul_schedule(w->ctx, 0, &pss->sul_delay, wire_delay_done,

@@ -174,6 +174,7 @@ int	 wire_http_respond(struct wire *, struct lws *, struct wire_resp *);
 /* Answer req into resp (which starts zeroed) and record it for
  * /sim/requests; the transport then writes resp. */
 void	 wire_handle(struct wire *, struct wire_req *, struct wire_resp *);
+int	 wire_is_admin(const char *path);	/* /sim and below */
 /* A request from its parts as libwebsockets would hand it over: target is
  * "path?query" as sent (%-escapes and '+' decoded the way lws does),
  * body the raw bytes, apikey the X-MBX-APIKEY header or NULL. */

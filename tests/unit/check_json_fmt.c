@@ -319,12 +319,12 @@ jf_check_call(struct jf_report *r, const char *path, const char *s,
 		return;
 	}
 	if ((want = jf_count(fmt, fn->unpack, &why)) < 0) {
-		snprintf(msg, sizeof(msg), "format \"%s\": %s", fmt, why);
+		snprintf(msg, sizeof(msg), "format \"%.300s\": %s", fmt, why);
 		jf_bad(r, path, line, fn->name, msg);
 		return;
 	}
 	if (n - fn->fmt_arg - 1 != want) {
-		snprintf(msg, sizeof(msg), "format \"%s\" takes %d values, "
+		snprintf(msg, sizeof(msg), "format \"%.300s\" takes %d values, "
 		    "the call passes %d", fmt, want, n - fn->fmt_arg - 1);
 		jf_bad(r, path, line, fn->name, msg);
 	}

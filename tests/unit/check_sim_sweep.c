@@ -451,6 +451,41 @@ START_TEST(test_admin_bounds)
 }
 END_TEST
 
+/*
+ * Fuzzer findings (fuzz/fuzz_sim.c), kept as cases.
+ * 1. "/sim" followed by other bytes was a Binance path to the router (404
+ *    {code, msg}) but an admin path to the request log and the latency
+ *    fault: not recorded, never delayed, and the shapes disagreed.
+ */
+START_TEST(test_fuzz_findings)
+{
+	struct sweep		*s = sw_new();
+	struct wire_resp	*r;
+	json_t			*j;
+
+	r = sw_call(s, "POST", "/sim\xff\xff\xff/fault/latency?ms=0", NULL,
+	    NULL);
+	ck_assert_int_eq(r->status, 404);
+	ck_assert_ptr_nonnull(strstr(sw_body(r), "\"code\":-1000"));
+	wire_resp_free(r);
+	r = sw_call(s, "GET", "/simple", NULL, NULL);
+	ck_assert_int_eq(r->status, 404);
+	wire_resp_free(r);
+	r = sw_call(s, "GET", "/sim/requests?since=0", NULL, NULL);
+	j = json_loads(sw_body(r), 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	/* both Binance-path requests are in the log, the admin ones not */
+	ck_assert_int_eq(json_array_size(json_object_get(j, "requests")), 2);
+	json_decref(j);
+	wire_resp_free(r);
+	ck_assert(wire_is_admin("/sim"));
+	ck_assert(wire_is_admin("/sim/state"));
+	ck_assert(!wire_is_admin("/simple"));
+	ck_assert(!wire_is_admin("/si"));
+	sw_free(s);
+}
+END_TEST
+
 static Suite *
 sim_sweep_suite(void)
 {
@@ -463,6 +498,7 @@ sim_sweep_suite(void)
 	tcase_add_test(tc, test_auth_errors);
 	tcase_add_test(tc, test_bodies);
 	tcase_add_test(tc, test_admin_bounds);
+	tcase_add_test(tc, test_fuzz_findings);
 	suite_add_tcase(s, tc);
 	return s;
 }
