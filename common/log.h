@@ -6,11 +6,24 @@
  * replaced by a readable level name. Modelled on OpenBSD's log.c:
  * log_warn() appends strerror(errno), log_warnx() does not; fatal()/fatalx()
  * log and exit. Callers prefix messages with __func__ where it helps.
+ * Every call site is rate-limited (see log.c): a repeated line costs a
+ * count, not a line.
  */
 #ifndef PMM_LOG_H
 #define PMM_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
+
+/*
+ * Rate limit per call site (format string): LOG_RL_BURST lines at once,
+ * then one per LOG_RL_REFILL_NS; the rest are counted and summed up in one
+ * line once LOG_RL_SUMMARY_NS has passed since the first left out.
+ */
+#define LOG_RL_SITES		256	/* more sites than a pmm program has */
+#define LOG_RL_BURST		20
+#define LOG_RL_REFILL_NS	(2 * 1000000000LL)
+#define LOG_RL_SUMMARY_NS	(10 * 1000000000LL)
 
 enum log_level {
 	LOG_LVL_ERROR = 3,	/* syslog LOG_ERR */
@@ -26,6 +39,16 @@ int	log_getlevel(void);
 /* Parse "error|warn|info|debug"; -1 when unknown. */
 int	log_level_parse(const char *s);
 const char *log_level_name(int level);
+
+/* Write the summaries that are due: call from a periodic timer, so a
+ * storm that stopped is still counted. */
+void	log_tick(void);
+/* Write every pending summary now (before a last line, or exit). */
+void	log_flush(void);
+/* The clock of the rate limit (monotonic ns); NULL: CLOCK_MONOTONIC. */
+void	log_set_clock(int64_t (*clock)(void));
+/* Forget every site (tests). */
+void	log_reset_limits(void);
 
 void	log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
