@@ -78,6 +78,8 @@ struct bn_rest {
 	int			 synced, resyncing;
 	struct bn_gov		 gov;
 	struct bn_rest_share	 share;		/* holds of other processes */
+	bn_rest_auth_cb		 auth_cb;	/* a key or secret refused */
+	void			*auth_arg;
 };
 
 /* ---- governor --------------------------------------------------------- */
@@ -661,6 +663,7 @@ req_finish(struct bn_rest *r, struct bn_req *q, CURLcode cc)
 {
 	struct bn_resp	resp;
 	struct bn_error	err;
+	const char	*blame;
 	long		status = 0;
 
 	memset(&resp, 0, sizeof(resp));
@@ -691,7 +694,11 @@ req_finish(struct bn_rest *r, struct bn_req *q, CURLcode cc)
 		log_warnx("%s: HTTP %ld: holding requests for %lld ms",
 		    q->path, status, (long long)bn_gov_wait_ms(&r->gov,
 		    bn_rest_now_ms(r), 0, 0, 100));
-	if (q->kind == REQ_USER || resp.outcome != BN_OUT_OK)
+	blame = resp.outcome == BN_OUT_REJECTED ? bn_auth_blame(resp.code) :
+	    NULL;
+	if (blame != NULL && r->auth_cb != NULL)
+		r->auth_cb(r->auth_arg, blame, &resp);	/* it says it once */
+	else if (q->kind == REQ_USER || resp.outcome != BN_OUT_OK)
 		req_log(&resp);
 	if (q->kind == REQ_TIME)
 		time_done(r, q, &resp);
@@ -1080,6 +1087,27 @@ bn_rest_set_share(struct bn_rest *r, const struct bn_rest_share *s)
 		r->share = *s;
 	else
 		memset(&r->share, 0, sizeof(r->share));
+}
+
+void
+bn_rest_set_auth_hook(struct bn_rest *r, bn_rest_auth_cb cb, void *arg)
+{
+	r->auth_cb = cb;
+	r->auth_arg = arg;
+}
+
+const char *
+bn_auth_blame(int code)
+{
+	switch (code) {
+	case -2014:
+	case -2015:
+		return "BINANCE_API_KEY";
+	case -1022:
+		return "BINANCE_SECRET_KEY";
+	default:
+		return NULL;
+	}
 }
 
 void

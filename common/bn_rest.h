@@ -224,6 +224,24 @@ struct bn_rest_share {
 };
 void	bn_rest_set_share(struct bn_rest *r, const struct bn_rest_share *s);
 
+/*
+ * The setting an answer blames, or NULL: -2014 (API-key format invalid) and
+ * -2015 (key unknown, IP not allowed, or no permission for the action) name
+ * BINANCE_API_KEY, -1022 (signature not valid) BINANCE_SECRET_KEY. Such an
+ * answer repeats on every retry: it is a configuration error, not a fault.
+ */
+const char	*bn_auth_blame(int code);
+
+/*
+ * Told of every answer bn_auth_blame() names, before the request's own
+ * callback, which still runs; the client then leaves the logging to it.
+ * Optional (NULL: such answers are logged as any other refusal).
+ */
+typedef void (*bn_rest_auth_cb)(void *arg, const char *setting,
+    const struct bn_resp *resp);
+void	bn_rest_set_auth_hook(struct bn_rest *r, bn_rest_auth_cb cb,
+	    void *arg);
+
 /* Event-loop entry points (see the banner). */
 void	bn_rest_on_fd(struct bn_rest *r, int fd, uint32_t events);
 void	bn_rest_on_timeout(struct bn_rest *r);

@@ -1560,6 +1560,44 @@ out:
 }
 
 /* ---------------------------------------------------------------- */
+/* What a running tree needs beyond a valid config                    */
+
+int
+cfg_env_file_check(const char *path, char *err, size_t errlen)
+{
+	int	fd;
+
+	/* open, not access(): as the loader will, with the same errno */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+		snprintf(err, errlen, "%s: cannot read: %s", path,
+		    strerror(errno));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+int
+cfg_check_keys(const struct cfg *c, char *err, size_t errlen)
+{
+	const char	*file = c->env_path[0] != '\0' ? c->env_path : ".env";
+	const char	*missing = NULL;
+	struct stat	 st;
+
+	if (c->api_key[0] == '\0')
+		missing = cfg_keys[CFG_API_KEY].env;
+	else if (c->secret_key[0] == '\0')
+		missing = cfg_keys[CFG_SECRET_KEY].env;
+	if (missing == NULL)
+		return 0;
+	snprintf(err, errlen, "%s is not set (%s %s, nor in the environment); "
+	    "every account request pmm sends is signed: set BINANCE_API_KEY "
+	    "and BINANCE_SECRET_KEY", missing,
+	    stat(file, &st) == 0 ? "not in" : "no file", file);
+	return -1;
+}
+
+/* ---------------------------------------------------------------- */
 /* Printing                                                           */
 
 static void

@@ -168,6 +168,20 @@ int		 cfg_peek_instance(const char *yaml_path, char *buf,
  * *best (an edit distance, updated); start with *best = SIZE_MAX.
  */
 int		 cfg_near(const char *typed, const char *known, size_t *best);
+/*
+ * A file named with -e must exist and be readable (cfg_load takes an absent
+ * one as "the process environment alone", which is right only for the
+ * default .env). 0, or -1 with "<path>: cannot read: <errno text>" in err.
+ */
+int		 cfg_env_file_check(const char *path, char *err,
+		    size_t errlen);
+/*
+ * What running a tree needs beyond a valid config: BINANCE_API_KEY and
+ * BINANCE_SECRET_KEY, on every EXCHANGE_ENV (pmm-exchange checks keys and
+ * signatures as Binance does, and every account endpoint pmm uses is
+ * signed). 0, or -1 naming the missing one and where it was looked for.
+ */
+int		 cfg_check_keys(const struct cfg *c, char *err, size_t errlen);
 /* Defaults only (used by tests and as the starting point of cfg_load). */
 void		 cfg_defaults(struct cfg *c);
 /* Print the effective config, one "key = value  (source)" a line, secrets masked. */

@@ -2370,6 +2370,7 @@ order_init(struct svc *s)
 	    oc->loop) == -1)
 		return -1;
 	svc_share_rate_limits(s, oc->rest);
+	svc_refuse_bad_keys(s, oc->rest);
 	if (getenv("PMM_CANCEL_ONLY") != NULL) {
 		/*
 		 * pmmd escalated after this service kept dying: it starts us

@@ -366,6 +366,8 @@ risk_read_failed(struct risk_ctx *rc, int64_t now)
 
 	rc->errors++;
 	rc->read_block = now + wait;
+	if (rc->s->key_refused)
+		return;		/* said once already, and stopping */
 	if (rc->read_fails == 1 || (rc->read_fails & (rc->read_fails - 1)) == 0)
 		log_warnx("position read failed %d time(s); next try in %.1f s",
 		    rc->read_fails, wait / 1e9);
@@ -884,8 +886,10 @@ risk_rest_new(struct svc *s)
 	o.timeout_ms = 5000;
 	o.connect_timeout_ms = 2000;
 	o.max_conns = 2;
-	if ((r = bn_rest_new(&o, &h)) != NULL)
+	if ((r = bn_rest_new(&o, &h)) != NULL) {
 		svc_share_rate_limits(s, r);
+		svc_refuse_bad_keys(s, r);
+	}
 	return r;
 }
 

@@ -68,6 +68,7 @@ svc_beat(struct svc *s, int64_t now)
 	(void)svc_ctl_send(s, PMM_MSG_HEARTBEAT, &m);
 	s->next_beat_ns = now + (int64_t)(s->cfg.supervisor.heartbeat_interval
 	    * 1e9);
+	log_tick();	/* a log storm that stopped is still counted */
 }
 
 /* Re-read the config on pmmd's request; keep the old one if it is bad. */
@@ -325,6 +326,13 @@ svc_start(struct svc *s)
 		log_warnx("%s", err);
 		return CFG_EXIT;
 	}
+	/* pmmd checked the keys, but the .env may have changed since; the
+	 * services that sign must not send a request per tick without them */
+	if ((s->id == SVC_ORDER || s->id == SVC_RISK) &&
+	    cfg_check_keys(&s->cfg, err, sizeof(err)) == -1) {
+		log_error("%s", err);
+		return CFG_EXIT;
+	}
 	log_setlevel(s->cfg.logging.log_level);
 	if ((s->shm = shm_attach(shmp, 1, err, sizeof(err))) == NULL) {
 		log_warnx("state segment: %s", err);
@@ -380,6 +388,7 @@ svc_main(enum svc_id id, const struct svc_ops *ops, void *priv, int argc,
 		svc_service_peers(s);	/* last flush of queued events */
 		rc = s->exit_code;
 	}
+	log_flush();
 	for (i = 0; i < SVC_COUNT; i++)
 		if (s->out[i].ring != NULL)
 			bus_peer_free(&s->out[i]);
@@ -490,6 +499,26 @@ svc_rl_put(void *arg, int64_t backoff_until, int64_t ban_until)
 	SHM_PUBLISH(&s->shm->hb[s->id], &s->hb);
 }
 
+/*
+ * The exchange refused our key or signature: no retry can change that, so
+ * it is a configuration error (exit 78, and pmmd stops the tree). Said once,
+ * with the setting's name and the exchange's answer, never the value.
+ */
+static void
+svc_auth_refused(void *arg, const char *setting, const struct bn_resp *resp)
+{
+	struct svc *s = arg;
+
+	if (s->key_refused)
+		return;
+	s->key_refused = 1;
+	log_error("the exchange refused %s: %s %s answered HTTP %ld, code %d: "
+	    "%s; stopping (exit %d, a configuration error)", setting,
+	    bn_method_name(resp->method), resp->path, resp->status,
+	    resp->code, resp->msg, CFG_EXIT);
+	svc_stop(s, CFG_EXIT);
+}
+
 void
 svc_share_rate_limits(struct svc *s, struct bn_rest *r)
 {
@@ -500,8 +529,15 @@ svc_share_rate_limits(struct svc *s, struct bn_rest *r)
 }
 
 void
+svc_refuse_bad_keys(struct svc *s, struct bn_rest *r)
+{
+	bn_rest_set_auth_hook(r, svc_auth_refused, s);
+}
+
+void
 svc_stop(struct svc *s, int code)
 {
 	s->stopping = 1;
-	s->exit_code = code;
+	if (s->exit_code == 0)	/* a later plain STOP keeps the reason */
+		s->exit_code = code;
 }

@@ -73,6 +73,7 @@ struct svc {
 	int64_t			 timer_ns;	/* wanted loop period */
 	int			 stopping;
 	int			 exit_code;
+	int			 key_refused;	/* the exchange refused a key */
 };
 
 /*
@@ -98,6 +99,12 @@ void	svc_unwatch_fd(struct svc *s, int fd);
  * client too (Binance limits per IP, not per process).
  */
 void	svc_share_rate_limits(struct svc *s, struct bn_rest *r);
+/*
+ * Stop the service with exit 78 (said once, with the setting's name and the
+ * exchange's answer) when the exchange refuses the API key or the signature
+ * (bn_auth_blame()): no retry can fix that, and pmmd stops the tree.
+ */
+void	svc_refuse_bad_keys(struct svc *s, struct bn_rest *r);
 /* Ask the loop to stop after this iteration. */
 void	svc_stop(struct svc *s, int code);
 

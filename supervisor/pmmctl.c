@@ -495,9 +495,9 @@ main(int argc, char **argv)
 	const char *inst = NULL, *cfgp = "config/config.yaml", *envp = ".env";
 	enum ctl_out out = OUT_TEXT;
 	const struct ctl_cmd *cmd;
-	char path[256], req[512];
+	char path[256], req[512], err[CFG_ERRLEN];
 	json_t *o;
-	int i, used, rc;
+	int i, used, rc, env_named = 0;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (ctl_is_json(argv[i]))
@@ -506,8 +506,10 @@ main(int argc, char **argv)
 			inst = argv[++i];
 		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
 			cfgp = argv[++i];
-		else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc)
+		else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc) {
 			envp = argv[++i];
+			env_named = 1;
+		}
 		else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
@@ -532,6 +534,11 @@ main(int argc, char **argv)
 	if ((rc = ctl_args(cmd, argc - i, argv + i, &out, req,
 	    sizeof(req))) != 0)
 		return rc;
+	/* a file named on the command line is one the operator meant */
+	if (env_named && cfg_env_file_check(envp, err, sizeof(err)) == -1) {
+		fprintf(stderr, "pmmctl: %s\n", err);
+		return CFG_EXIT;
+	}
 	if ((rc = ctl_socket_path(path, sizeof(path), inst, cfgp, envp)) != 0)
 		return rc;
 	if ((o = ctl_request(path, req)) == NULL)

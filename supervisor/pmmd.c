@@ -110,6 +110,20 @@ pmmd_reload_allowed(const struct cfg *o, const struct cfg *n, char *msg,
 	return 0;
 }
 
+/*
+ * The config a tree can run with: a named env file that exists, a valid
+ * config, and the API keys (from the file or the environment).
+ */
+static int
+pmmd_load(const struct pmmd *d, struct cfg *c, char *err, size_t len)
+{
+	if (d->env_named && cfg_env_file_check(d->env_path, err, len) == -1)
+		return -1;
+	if (cfg_load(c, d->cfg_path, d->env_path, err, len) == -1)
+		return -1;
+	return cfg_check_keys(c, err, len);
+}
+
 int
 pmmd_reload(struct pmmd *d, char *msg, size_t len)
 {
@@ -122,7 +136,7 @@ pmmd_reload(struct pmmd *d, char *msg, size_t len)
 		snprintf(msg, len, "out of memory");
 		return -1;
 	}
-	if (cfg_load(nc, d->cfg_path, d->env_path, err, sizeof(err)) == -1) {
+	if (pmmd_load(d, nc, err, sizeof(err)) == -1) {
 		snprintf(msg, len, "reload failed, keeping the old config: %s",
 		    err);
 		log_warnx("%s", msg);
@@ -212,6 +226,7 @@ pmmd_loop(struct pmmd *d)
 		proc_tick(d, now);
 		shmck_tick(d, now);
 		control_tick(d, now);
+		log_tick();	/* a log storm that stopped is still counted */
 		pmmd_watchdog(d, now);
 		if (d->done)
 			break;
@@ -366,8 +381,7 @@ pmmd_config(struct pmmd *d, int check_only)
 	 * so journald files a refused config as an error, not as info */
 	int tty = isatty(STDERR_FILENO);
 
-	if (cfg_load(&d->cfg, d->cfg_path, d->env_path, err,
-	    sizeof(err)) == -1) {
+	if (pmmd_load(d, &d->cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%spmmd: %s\n", tty ? "" : "<3>", err);
 		return CFG_EXIT;
 	}
@@ -395,7 +409,7 @@ main(int argc, char **argv)
 	while ((ch = getopt_long(argc, argv, "c:e:nh", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': cfgp = optarg; break;
-		case 'e': envp = optarg; break;
+		case 'e': envp = optarg; d.env_named = 1; break;
 		case 'n': check_only = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 64;
@@ -431,6 +445,12 @@ main(int argc, char **argv)
 	    d.cfg.symbol, cfg_env_name(d.cfg.exchange_env), d.rundir);
 	pmmd_loop(&d);
 	pmmd_teardown(&d);
-	log_info("stopped%s", d.exit_code ? " after escalation" : "");
+	log_flush();
+	if (d.exit_code == CFG_EXIT)	/* the last line says why */
+		log_error("stopped: %s refused the configuration (its message "
+		    "above says what to fix); exit %d", d.refused_by ?
+		    d.refused_by : "a service", CFG_EXIT);
+	else
+		log_info("stopped%s", d.exit_code ? " after escalation" : "");
 	return d.exit_code;
 }

@@ -59,6 +59,8 @@ struct pmmd {
 	struct cfg	 cfg;
 	char		 cfg_path[PATH_MAX];
 	char		 env_path[PATH_MAX];
+	int		 env_named;	/* -e given: the file must exist */
+	const char	*refused_by;	/* the service that exited 78 */
 	char		 bindir[PATH_MAX];
 	char		 rundir[256];
 	char		 shm_name[128];

@@ -345,6 +345,7 @@ proc_died(struct pmmd *d, struct proc *p, int status)
 		    "the tree", p->name, CFG_EXIT);
 		proc_event(d, p, SVCEV_ESCALATED, status, "refused the config");
 		d->exit_code = CFG_EXIT;
+		d->refused_by = p->name;
 		proc_stop_tree(d, "a service refused the configuration");
 		return;
 	}

@@ -45,9 +45,16 @@ pass "cmake --install: 7 programs in $PREFIX/bin, the unit, /etc/pmm examples"
 
 grep -qx "ExecStart=$PREFIX/bin/pmmd -c /etc/pmm/config.yaml -e /etc/pmm/.env" "$UNIT" ||
 	fail "ExecStart is not the installed pmmd: $(grep ^ExecStart "$UNIT")"
+# no .env yet: refused, naming the file the operator has to create
+set +e; out=$("$STAGE$PREFIX/bin/pmmd" -n -c "$STAGE/etc/pmm/config.yaml" \
+	-e "$STAGE/etc/pmm/.env" 2>&1); rc=$?; set -e
+[ $rc = 78 ] && echo "$out" | grep -q "/etc/pmm/.env: cannot read: No such file" ||
+	fail "pmmd -n without /etc/pmm/.env: exit $rc: $out"
+install -m 600 "$STAGE/etc/pmm/.env.example" "$STAGE/etc/pmm/.env"
 "$STAGE$PREFIX/bin/pmmd" -n -c "$STAGE/etc/pmm/config.yaml" -e "$STAGE/etc/pmm/.env" >/dev/null ||
-	fail "the installed config.yaml does not validate"
-pass "ExecStart runs $PREFIX/bin/pmmd on /etc/pmm; the installed config validates"
+	fail "the installed config.yaml does not validate with .env.example's keys"
+rm -f "$STAGE/etc/pmm/.env"
+pass "ExecStart runs $PREFIX/bin/pmmd on /etc/pmm; without its .env: exit 78; the installed config validates"
 
 # a second install (an upgrade) keeps the operator's config
 echo "# edited by the operator" >> "$STAGE/etc/pmm/config.yaml"

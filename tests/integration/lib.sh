@@ -52,7 +52,11 @@ write_config() {
 		echo "  backoff_max: 1"
 		for l in "$@"; do echo "$l"; done
 	} > "$T/config.yaml"
-	printf 'EXCHANGE_ENV=sim\nBINANCE_API_KEY=testkey\nBINANCE_SECRET_KEY=testsecret\n' > "$T/.env"
+	# Nothing listens on port 1: a tree without exch_env must not reach
+	# whatever exchange runs on the machine's default port (a key it does
+	# not know stops the tree with 78). exch_env's lines come later and win.
+	printf 'EXCHANGE_ENV=sim\nBINANCE_API_KEY=testkey\nBINANCE_SECRET_KEY=testsecret\n%s\n%s\n' \
+		"BINANCE_REST_URL=http://127.0.0.1:1" "BINANCE_WS_URL=ws://127.0.0.1:1" > "$T/.env"
 	chmod 600 "$T/.env"
 }
 

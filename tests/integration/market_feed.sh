@@ -12,7 +12,7 @@ for tool in jq curl; do
 	command -v "$tool" >/dev/null || fail "missing $tool"
 done
 
-exch_start
+exch_start --config "$(exch_accounts)"
 write_config "market_stale_after: 1"
 exch_env
 start_tree
@@ -77,7 +77,7 @@ wait_for "market_stale true" 30 jst '.market_stale == true'
 jst '.tree_ready == true' >/dev/null || fail "tree not ready while stale"
 pass "exchange down: market_stale true, market still ready (pid $mpid)"
 
-exch_start
+exch_start --config "$T/accounts"
 wait_for "fresh after the exchange came back" 60 fresh
 [ "$(svc_field market pid)" = "$mpid" ] || fail "market was restarted"
 pass "exchange back on port $EXCH_PORT: market_stale false"

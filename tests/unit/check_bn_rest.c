@@ -702,19 +702,61 @@ START_TEST(test_live_order_cycle)
 }
 END_TEST
 
+/* What the auth hook was told. */
+struct auth_seen {
+	int		 calls;
+	const char	*setting;
+	int		 code;
+	int		 cb_done;	/* the request's callback had run */
+	struct got	*g;
+};
+
+static void
+auth_hook(void *arg, const char *setting, const struct bn_resp *resp)
+{
+	struct auth_seen *a = arg;
+
+	a->calls++;
+	a->setting = setting;
+	a->code = resp->code;
+	a->cb_done = a->g->done;
+}
+
+START_TEST(test_auth_blame)
+{
+	ck_assert_str_eq(bn_auth_blame(-2014), "BINANCE_API_KEY");
+	ck_assert_str_eq(bn_auth_blame(-2015), "BINANCE_API_KEY");
+	ck_assert_str_eq(bn_auth_blame(-1022), "BINANCE_SECRET_KEY");
+	ck_assert_ptr_null(bn_auth_blame(-1021));	/* the clock: retried */
+	ck_assert_ptr_null(bn_auth_blame(-2011));
+	ck_assert_ptr_null(bn_auth_blame(0));
+}
+END_TEST
+
 START_TEST(test_live_bad_secret)
 {
-	struct bn_rest	*bad;
-	struct got	*g = calloc(1, sizeof(*g));
+	struct bn_rest		*bad;
+	struct got		*g = calloc(1, sizeof(*g));
+	struct auth_seen	 a = { .g = g };
 
 	LIVE();
 	bad = client(X.url, "not-the-secret", 5000, 1);
+	bn_rest_set_auth_hook(bad, auth_hook, &a);
 	call(bad, BN_GET, "/fapi/v2/balance", BN_AUTH_SIGNED, NULL, g);
 	ck_assert_int_eq(g->resp.outcome, BN_OUT_REJECTED);
 	ck_assert_int_eq(g->resp.status, 400);
 	ck_assert_int_eq(g->resp.code, -1022);
 	ck_assert_str_eq(g->resp.msg, "Signature for this request is not "
 	    "valid.");
+	/* the hook heard it first, and named the secret */
+	ck_assert_int_eq(a.calls, 1);
+	ck_assert_str_eq(a.setting, "BINANCE_SECRET_KEY");
+	ck_assert_int_eq(a.code, -1022);
+	ck_assert_int_eq(a.cb_done, 0);
+	/* a public request of the same client is no business of the hook */
+	call(bad, BN_GET, "/fapi/v1/time", BN_AUTH_NONE, NULL, g);
+	ck_assert_int_eq(g->resp.outcome, BN_OUT_OK);
+	ck_assert_int_eq(a.calls, 1);
 	/* the good secret works on the same endpoint */
 	call(X.r, BN_GET, "/fapi/v2/balance", BN_AUTH_SIGNED, NULL, g);
 	ck_assert_int_eq(g->resp.outcome, BN_OUT_OK);
@@ -990,6 +1032,7 @@ rest_suite(void)
 	tcase_add_test(tc, test_sign_vector);
 	tcase_add_test(tc, test_params_encoding);
 	tcase_add_test(tc, test_weights);
+	tcase_add_test(tc, test_auth_blame);
 	tcase_add_test(tc, test_gov_weight);
 	tcase_add_test(tc, test_gov_orders);
 	tcase_add_test(tc, test_gov_429);

@@ -662,6 +662,48 @@ START_TEST(test_dotenv_missing)
 }
 END_TEST
 
+/* A named env file that is not there is an error, not "no secrets". */
+START_TEST(test_env_file_named)
+{
+	ck_assert_int_eq(cfg_env_file_check("missing.env", t.err,
+	    sizeof(t.err)), -1);
+	ck_assert_str_eq(t.err, "missing.env: cannot read: No such file or "
+	    "directory");
+	put("there.env", "BINANCE_API_KEY=k\n", 0600);
+	ck_assert_int_eq(cfg_env_file_check("there.env", t.err,
+	    sizeof(t.err)), 0);
+	ck_assert_int_eq(mkdir("sub", 0700), 0);
+	put("sub/x.env", "", 0600);
+	ck_assert_int_eq(cfg_env_file_check("sub/x.env/y", t.err,
+	    sizeof(t.err)), -1);
+	ck_assert_str_eq(t.err, "sub/x.env/y: cannot read: Not a directory");
+}
+END_TEST
+
+/* Both keys, on every EXCHANGE_ENV, from the file or the environment. */
+START_TEST(test_keys_required)
+{
+	load_ok("", NULL);
+	ck_assert_int_eq(cfg_check_keys(&t.c, t.err, sizeof(t.err)), -1);
+	ck_assert_str_eq(t.err, "BINANCE_API_KEY is not set (no file .env, "
+	    "nor in the environment); every account request pmm sends is "
+	    "signed: set BINANCE_API_KEY and BINANCE_SECRET_KEY");
+	load_ok("", "EXCHANGE_ENV=sim\nBINANCE_API_KEY=" DEMO_API_KEY "\n");
+	ck_assert_int_eq(cfg_check_keys(&t.c, t.err, sizeof(t.err)), -1);
+	ck_assert_str_eq(t.err, "BINANCE_SECRET_KEY is not set (not in .env, "
+	    "nor in the environment); every account request pmm sends is "
+	    "signed: set BINANCE_API_KEY and BINANCE_SECRET_KEY");
+	ck_assert_ptr_null(strstr(t.err, DEMO_API_KEY));
+	setenv("BINANCE_SECRET_KEY", DEMO_SECRET, 1);
+	load_ok("", NULL);
+	ck_assert_int_eq(cfg_check_keys(&t.c, t.err, sizeof(t.err)), 0);
+	unlink(".env");		/* the environment alone will do */
+	setenv("BINANCE_API_KEY", DEMO_API_KEY, 1);
+	load_ok("", NULL);
+	ck_assert_int_eq(cfg_check_keys(&t.c, t.err, sizeof(t.err)), 0);
+}
+END_TEST
+
 START_TEST(test_urls)
 {
 	static const struct {
@@ -1146,6 +1188,8 @@ cfg_suite(void)
 	tcase_add_test(tc, test_edges_ok);
 	tcase_add_test(tc, test_dotenv_syntax);
 	tcase_add_test(tc, test_dotenv_missing);
+	tcase_add_test(tc, test_env_file_named);
+	tcase_add_test(tc, test_keys_required);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("precedence");
