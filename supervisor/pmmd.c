@@ -376,7 +376,7 @@ pmmd_abspath(char *dst, size_t len, const char *src)
 static int
 pmmd_config(struct pmmd *d, int check_only)
 {
-	char err[CFG_ERRLEN];
+	char err[CFG_ERRLEN], warn[sizeof(d->cfg.warnings)], *w, *end;
 	/* logging is not set up yet: priority prefixes by hand, like log.c,
 	 * so journald files a refused config as an error, not as info */
 	int tty = isatty(STDERR_FILENO);
@@ -385,9 +385,11 @@ pmmd_config(struct pmmd *d, int check_only)
 		fprintf(stderr, "%spmmd: %s\n", tty ? "" : "<3>", err);
 		return CFG_EXIT;
 	}
-	if (d->cfg.warnings[0] != '\0')
-		fprintf(stderr, "%spmmd: warning: %s\n", tty ? "" : "<4>",
-		    d->cfg.warnings);
+	/* one warning a line, each with its priority */
+	snprintf(warn, sizeof(warn), "%s", d->cfg.warnings);
+	for (w = strtok_r(warn, "\n", &end); w != NULL;
+	    w = strtok_r(NULL, "\n", &end))
+		fprintf(stderr, "%spmmd: warning: %s\n", tty ? "" : "<4>", w);
 	if (check_only) {
 		printf("# %s: configuration is valid\n", d->cfg_path);
 		cfg_print(&d->cfg, stdout);
