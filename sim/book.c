@@ -48,11 +48,21 @@
  * 3. Queue position: a client order joins the BACK of the queue at its
  *    price. Its "queue ahead" is the outside quantity resting at that
  *    price when it arrives (0 inside the spread). Outside trades at the
- *    price reduce it; when the outside level shrinks (a cancel or a new
- *    bookTicker/depth quantity) the queue ahead becomes min(queue, level
- *    quantity) — the pessimistic assumption that cancels happen ahead of
- *    us never behind us only where it is safe: we never move forward
- *    faster than the level itself shrinks.
+ *    price reduce it (and the level with them). When the outside level
+ *    shrinks WITHOUT a trade (cancels: a new bookTicker/depth quantity
+ *    below what trades explain), the queue model says how much of the
+ *    decrease d was ahead of us (exch_opts.queue_model):
+ *    - pessimistic (default): cancels are behind us as far as the level
+ *      allows: queue = min(queue, level quantity). We never move forward
+ *      faster than the level itself shrinks.
+ *    - probabilistic (hftbacktest's ProbQueueModel family, after
+ *      Rigtorp's estimator): with front = queue ahead and back = the
+ *      level's last quantity behind us, the share of d ahead is
+ *      f(front) / (f(front) + f(back)), f(x) = x^n; a decrease larger
+ *      than back was ahead for the excess at least. queue = front - that
+ *      share, within 0 .. the new level quantity.
+ *    Binance's order modify (not served here) would put the order at the
+ *    back again.
  *
  * 4. Reduce-only orders only trade up to the position they reduce; the
  *    engine caps every fill through the cap() hook.
@@ -65,6 +75,7 @@
  * memmove. Add and cancel are O(1) apart from a binary search over the
  * few price levels a side has.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,6 +104,9 @@ struct book {
 	/* (acct, clientOrderId) -> pool index */
 	struct cid_slot *cidh;
 	uint32_t cid_mask;
+	/* the queue model (fill model 3) */
+	int qmodel;
+	double qpower;
 };
 
 static inline struct bk_order *
@@ -487,7 +501,16 @@ book_new(uint32_t cap_hint)
 	memset(b->idh, 0xff, size * sizeof(*b->idh));
 	memset(b->cidh, 0xff, size * sizeof(*b->cidh));
 	b->id_mask = b->cid_mask = size - 1;
+	b->qmodel = EXCH_QUEUE_PESSIMISTIC;
+	b->qpower = 2;
 	return b;
+}
+
+void
+book_set_queue_model(struct book *b, int model, double power)
+{
+	b->qmodel = model;
+	b->qpower = power >= 1 ? power : 1;
 }
 
 void
@@ -792,6 +815,8 @@ book_on_ext_trade(struct book *b, int64_t px, int64_t lots, bool buyer_maker,
 				/* volume first passes the outside queue ahead */
 				avail -= o->queue;
 				o->queue = o->queue > lots ? o->queue - lots : 0;
+				/* the level lost it too: not a cancel later */
+				o->seen = o->seen > lots ? o->seen - lots : 0;
 			}
 			if (avail <= 0)
 				continue;
@@ -869,6 +894,26 @@ book_on_ext_top(struct book *b, const struct ext_book *x,
 	requeue_side(b, x, BK_ASK);
 }
 
+int64_t
+book_queue_after(int model, double power, int64_t front, int64_t seen,
+    int64_t qty)
+{
+	int64_t d = seen - qty, back = seen > front ? seen - front : 0;
+	double ff, fb, ahead;
+
+	if (model == EXCH_QUEUE_PROB && d > 0 && front > 0) {
+		ff = pow((double)front, power);
+		fb = pow((double)back, power);
+		ahead = d * ff / (ff + fb);
+		if (ahead < (double)(d - back))
+			ahead = (double)(d - back);
+		front -= (int64_t)llround(ahead);
+		if (front < 0)
+			front = 0;
+	}
+	return front < qty ? front : qty;
+}
+
 void
 book_on_ext_level(struct book *b, int side, int64_t px, int64_t qty)
 {
@@ -880,7 +925,8 @@ book_on_ext_level(struct book *b, int side, int64_t px, int64_t qty)
 	for (k = l->head; k != BK_NIL; k = node(b, k)->next) {
 		struct bk_order *o = node(b, k);
 
-		if (o->queue > qty)
-			o->queue = qty;
+		o->queue = book_queue_after(b->qmodel, b->qpower, o->queue,
+		    o->seen, qty);
+		o->seen = qty;
 	}
 }

@@ -111,6 +111,8 @@ exch_opts_default(struct exch_opts *o)
 	memset(o, 0, sizeof(*o));
 	exch_opts_add_symbol(o, "BTCUSDT");
 	exch_opts_add_symbol(o, "ETHUSDT");
+	o->queue_model = EXCH_QUEUE_PESSIMISTIC;
+	o->queue_power = 2;
 	o->maker_fee = 0.0002;
 	o->taker_fee = 0.0005;
 	o->market = EXCH_MKT_SYNTH;
@@ -851,6 +853,9 @@ sym_init(struct exch *ex, int i, int64_t now)
 	}
 	ext_init(&s->ext);
 	s->book = book_new((uint32_t)ex->o.max_orders);
+	if (s->book != NULL)
+		book_set_queue_model(s->book, ex->o.queue_model,
+		    ex->o.queue_power);
 	if (s->book == NULL) {
 		log_warnx("exchange: out of memory");
 		return -1;
@@ -1232,7 +1237,7 @@ order_settle(struct exch *ex, int sym, struct bk_order *o, bool stp_expired,
 		book_release(s->book, o);
 		return;
 	}
-	o->queue = book_queue_for(&s->ext, o->side, o->px);
+	o->queue = o->seen = book_queue_for(&s->ext, o->side, o->px);
 	if (book_insert(s->book, o) == -1) {
 		o->status = EXCH_ST_EXPIRED;
 		emit_order(ex, sym, o, EXCH_X_EXPIRED, 0, 0, 0, false, 0, 0);

@@ -264,11 +264,24 @@ struct exch_account_opts {
 	int	leverage;		/* starting leverage, all symbols (20) */
 };
 
+/*
+ * Where a resting order stands in the outside queue at its price when the
+ * level shrinks without a trade (cancels): see sim/book.c's fill model, 3.
+ */
+enum exch_queue {
+	EXCH_QUEUE_PESSIMISTIC = 0,	/* cancels are behind us, as far as
+					   the level allows */
+	EXCH_QUEUE_PROB,		/* a power law of the sizes ahead and
+					   behind says how much was ahead */
+};
+
 struct exch_opts {
 	int	nsymbols;
 	struct exch_symbol_spec symbols[EXCH_SYM_MAX];
 	int	naccounts;
 	struct exch_account_opts accounts[EXCH_ACCT_MAX];
+	enum exch_queue queue_model;	/* EXCH_QUEUE_PESSIMISTIC */
+	double	queue_power;		/* n of the power law (2) */
 	double	maker_fee;		/* 0.0002 */
 	double	taker_fee;		/* 0.0005 */
 	enum exch_mkt_kind market;

@@ -39,7 +39,7 @@ usage(FILE *f)
 "usage: pmm-exchange [--port N] [--synthetic [--seed N] [--volatility X]]\n"
 "                    [--replay FILE [--speed X|max] [--loop]] [--manual]\n"
 "                    [--config FILE] [--paused] [--strict-routes]\n"
-"                    [--port-file FILE]\n"
+"                    [--port-file FILE] [--queue pessimistic|prob[:N]]\n"
 "                    [--ws-ping SECS] [--ws-timeout SECS] [--ws-max-age SECS]\n"
 "                    [--log-level error|warn|info|debug] [--help]\n"
 "\n"
@@ -60,6 +60,11 @@ usage(FILE *f)
 "  --strict-routes     unrouted WebSocket paths carry /public streams only,\n"
 "                      as Binance's do since 2026-04-23\n"
 "  --port-file FILE    write the listening port there once listening\n"
+"  --queue MODEL       where a resting order stands when its price level\n"
+"                      shrinks without a trade: pessimistic (the default:\n"
+"                      cancels are behind us) or prob[:N] (a power law of\n"
+"                      the sizes ahead and behind, N >= 1, default 2);\n"
+"                      see docs/SIM.md\n"
 "  --ws-ping SECS      ping an idle WebSocket after SECS (180)\n"
 "  --ws-timeout SECS   close a WebSocket silent that long (600)\n"
 "  --ws-max-age SECS   close WebSockets older than that (86400)\n");
@@ -118,6 +123,23 @@ num_arg(const char *s, double lo, double hi, double *out)
 	return 0;
 }
 
+/* --queue pessimistic | prob | prob:N */
+static int
+queue_arg(const char *s, struct exch_opts *o)
+{
+	if (strcmp(s, "pessimistic") == 0) {
+		o->queue_model = EXCH_QUEUE_PESSIMISTIC;
+		return 0;
+	}
+	if (strncmp(s, "prob", 4) == 0 && (s[4] == '\0' || s[4] == ':')) {
+		o->queue_model = EXCH_QUEUE_PROB;
+		o->queue_power = 2;
+		return s[4] == ':' ? num_arg(s + 5, 1, 100, &o->queue_power) : 0;
+	}
+	log_warnx("--queue: '%s' is not pessimistic, prob or prob:N", s);
+	return -1;
+}
+
 static int
 parse_args(int argc, char **argv)
 {
@@ -139,6 +161,7 @@ parse_args(int argc, char **argv)
 		{ "ws-max-age", required_argument, NULL, 'a' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "list-endpoints", no_argument, NULL, 'E' },
+		{ "queue", required_argument, NULL, 'Q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -215,6 +238,10 @@ parse_args(int argc, char **argv)
 				return -1;
 			}
 			log_setlevel(lvl);
+			break;
+		case 'Q':
+			if (queue_arg(optarg, o) == -1)
+				return -1;
 			break;
 		case 'E':
 			wire_endpoints_print(stdout);

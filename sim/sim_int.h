@@ -81,6 +81,7 @@ struct bk_order {
 	int64_t	orig;			/* lots */
 	int64_t	exec;			/* executed lots */
 	int64_t	queue;			/* outside lots ahead at px */
+	int64_t	seen;			/* outside lots at px, last accounted */
 	double	cum_quote;		/* USDT */
 	int64_t	time_ms, update_ms, gtd_ms;
 	uint32_t prev, next;		/* FIFO within the level */
@@ -161,8 +162,16 @@ void	book_on_ext_trade(struct book *, int64_t px, int64_t lots,
 /* The outside top moved: fill client orders it crossed. */
 void	book_on_ext_top(struct book *, const struct ext_book *,
 	    const struct bk_hooks *);
-/* An outside level changed: shrink queue positions at px. */
+/* An outside level changed: move queue positions at px (the model). */
 void	book_on_ext_level(struct book *, int side, int64_t px, int64_t qty);
+/* The queue model (exch.h's enum exch_queue) and its power n >= 1. */
+void	book_set_queue_model(struct book *, int model, double power);
+/*
+ * The queue ahead of an order after its outside level went from seen to
+ * qty lots with no trade (cancels): pure, for the engine and its tests.
+ */
+int64_t	book_queue_after(int model, double power, int64_t front,
+	    int64_t seen, int64_t qty);
 /* Queue position for an order about to rest at px on side. */
 int64_t	book_queue_for(const struct ext_book *, int side, int64_t px);
 

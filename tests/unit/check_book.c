@@ -223,6 +223,110 @@ START_TEST(test_queue_shrinks_with_level)
 }
 END_TEST
 
+/*
+ * The queue models on worked examples (lots): front = queue ahead, seen =
+ * the level before, qty = after, no trade between (cancels).
+ */
+START_TEST(test_queue_model_examples)
+{
+	/* pessimistic: only as far as the level shrank below us */
+	ck_assert_int_eq(book_queue_after(EXCH_QUEUE_PESSIMISTIC, 2, 5, 10, 3),
+	    3);
+	ck_assert_int_eq(book_queue_after(EXCH_QUEUE_PESSIMISTIC, 2, 2, 10, 6),
+	    2);
+	/* n = 1: cancels spread evenly: 2 ahead of 10, 5 cancelled -> 1 */
+	ck_assert_int_eq(book_queue_after(EXCH_QUEUE_PROB, 1, 2, 10, 5), 1);
+	/* 4 ahead, 6 behind, 5 cancelled: n = 1 -> 2 of them ahead */
+	ck_assert_int_eq(book_queue_after(EXCH_QUEUE_PROB, 1, 4, 10, 5), 2);
+	/* n = 2: 16 / (16 + 36) x 5 = 1.54 -> 2 ahead */
+	ck_assert_int_eq(book_queue_after(EXCH_QUEUE_PROB, 2, 4, 10, 5), 2);
+	/* n = 2 near the front: 4 / (4 + 64) x 5 = 0.29 -> none ahead */
+	ck_assert_int_eq(book_queue_after(EXCH_QUEUE_PROB, 2, 2, 10, 5), 2);
+	/* n = 3, 400 ahead, 600 behind, 500 cancelled: 64/(64+216) x 500 =
+	 * 114.3 -> 114 */
+	ck_assert_int_eq(book_queue_after(EXCH_QUEUE_PROB, 3, 400, 1000, 500),
+	    286);
+	/* more cancelled than was behind: the excess was ahead at least;
+	 * 8 ahead, 2 behind, 6 cancelled: 6 x 64/68 = 5.6 -> 6 ahead */
+	ck_assert_int_eq(book_queue_after(EXCH_QUEUE_PROB, 2, 8, 10, 4), 2);
+	/* 1 ahead, 9 behind, all 10 gone: 1 ahead at least -> 0 */
+	ck_assert_int_eq(book_queue_after(EXCH_QUEUE_PROB, 2, 1, 10, 0), 0);
+	/* at the front, or a level that grew: nothing moves */
+	ck_assert_int_eq(book_queue_after(EXCH_QUEUE_PROB, 2, 0, 10, 5), 0);
+	ck_assert_int_eq(book_queue_after(EXCH_QUEUE_PROB, 2, 3, 5, 9), 3);
+	/* never more ahead than the level holds */
+	ck_assert_int_eq(book_queue_after(EXCH_QUEUE_PROB, 2, 9, 9, 3), 3);
+}
+END_TEST
+
+/*
+ * The same market under both models: an order joins behind 2 BTC, 1 BTC
+ * joins behind it, then 1 BTC is cancelled (no trade). Pessimistic: all of
+ * it was behind us (2 still ahead). Probabilistic n = 2: 4/(4+1) of it was
+ * ahead (0.8): 1.2 ahead, so a 1.3 BTC trade fills 0.1 of ours.
+ */
+static double
+fill_after_cancels(enum exch_queue model)
+{
+	struct exch_opts opts;
+	struct tfix *g = calloc(1, sizeof(*g));
+	struct exch_order o, q;
+	struct exch_err e;
+	double done;
+
+	ck_assert_ptr_nonnull(g);
+	g->now = T0_NS;
+	tfix_opts(g, &opts);
+	opts.queue_model = model;
+	opts.queue_power = 2;
+	tfix_start_opts(g, &opts);
+	tfix_book(g, 60000.0, 2, 60000.1, 2);
+	o = tfix_place(g, g->a1, EXCH_BUY, EXCH_LIMIT, EXCH_GTC, 0.5, 60000.0);
+	tfix_book(g, 60000.0, 3, 60000.1, 2);	/* 1 BTC joins behind */
+	tfix_book(g, 60000.0, 2, 60000.1, 2);	/* 1 BTC cancelled */
+	exch_ext_trade(g->ex, 0, 60000.0, 1.3, true);
+	exch_order_query(g->ex, g->a1, "BTCUSDT", o.order_id, NULL, &q, &e);
+	done = q.executed_qty;
+	tfix_free(g);
+	return done;
+}
+
+START_TEST(test_queue_models_in_engine)
+{
+	ck_assert_near(fill_after_cancels(EXCH_QUEUE_PESSIMISTIC), 0, 1e-12);
+	ck_assert_near(fill_after_cancels(EXCH_QUEUE_PROB), 0.1, 1e-12);
+}
+END_TEST
+
+/* A trade at our price shrinks the level too: not counted as a cancel. */
+START_TEST(test_queue_trade_not_a_cancel)
+{
+	struct exch_opts opts;
+	struct exch_order o, q;
+	struct exch_err e;
+
+	tfix_free(f);
+	f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	f->now = T0_NS;
+	tfix_opts(f, &opts);
+	opts.queue_model = EXCH_QUEUE_PROB;
+	tfix_start_opts(f, &opts);
+	tfix_book(f, 60000.0, 2, 60000.1, 2);
+	o = tfix_place(f, f->a1, EXCH_BUY, EXCH_LIMIT, EXCH_GTC, 0.5, 60000.0);
+	tfix_book(f, 60000.0, 3, 60000.1, 2);	/* 1 behind us */
+	exch_ext_trade(f->ex, 0, 60000.0, 1.5, true);	/* 0.5 ahead left */
+	/* the book then shows the trade: 3 - 1.5 = 1.5, no cancel at all */
+	tfix_book(f, 60000.0, 1.5, 60000.1, 2);
+	exch_ext_trade(f->ex, 0, 60000.0, 0.5, true);
+	exch_order_query(f->ex, f->a1, "BTCUSDT", o.order_id, NULL, &q, &e);
+	ck_assert_near(q.executed_qty, 0, 1e-12);	/* still 0 ahead... */
+	exch_ext_trade(f->ex, 0, 60000.0, 0.2, true);
+	exch_order_query(f->ex, f->a1, "BTCUSDT", o.order_id, NULL, &q, &e);
+	ck_assert_near(q.executed_qty, 0.2, 1e-12);	/* ...then ours */
+}
+END_TEST
+
 /* Trade-through: a trade at a worse price fills without queueing. */
 START_TEST(test_trade_through)
 {
@@ -540,6 +644,9 @@ book_suite(void)
 	tcase_add_test(tc, test_price_time_priority);
 	tcase_add_test(tc, test_partial_fill_queue);
 	tcase_add_test(tc, test_queue_shrinks_with_level);
+	tcase_add_test(tc, test_queue_model_examples);
+	tcase_add_test(tc, test_queue_models_in_engine);
+	tcase_add_test(tc, test_queue_trade_not_a_cancel);
 	tcase_add_test(tc, test_trade_through);
 	tcase_add_test(tc, test_fill_on_cross);
 	tcase_add_test(tc, test_gtx_reject);
