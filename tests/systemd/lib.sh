@@ -230,8 +230,12 @@ ct_cleanup() {
 
 # ct_trap: the exit trap stops the exchange, then the container, then runs
 # lib.sh's cleanup (which removes $T: only once nothing is mounted there).
+# PMM_CT_JOURNAL=FILE keeps the container's whole journal there.
 ct_trap() {
 	trap 'rc=$?; set +e; [ -z "$EXCH_PID" ] || kill -KILL "$EXCH_PID" 2>/dev/null
+	    if [ -n "${PMM_CT_JOURNAL:-}" ] && [ -n "$CT_PID" ] && [ -n "$NSPAWN_PID" ]; then
+		in_ct journalctl --no-pager -o short-precise >"$PMM_CT_JOURNAL" 2>&1
+	    fi
 	    if [ $rc -ne 0 ] && [ -n "$CT_PID" ] && [ -n "$NSPAWN_PID" ]; then
 		echo "---- journal of pmmd.service (last 60 lines) ----"
 		in_ct journalctl -u pmmd --no-pager -n 60 2>/dev/null
