@@ -17,7 +17,9 @@
 #  - escalation (a service crashed max_deaths times: exit 2) makes systemd
 #    restart the unit; a refused config (exit 78: an order size below the
 #    exchange's minimum) does not — the unit stays failed;
-#  - a SIGSTOPped pmmd misses the watchdog: systemd kills and restarts it;
+#  - a SIGSTOPped pmmd misses the watchdog: systemd kills and restarts it,
+#    and the dead tree's quotes go (countdown, reconciliation): the exchange
+#    ends up holding exactly the new tree's ladder;
 #  - `systemctl stop` leaves no open order on the exchange;
 #  - journald keeps each line's priority (info, warning, error), so
 #    `journalctl -p err` shows why the tree stopped and nothing less;
@@ -196,8 +198,15 @@ has journal "pmmd.service: Watchdog timeout" || fail "no 'Watchdog timeout' in t
 pass "SIGSTOPped pmmd: watchdog ($wd) fired, unit restarted after $((SECONDS - t)) s (main pid $MAIN -> $(prop MainPID))"
 MAIN=$(prop MainPID)
 
+# the dead tree's quotes (its order service was SIGKILLed: no cancels) go,
+# by the exchange's countdown or the new tree's reconciliation: the book
+# holds exactly the new ladder
+lv=$(cfg_text | sed -n 's/^order_config.levels = \([0-9]*\) .*/\1/p')
+wait_for "exactly the new tree's $((2 * lv)) orders on the exchange" 90 eval \
+	'quoting && [ "$(open_orders)" = $((2 * lv)) ] && st | jq -e ".open_orders == $((2 * lv))"'
+pass "after the watchdog kill the exchange holds exactly the new ladder ($((2 * lv)) orders)"
+
 # ---- a refused configuration: exit 78, no restart -----------------------------
-wait_for "the tree quoting again" 60 quoting
 sched=$(count_lines "Scheduled restart job")
 in_ct sed -i 's/^  quantity_per_order_usdt: .*/  quantity_per_order_usdt: 50/' /etc/pmm/config.yaml
 in_ct systemctl restart pmmd 2>/dev/null || true	# fails when refused before READY=1
