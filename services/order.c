@@ -186,6 +186,8 @@ struct order_ctx {
 	int			 fl_names;		/* lookups in flight */
 
 	struct ord_countdown	 cd;
+	bool			 cd_armed;	/* by this process, or the dead
+						   one a cancel-only run follows */
 	struct strat_out	 out;		/* 5 KB, reused by every quote */
 	bool			 time_reachable;
 	int64_t			 last_tick_ns;
@@ -1565,6 +1567,8 @@ order_cd_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
 	order_note_resp(oc, resp, false);
 	if (!ok && oc->cd.ms > 0)
 		log_warnx("countdownCancelAll not renewed: %s", resp->msg);
+	if (ok && oc->cd.ms == 0)
+		oc->cd_armed = false;
 	ord_cd_done(&oc->cd, now_mono_ns(), ok);
 }
 
@@ -1581,9 +1585,12 @@ order_countdown(struct order_ctx *oc, int64_t now)
 	bn_params_add(&p, "symbol", oc->s->cfg.symbol);
 	bn_params_addf(&p, "countdownTime", "%d", oc->cd.ms);
 	if (order_send(oc, BN_POST, "/fapi/v1/countdownCancelAll",
-	    BN_AUTH_SIGNED, &p, order_cd_cb, q) == 0)
+	    BN_AUTH_SIGNED, &p, order_cd_cb, q) == 0) {
 		ord_cd_sent(&oc->cd, now);
-	else
+		/* may be armed from here on, whatever the answer says */
+		if (oc->cd.ms > 0)
+			oc->cd_armed = true;
+	} else
 		ord_cd_done(&oc->cd, now, false);
 }
 
@@ -2238,17 +2245,16 @@ order_cid_in(const char (*cids)[PMM_ID_MAX], int n, const char *cid)
 	return false;
 }
 
-/* Everything of ours: the table (whatever its state) and what the
- * exchange lists. */
-static void
-order_stop_cancel(struct order_ctx *oc, int64_t deadline)
+/* Our open orders on the exchange (ids in cids, up to cap); -1 when the
+ * exchange could not say. */
+static int
+order_stop_list(struct order_ctx *oc, char cids[][PMM_ID_MAX], int cap)
 {
-	char cids[ORDER_OPEN_MAX + ORD_MAX][PMM_ID_MAX];
 	struct bn_resp resp;
 	struct bn_order *os = NULL;
 	struct bn_params p;
 	uint64_t seq = 0;
-	int i, n = 0, nos = 0, foreign;
+	int n, nos = 0, foreign;
 
 	bn_params_init(&p);
 	bn_params_add(&p, "symbol", oc->s->cfg.symbol);
@@ -2258,13 +2264,68 @@ order_stop_cancel(struct order_ctx *oc, int64_t deadline)
 			os = order_parse_open(&resp, &nos);
 		bn_resp_release(&resp);
 	}
-	if (os != NULL) {
-		n = ord_reconcile(os, nos, oc->s->cfg.instance_id, cids,
-		    ORDER_OPEN_MAX, &seq, &foreign);
-		free(os);
-		if (n > ORDER_OPEN_MAX)
-			n = ORDER_OPEN_MAX;
+	if (os == NULL)
+		return -1;
+	n = ord_reconcile(os, nos, oc->s->cfg.instance_id, cids, cap, &seq,
+	    &foreign);
+	free(os);
+	return n;
+}
+
+/*
+ * The dead man's switch cancels every order of the symbol when it fires,
+ * a person's too: once nothing of ours is left open, a clean stop turns
+ * it off. Anything of ours still open (or not known) keeps it armed: then
+ * it is the only thing that will cancel ours.
+ */
+static void
+order_stop_countdown(struct order_ctx *oc, int64_t deadline)
+{
+	char cids[1][PMM_ID_MAX];
+	struct bn_resp resp;
+	struct bn_params p;
+	int left = -1;
+
+	/* not armed by us (a refused start, a countdown of 0) */
+	if (!oc->cd_armed)
+		return;
+	/* two quick requests, or none: the stop must stay bounded */
+	if (bn_rest_inflight(oc->rest) == 0 &&
+	    deadline - now_mono_ns() > NS_PER_S)
+		left = order_stop_list(oc, cids, 1);
+	if (left != 0) {
+		log_warnx("stopped with %s orders of ours open: "
+		    "countdownCancelAll stays armed and will cancel every "
+		    "order of %s, anyone's", left < 0 ? "perhaps" : "some",
+		    oc->s->cfg.symbol);
+		return;
 	}
+	bn_params_init(&p);
+	bn_params_add(&p, "symbol", oc->s->cfg.symbol);
+	bn_params_add(&p, "countdownTime", "0");
+	if (bn_rest_request_sync(oc->rest, BN_POST,
+	    "/fapi/v1/countdownCancelAll", BN_AUTH_SIGNED, &p, -1, -1,
+	    &resp) == 0) {
+		if (resp.outcome != BN_OUT_OK)
+			log_warnx("countdownCancelAll not turned off (%d %s): "
+			    "it will cancel every order of %s, anyone's",
+			    resp.code, resp.msg, oc->s->cfg.symbol);
+		bn_resp_release(&resp);
+	}
+}
+
+/* Everything of ours: the table (whatever its state) and what the
+ * exchange lists. */
+static void
+order_stop_cancel(struct order_ctx *oc, int64_t deadline)
+{
+	char cids[ORDER_OPEN_MAX + ORD_MAX][PMM_ID_MAX];
+	int i, n;
+
+	if ((n = order_stop_list(oc, cids, ORDER_OPEN_MAX)) < 0)
+		n = 0;
+	if (n > ORDER_OPEN_MAX)
+		n = ORDER_OPEN_MAX;
 	for (i = 0; i < oc->book.n; i++)
 		if (!order_cid_in(cids, n, oc->book.o[i].cid))
 			snprintf(cids[n++], PMM_ID_MAX, "%s",
@@ -2276,6 +2337,7 @@ order_stop_cancel(struct order_ctx *oc, int64_t deadline)
 	 * logged by the cancel path, so do not claim success here */
 	log_info("stopped: asked the exchange to cancel %d orders of ours%s", n,
 	    bn_rest_inflight(oc->rest) > 0 ? " (some answers not seen)" : "");
+	order_stop_countdown(oc, deadline);
 }
 
 static void
@@ -2382,6 +2444,7 @@ order_init(struct svc *s)
 		    s->cfg.symbol);
 		bn_rest_sync_time(oc->rest);
 		oc->phase = PH_OPEN_ORDERS;
+		oc->cd_armed = s->cfg.exchange.countdown_cancel_ms > 0;
 		svc_stop(s, 0);
 		return 0;
 	}

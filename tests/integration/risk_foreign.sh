@@ -16,7 +16,8 @@
 #     order is still there, and once the latch clears it quotes.
 #  3. a plain restart without adopt_position: the position this instance
 #     left is its own, so it is not refused; the manual order survives the
-#     order service's stop sweep too.
+#     order service's stop sweep, and the countdownCancelAll that would
+#     take it with ours is disarmed by the clean stop.
 . "$(dirname "$0")/lib.sh"
 exch_trap
 for tool in jq curl openssl; do
@@ -50,7 +51,8 @@ write_config "initial_capital: 1000" "max_net_position_ratio: 0.1" \
 	"refresh_config:" "  risk_check_interval: 0.5" \
 	"  orderbook_refresh_interval: 1" \
 	"risk:" "  max_loss_usdt: 0" "  auto_resume_after: 1" \
-	"order_config:" "  levels: 1" "  quantity_per_order_usdt: 150"
+	"order_config:" "  levels: 1" "  quantity_per_order_usdt: 150" \
+	"exchange:" "  countdown_cancel_ms: 5000"
 exch_env
 
 # ---- 1. refused --------------------------------------------------------------------------------
@@ -73,14 +75,16 @@ lines=$(grep -c "position .* this instance did not leave" "$PMMD_LOG" || true)
 line=$(grep -m1 "this instance did not leave" "$PMMD_LOG" | sed 's/^<[0-9]>//')
 echo "$line" | grep -q "adopt_position" || fail "the refusal does not say how to adopt: $line"
 reqs=$(exch_get "/sim/requests?since=$t0&limit=100000")
-# nothing that changes the account: no order, no cancel, no leverage, no
-# countdown (only the listenKey, which is not the account's)
+# nothing that changes the account: no order, no cancel, no leverage; only
+# the listenKey, and the countdown turned off by pmmd's cancel-only run
+# once nothing of ours is open (armed, it would cancel the manual order)
 echo "$reqs" | jq -e '[.requests[] | select(.method != "GET" and
-    .path != "/fapi/v1/listenKey")] | length == 0' >/dev/null ||
+    .path != "/fapi/v1/listenKey" and (.path != "/fapi/v1/countdownCancelAll" or
+    .params.countdownTime != "0"))] | length == 0' >/dev/null ||
 	fail "the account was acted on: $(echo "$reqs" | jq -c '[.requests[] | select(.method != "GET") | {method, path}]')"
 manual_open >/dev/null || fail "the manual order went during the stop"
 pass "refused with exit 78 and one line: $line"
-pass "manual order still open, position still $(exch_pos), nothing but GETs sent"
+pass "manual order still open, position still $(exch_pos), no order, cancel or leverage sent"
 
 # ---- 2. adopted ----------------------------------------------------------------------------------
 sed -i 's/^  max_loss_usdt: 0$/  max_loss_usdt: 0\n  adopt_position: true/' "$T/config.yaml"
@@ -129,5 +133,12 @@ ctl stop >/dev/null
 wait_for "pmmd exits" 30 bash -c "! kill -0 $PMMD_PID"
 PMMD_PID=""
 manual_open >/dev/null || fail "the manual order was cancelled"
+# the dead man's switch cancels every order of the symbol when it fires:
+# a clean stop that left nothing of ours open disarms it
+sleep 6
+manual_open >/dev/null || fail "the manual order was cancelled after the stop (countdownCancelAll left armed)"
+exch_get "/sim/requests?path=/fapi/v1/countdownCancelAll&limit=100000" |
+	jq -e '.requests[-1].params.countdownTime == "0"' >/dev/null ||
+	fail "the last countdownCancelAll did not disarm it"
 exch_stop
-pass "stopped; manual order still open"
+pass "stopped; the countdown disarmed, the manual order still open after it would have fired"
