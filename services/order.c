@@ -160,6 +160,9 @@ struct order_ctx {
 	/* the last evaluation, for quote_state between evaluations */
 	enum strat_why		 last_why;
 	char			 pause_why[QS_REASON_LEN];
+	/* the last answer was a transport failure: nobody there */
+	bool			 unreachable;
+	char			 unreach_why[QS_REASON_LEN];
 	double			 last_mid;	/* mid of the last refresh */
 	int64_t			 next_refresh_ns;
 	int64_t			 eval_at_ns;	/* 0: none wanted */
@@ -368,9 +371,38 @@ order_req_put(struct order_req *q)
 	q->used = false;
 }
 
+static void	order_quote_state(struct order_ctx *oc, enum strat_why swhy,
+		    bool paused, const char *pause_why);
+
+/*
+ * Whether the exchange is there, from every answer: a request that never
+ * reached it, or got no answer at all, says not; any HTTP status says it is.
+ * While running this is the root cause of whatever else is wrong (a stale
+ * market, a stream down, risk's pause), so quote_state says it first.
+ */
+static void
+order_note_reach(struct order_ctx *oc, const struct bn_resp *r)
+{
+	bool down = r->outcome == BN_OUT_NOT_SENT ||
+	    (r->outcome == BN_OUT_UNKNOWN && r->status == 0);
+
+	if (down)
+		snprintf(oc->unreach_why, sizeof(oc->unreach_why), "%s: "
+		    "exchange not reachable: %.60s", r->path, r->msg);
+	else if (r->status == 0)
+		return;		/* no news either way */
+	if (down == oc->unreachable)
+		return;
+	oc->unreachable = down;
+	if (oc->phase == PH_RUNNING && !oc->s->stopping)
+		order_quote_state(oc, oc->last_why, oc->was_paused,
+		    oc->pause_why);
+}
+
 static void
 order_note_resp(struct order_ctx *oc, const struct bn_resp *r, bool order)
 {
+	order_note_reach(oc, r);
 	if (r->elapsed_ns > 0) {
 		shm_lat_record(&oc->rec.rest_rtt, r->elapsed_ns / 1e9);
 		oc->dirty = true;
@@ -820,7 +852,10 @@ order_quote_state(struct order_ctx *oc, enum strat_why swhy, bool paused,
 	oc->last_why = swhy;
 	if (pause_why != oc->pause_why)
 		snprintf(oc->pause_why, sizeof(oc->pause_why), "%s", pause_why);
-	if (paused)
+	if (oc->unreachable)
+		order_qstate(oc, QS_EXCHANGE_UNREACHABLE, "%s",
+		    oc->unreach_why);
+	else if (paused)
 		order_qstate(oc, QS_PAUSED, "%s", pause_why);
 	else if (!oc->stream_up)
 		order_qstate(oc, QS_USER_STREAM_DOWN, "user data stream down: "

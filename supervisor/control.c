@@ -248,6 +248,8 @@ control_quoting(struct pmmd *d, const struct shm_orders *od)
 	const struct proc *p = &d->p[SVC_ORDER];
 	char reason[QS_REASON_LEN + 32];
 	uint32_t st = od->quote_state;
+	int64_t since = od->quote_since_ns;	/* realtime; 0: not known */
+	json_t *q;
 	size_t i;
 
 	snprintf(reason, sizeof(reason), "%.*s", (int)sizeof(od->quote_reason),
@@ -257,6 +259,7 @@ control_quoting(struct pmmd *d, const struct shm_orders *od)
 		st = QS_ORDER_DOWN;
 		snprintf(reason, sizeof(reason), "order service %s",
 		    proc_state_name(p->state));
+		since = p->last_exit_real;
 	}
 	/* JSON wants UTF-8; a reason cut mid-character (or an operator's
 	 * raw bytes) must not lose the whole answer */
@@ -264,8 +267,15 @@ control_quoting(struct pmmd *d, const struct shm_orders *od)
 		if ((unsigned char)reason[i] < 0x20 ||
 		    (unsigned char)reason[i] > 0x7e)
 			reason[i] = '?';
-	return json_pack("{s:b, s:s, s:s}", "quoting", st == QS_QUOTING,
+	q = json_pack("{s:b, s:s, s:s}", "quoting", st == QS_QUOTING,
 	    "state", quote_state_name(st), "reason", reason);
+	/* how long it has been so: "not quoting" for 2 s or for 2 h are two
+	 * different problems */
+	json_object_set_new(q, "since_ns", since > 0 ? json_integer(since) :
+	    json_null());
+	json_object_set_new(q, "since_s", since > 0 ? json_real((now_real_ns() -
+	    since) / 1e9) : json_null());
+	return q;
 }
 
 static json_t *

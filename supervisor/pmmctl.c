@@ -150,12 +150,14 @@ static void
 show_quoting(json_t *q)
 {
 	const char *reason = jstr(q, "reason");
+	char since[32];
 
+	fmt_age(since, sizeof(since), jnum(q, "since_s"));
 	if (json_is_true(json_object_get(q, "quoting")))
 		printf("quoting: yes\n");
 	else if (json_is_object(q))
-		printf("quoting: no \u2014 %s%s%s\n", jstr(q, "state"),
-		    *reason ? ": " : "", reason);
+		printf("quoting: no \u2014 %s%s%s (for %s)\n", jstr(q, "state"),
+		    *reason ? ": " : "", reason, since);
 	else
 		printf("quoting: unknown (pmmd too old to say)\n");
 }

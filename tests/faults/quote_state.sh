@@ -28,7 +28,10 @@ kill -TERM "$PMMD_PID"; wait "$PMMD_PID" || true; PMMD_PID=""
 
 # ---- a quoting tree -------------------------------------------------------------
 fault_tree
-quoting() { status_json | jq -e '.quoting == {quoting: true, state: "quoting", reason: ""}'; }
+quoting() {
+	status_json | jq -e '.quoting | {quoting, state, reason} ==
+	    {quoting: true, state: "quoting", reason: ""} and .since_s >= 0'
+}
 wait_for "quoting in status" 30 quoting
 ctl status | sed -n 2p | grep -qx "quoting: yes" || fail "line 2 of status: $(ctl status)"
 pass "quoting tree: quoting: yes"
