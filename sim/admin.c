@@ -483,6 +483,32 @@ books_json(struct wire *w)
 	return arr;
 }
 
+/* The account's open orders, oldest first as the core lists them. */
+static json_t *
+open_orders_json(struct wire *w, struct exch_account *a)
+{
+	struct exch_order	*o;
+	struct exch_err		 e;
+	json_t			*arr = json_array();
+	int			 n, i, cap = exch_open_order_count(w->ex, a, NULL);
+
+	if (cap <= 0 || (o = calloc((size_t)cap, sizeof(*o))) == NULL)
+		return arr;
+	memset(&e, 0, sizeof(e));
+	n = exch_open_orders(w->ex, a, NULL, o, cap, &e);
+	for (i = 0; i < n; i++)
+		json_array_append_new(arr, json_pack("{s:I,s:s,s:s,s:s,s:o,"
+		    "s:o,s:o,s:I}", "orderId", (json_int_t)o[i].order_id,
+		    "clientOrderId", o[i].client_id, "symbol", o[i].symbol,
+		    "side", exch_side_str(o[i].side),
+		    "price", json_num(o[i].price, o[i].price_precision),
+		    "origQty", json_num(o[i].orig_qty, o[i].qty_precision),
+		    "executedQty", json_num(o[i].executed_qty,
+		    o[i].qty_precision), "time", (json_int_t)o[i].time_ms));
+	free(o);
+	return arr;
+}
+
 static json_t *
 accounts_json(struct wire *w)
 {
@@ -503,11 +529,12 @@ accounts_json(struct wire *w)
 			    ps[k].position_amt, "entryPrice", ps[k].entry_price,
 			    "unrealizedPnl", ps[k].unrealized_pnl, "leverage",
 			    ps[k].leverage));
-		json_array_append_new(arr, json_pack("{s:i,s:f,s:f,s:i,s:o}",
+		json_array_append_new(arr, json_pack("{s:i,s:f,s:f,s:i,s:o,s:o}",
 		    "id", exch_account_id(a), "walletBalance",
 		    ai.total_wallet_balance, "availableBalance",
 		    ai.available_balance, "openOrders",
-		    exch_open_order_count(w->ex, a, NULL), "positions", pos));
+		    exch_open_order_count(w->ex, a, NULL), "orders",
+		    open_orders_json(w, a), "positions", pos));
 	}
 	return arr;
 }

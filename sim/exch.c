@@ -55,6 +55,8 @@ struct exch {
 	int	nacct;
 	struct exch_account *acct[EXCH_ACCT_MAX];
 	struct replay *replay;
+	int64_t	replay_start_ns;	/* engine time it was opened */
+	bool	replay_end_logged;
 	struct rl *rl;
 	int64_t	next_order_id;
 	uint64_t cid_seq;
@@ -918,6 +920,7 @@ exch_new(const struct exch_opts *o, const struct exch_cb *cb)
 		    now);
 		if (ex->replay == NULL)
 			goto fail;
+		ex->replay_start_ns = now;
 	}
 	return ex;
 fail:
@@ -1909,6 +1912,28 @@ synth_catch_up(struct exch *ex, int64_t now)
 		ex->mark_due_ns = now;
 }
 
+/*
+ * Say once that the replay is over: after it the book stands still, and a
+ * tree trading on it quotes into a market that no longer moves.
+ */
+static void
+replay_end_log(struct exch *ex, int64_t now)
+{
+	uint64_t lines, bad;
+
+	if (ex->replay_end_logged || !replay_done(ex->replay))
+		return;
+	ex->replay_end_logged = true;
+	replay_stats(ex->replay, &lines, &bad);
+	log_info("replay %s ended: %llu events from %llu lines (%llu "
+	    "malformed, dropped), %.1f s of recording in %.1f s; the book "
+	    "stands still from here", ex->o.replay.path,
+	    (unsigned long long)replay_events(ex->replay),
+	    (unsigned long long)lines, (unsigned long long)bad,
+	    (double)replay_span_ns(ex->replay) / NS_PER_S,
+	    (double)(now - ex->replay_start_ns) / NS_PER_S);
+}
+
 int
 exch_step(struct exch *ex, int64_t now)
 {
@@ -1932,6 +1957,7 @@ exch_step(struct exch *ex, int64_t now)
 				return -1;
 			}
 			lines++;
+			replay_end_log(ex, now);
 		} else {
 			synth_step(ex->sym[which].synth, &k);
 		}

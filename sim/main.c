@@ -41,18 +41,23 @@ usage(FILE *f)
 "                    [--config FILE] [--paused] [--strict-routes]\n"
 "                    [--port-file FILE] [--queue pessimistic|prob[:N]]\n"
 "                    [--ws-ping SECS] [--ws-timeout SECS] [--ws-max-age SECS]\n"
-"                    [--log-level error|warn|info|debug] [--help]\n"
+"                    [--log-level error|warn|info|debug] [--list-endpoints]\n"
+"                    [--help]\n"
 "\n"
 "A local Binance USD-M futures exchange on 127.0.0.1: REST and WebSocket on\n"
 "one port (default 18080). Point a Binance client's base URLs at\n"
 "http://127.0.0.1:PORT and ws://127.0.0.1:PORT.\n"
 "\n"
+"  --port N            listen on 127.0.0.1:N (18080; 0 = any free port)\n"
 "  --synthetic         seeded synthetic market (the default)\n"
 "  --seed N            synthetic market seed (same seed, same market)\n"
 "  --volatility X      multiplier on the calibrated volatility (2.5)\n"
-"  --replay FILE       replay recorded combined streams (<ns> <json> lines)\n"
-"  --speed X|max       replay speed: 1 = real time, max = as fast as the\n"
-"                      subscribers read\n"
+"  --replay FILE       replay a recording: gzip (or plain) lines of\n"
+"                      '<ns> <combined stream frame JSON>'\n"
+"  --speed X|max       replay speed, 0.001..1000000: 1 = real time (default),\n"
+"                      10 = ten times faster; max = as fast as the\n"
+"                      subscribers read, for data checks only: a trading\n"
+"                      tree needs 1..10 (see docs/SIM.md)\n"
 "  --loop              start the replay over at its end\n"
 "  --manual            no market source: drive it with POST /sim/book|trade\n"
 "  --config FILE       accounts file (see docs/SIM.md)\n"
@@ -67,7 +72,11 @@ usage(FILE *f)
 "                      see docs/SIM.md\n"
 "  --ws-ping SECS      ping an idle WebSocket after SECS (180)\n"
 "  --ws-timeout SECS   close a WebSocket silent that long (600)\n"
-"  --ws-max-age SECS   close WebSockets older than that (86400)\n");
+"  --ws-max-age SECS   close WebSockets older than that (86400)\n"
+"  --log-level LEVEL   error, warn, info (the default) or debug\n"
+"  --list-endpoints    print every endpoint served (REST, /sim/ admin,\n"
+"                      WebSocket paths) with a valid sample, and exit\n"
+"  --help              this text\n");
 }
 
 static int
@@ -109,15 +118,25 @@ load_config(const char *path, struct exch_opts *o)
 	return rc;
 }
 
+/*
+ * The number after option opt, within lo..hi; otherwise say which option,
+ * what was given and what is valid (valid: that text, or the range).
+ */
 static int
-num_arg(const char *s, double lo, double hi, double *out)
+num_arg(const char *opt, const char *s, double lo, double hi,
+    const char *valid, double *out)
 {
 	char	*end;
 
 	errno = 0;
 	*out = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || *out < lo || *out > hi) {
-		log_warnx("bad number '%s' (%g..%g)", s, lo, hi);
+	if (errno != 0 || end == s || *end != '\0' || !(*out >= lo) ||
+	    !(*out <= hi)) {
+		if (valid != NULL)
+			log_warnx("--%s: bad value '%s': %s", opt, s, valid);
+		else
+			log_warnx("--%s: bad value '%s': a number from %g to %g",
+			    opt, s, lo, hi);
 		return -1;
 	}
 	return 0;
@@ -134,7 +153,8 @@ queue_arg(const char *s, struct exch_opts *o)
 	if (strncmp(s, "prob", 4) == 0 && (s[4] == '\0' || s[4] == ':')) {
 		o->queue_model = EXCH_QUEUE_PROB;
 		o->queue_power = 2;
-		return s[4] == ':' ? num_arg(s + 5, 1, 100, &o->queue_power) : 0;
+		return s[4] == ':' ? num_arg("queue", s + 5, 1, 100,
+		    "prob:N takes N from 1 to 100", &o->queue_power) : 0;
 	}
 	log_warnx("--queue: '%s' is not pessimistic, prob or prob:N", s);
 	return -1;
@@ -172,7 +192,8 @@ parse_args(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "p:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (num_arg(optarg, 0, 65535, &v) == -1)
+			if (num_arg("port", optarg, 0, 65535,
+			    "a TCP port, 0..65535 (0: any free port)", &v) == -1)
 				return -1;
 			ctx.wopts.port = (int)v;
 			break;
@@ -180,12 +201,12 @@ parse_args(int argc, char **argv)
 			o->market = EXCH_MKT_SYNTH;
 			break;
 		case 's':
-			if (num_arg(optarg, 0, 1e18, &v) == -1)
+			if (num_arg("seed", optarg, 0, 1e18, NULL, &v) == -1)
 				return -1;
 			o->synth.seed = (uint64_t)v;
 			break;
 		case 'v':
-			if (num_arg(optarg, 0, 1000, &v) == -1)
+			if (num_arg("volatility", optarg, 0, 1000, NULL, &v) == -1)
 				return -1;
 			o->synth.vol_mult = v;
 			break;
@@ -197,7 +218,9 @@ parse_args(int argc, char **argv)
 		case 'x':
 			if (strcmp(optarg, "max") == 0)
 				o->replay.speed = 0;
-			else if (num_arg(optarg, 0.001, 1e6, &v) == -1)
+			else if (num_arg("speed", optarg, 0.001, 1e6,
+			    "a speed from 0.001 to 1000000 (1 = real time) or "
+			    "'max'", &v) == -1)
 				return -1;
 			else
 				o->replay.speed = v;
@@ -223,7 +246,9 @@ parse_args(int argc, char **argv)
 		case 'i':
 		case 't':
 		case 'a':
-			if (num_arg(optarg, 1, c == 'a' ? 1e7 : 65535, &v) == -1)
+			if (num_arg(c == 'i' ? "ws-ping" : c == 't' ?
+			    "ws-timeout" : "ws-max-age", optarg, 1,
+			    c == 'a' ? 1e7 : 65535, NULL, &v) == -1)
 				return -1;
 			if (c == 'i')
 				ctx.wopts.ws_ping_secs = (int)v;
@@ -234,7 +259,8 @@ parse_args(int argc, char **argv)
 			break;
 		case 'l':
 			if ((lvl = log_level_parse(optarg)) == -1) {
-				log_warnx("bad log level '%s'", optarg);
+				log_warnx("--log-level: bad value '%s': error, "
+				    "warn, info or debug", optarg);
 				return -1;
 			}
 			log_setlevel(lvl);

@@ -43,6 +43,7 @@
 
 #define RP_MAXBAD_LOG	5
 #define RP_NUMLEN	40
+#define RP_PROBE_LINES	64	/* a recording shows a frame within these */
 
 /*
  * LEJP matches a path when the value's path starts with it and keeps the
@@ -111,6 +112,8 @@ struct replay {
 	int64_t	max_u, max_t, last_ts;
 	int	cur_sym;		/* symbol of the last stream line */
 	uint64_t nlines, nbad;
+	uint64_t nevents;		/* delivered to the sink */
+	bool	probing;		/* replay_open's look: no warnings */
 	struct rp_msg msg;
 };
 
@@ -159,7 +162,7 @@ static void
 rp_bad(struct replay *r, const char *why)
 {
 	r->nbad++;
-	if (r->nbad <= RP_MAXBAD_LOG)
+	if (!r->probing && r->nbad <= RP_MAXBAD_LOG)
 		log_warnx("replay %s: line %llu dropped: %s%s", r->o.path,
 		    (unsigned long long)r->nlines, why,
 		    r->nbad == RP_MAXBAD_LOG ? " (no more reported)" : "");
@@ -391,6 +394,7 @@ rp_deliver(struct replay *r, const struct mkt_sink *k, const char *json,
 	if (!m->stream[0] && m->has_luid) {
 		rp_convert(&m->lv[0], s);
 		rp_convert(&m->lv[1], s);
+		r->nevents++;
 		k->depth(k->arg, sym, t, 0, m->luid + r->id_shift, 0, m->lv[0].v,
 		    m->lv[0].n, m->lv[1].v, m->lv[1].n, true, json, jlen);
 		if (m->luid + r->id_shift > r->max_u)
@@ -402,6 +406,7 @@ rp_deliver(struct replay *r, const struct mkt_sink *k, const char *json,
 			rp_bad(r, "bookTicker without prices");
 			return 0;
 		}
+		r->nevents++;
 		k->book_ticker(k->arg, sym, t, m->u + r->id_shift,
 		    ticks(m->b, s->tick_size), ticks(m->B, s->step_size),
 		    ticks(m->a, s->tick_size), ticks(m->A, s->step_size), json,
@@ -416,6 +421,7 @@ rp_deliver(struct replay *r, const struct mkt_sink *k, const char *json,
 			rp_bad(r, "trade without price or quantity");
 			return 0;
 		}
+		r->nevents++;
 		k->trade(k->arg, sym, t, id, ticks(m->p, s->tick_size),
 		    ticks(m->q, s->step_size), m->m, json, jlen);
 		if (id > r->max_t)
@@ -423,6 +429,7 @@ rp_deliver(struct replay *r, const struct mkt_sink *k, const char *json,
 	} else if (strcmp(m->e, "depthUpdate") == 0) {
 		rp_convert(&m->lv[0], s);
 		rp_convert(&m->lv[1], s);
+		r->nevents++;
 		k->depth(k->arg, sym, t, m->U + r->id_shift, m->u + r->id_shift,
 		    m->pu + r->id_shift, m->lv[0].v, m->lv[0].n, m->lv[1].v,
 		    m->lv[1].n, false, json, jlen);
@@ -434,11 +441,14 @@ rp_deliver(struct replay *r, const struct mkt_sink *k, const char *json,
 
 /* ------------------------------------------------------------------ */
 
+static bool	rp_probe(struct replay *);
+
 struct replay *
 replay_open(const struct exch_replay_opts *o, const struct exch_symbol_spec *syms,
     int nsyms, int64_t start_ns)
 {
 	struct replay *r = calloc(1, sizeof(*r));
+	bool stamped;
 
 	if (r == NULL) {
 		log_warn("%s", __func__);
@@ -467,9 +477,19 @@ replay_open(const struct exch_replay_opts *o, const struct exch_symbol_spec *sym
 		return NULL;
 	}
 	gzbuffer(r->gz, 1 << 18);
+	r->probing = true;
 	rp_advance(r);
-	if (!r->have_line)
-		log_warnx("replay %s: no lines", o->path);
+	r->probing = false;
+	stamped = r->have_line;
+	if (!stamped || !rp_probe(r)) {
+		log_warnx("replay %s: not gzip JSON lines of Binance stream "
+		    "frames: %s", o->path, !stamped ? "no line starts "
+		    "with a nanosecond timestamp" : "none of its first lines "
+		    "is '<ns> {\"stream\":\"btcusdt@...\",\"data\":{...}}' "
+		    "for a symbol the exchange lists");
+		replay_close(r);
+		return NULL;
+	}
 	return r;
 }
 
@@ -510,8 +530,10 @@ replay_stats(const struct replay *r, uint64_t *lines, uint64_t *bad)
 	*bad = r->nbad;
 }
 
-int
-replay_step(struct replay *r, const struct mkt_sink *k)
+/* Parse the lookahead line into r->msg; NULL, or why it is malformed
+ * (*nomem set when parsing ran out of memory). */
+static const char *
+rp_parse(struct replay *r, bool *nomem)
 {
 	struct rp_msg *m = &r->msg;
 	struct lejp_ctx ctx;
@@ -519,8 +541,6 @@ replay_step(struct replay *r, const struct mkt_sink *k)
 	size_t jlen;
 	int rc;
 
-	if (!r->have_line)
-		return 1;
 	json = strchr(r->line, ' ') + 1;
 	jlen = r->len - (size_t)(json - r->line);
 	/* reset the message but keep the level buffers */
@@ -533,16 +553,81 @@ replay_step(struct replay *r, const struct mkt_sink *k)
 	    sizeof(rp_paths[0])));
 	rc = lejp_parse(&ctx, (const unsigned char *)json, (int)jlen);
 	lejp_destruct(&ctx);
-	if (m->nomem) {
+	*nomem = m->nomem;
+	if (rc < 0 && rc != LEJP_CONTINUE)
+		return lejp_error_to_string(rc);
+	if (rc == LEJP_CONTINUE)
+		return "truncated JSON";
+	return NULL;
+}
+
+/*
+ * Does the file look like a recording? Within its first RP_PROBE_LINES
+ * lines there must be one "<ns> <JSON>" line whose JSON is a combined
+ * stream frame of one of our symbols (or a depth snapshot). Anything else
+ * (a README, a CSV, a binary) is refused at start instead of serving an
+ * empty 0.00/0.00 book. Leaves the file rewound, as after gzopen().
+ */
+static bool
+rp_probe(struct replay *r)
+{
+	struct rp_msg *m = &r->msg;
+	bool good = false, nomem;
+	int i;
+
+	r->probing = true;
+	for (i = 0; i < RP_PROBE_LINES && r->have_line && !good; i++) {
+		if (rp_parse(r, &nomem) == NULL && ((m->stream[0] &&
+		    m->e[0] && rp_stream_sym(r, m->stream) >= 0) ||
+		    m->has_luid))
+			good = true;
+		else
+			rp_advance(r);
+	}
+	r->probing = false;
+	if (!good)
+		return false;
+	gzrewind(r->gz);
+	r->eof = false;
+	r->nlines = r->nbad = 0;
+	r->t0 = r->last_ts = r->loop_shift_ns = 0;
+	r->id_shift = r->trade_shift = r->max_u = r->max_t = 0;
+	r->cur_sym = 0;
+	r->nevents = 0;
+	rp_advance(r);
+	return true;
+}
+
+int
+replay_step(struct replay *r, const struct mkt_sink *k)
+{
+	const char *why, *json;
+	bool nomem;
+
+	if (!r->have_line)
+		return 1;
+	why = rp_parse(r, &nomem);
+	if (nomem) {
 		log_warnx("%s: out of memory", __func__);
 		return -1;
 	}
-	if (rc < 0 && rc != LEJP_CONTINUE)
-		rp_bad(r, lejp_error_to_string(rc));
-	else if (rc == LEJP_CONTINUE)
-		rp_bad(r, "truncated JSON");
+	json = strchr(r->line, ' ') + 1;
+	if (why != NULL)
+		rp_bad(r, why);
 	else
-		rp_deliver(r, k, json, jlen);
+		rp_deliver(r, k, json, r->len - (size_t)(json - r->line));
 	rp_advance(r);
 	return 0;
+}
+
+int64_t
+replay_span_ns(const struct replay *r)
+{
+	return r->last_ts - r->t0;
+}
+
+uint64_t
+replay_events(const struct replay *r)
+{
+	return r->nevents;
 }

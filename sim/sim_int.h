@@ -343,6 +343,10 @@ int	replay_step(struct replay *, const struct mkt_sink *);
 bool	replay_done(const struct replay *);
 /* Lines read, lines skipped as malformed. */
 void	replay_stats(const struct replay *, uint64_t *lines, uint64_t *bad);
+/* Recorded time from the first line to the last one read, ns. */
+int64_t	replay_span_ns(const struct replay *);
+/* Events delivered (bookTickers, trades, depth updates and snapshots). */
+uint64_t replay_events(const struct replay *);
 
 /* Small seeded PRNG (xoshiro256**), shared by synth and tests. */
 struct rng { uint64_t s[4]; };

@@ -631,6 +631,47 @@ START_TEST(test_replay_malformed)
 }
 END_TEST
 
+/* What is not a recording is refused at start, not served as an empty
+ * 0.00/0.00 book (issue 13: --replay README.md). */
+START_TEST(test_replay_not_a_recording)
+{
+	const char *const readme[] = { "# pmm", "", "A market maker.",
+	    "1723161255030314667 not json", "2024 {\"a\":1}" };
+	const char *const other[] = {
+		"125 {\"stream\":\"xrpusdt@trade\",\"data\":{\"e\":\"trade\","
+		    "\"t\":1,\"p\":\"1\",\"q\":\"1\"}}",
+	};
+	struct obs o;
+
+	ck_assert_ptr_null(replay_engine(&o, write_file(readme, 5, false), 1,
+	    false));
+	unlink(tmpl);
+	ck_assert_ptr_null(replay_engine(&o, write_file(readme, 5, true), 1,
+	    false));
+	unlink(tmpl);
+	ck_assert_ptr_null(replay_engine(&o, write_file(readme, 0, true), 1,
+	    false));
+	unlink(tmpl);
+	/* frames, but of no symbol the exchange lists */
+	ck_assert_ptr_null(replay_engine(&o, write_file(other, 1, true), 1,
+	    false));
+	unlink(tmpl);
+	/* a recording is still one with a bad first line */
+	{
+		const char *const ok[] = { readme[0], small[1] };
+		struct exch *ex = replay_engine(&o, write_file(ok, 2, true), 0,
+		    false);
+
+		ck_assert_ptr_nonnull(ex);
+		while (!exch_market_done(ex))
+			ck_assert_int_ge(exch_step(ex, o.now), 0);
+		ck_assert_int_eq(o.nbt, 1);
+		exch_free(ex);
+		unlink(tmpl);
+	}
+}
+END_TEST
+
 static Suite *
 mkt_suite(void)
 {
@@ -653,6 +694,7 @@ mkt_suite(void)
 	tcase_add_test(tc, test_replay_timing);
 	tcase_add_test(tc, test_replay_loop);
 	tcase_add_test(tc, test_replay_malformed);
+	tcase_add_test(tc, test_replay_not_a_recording);
 	tcase_set_timeout(tc, 120);
 	suite_add_tcase(s, tc);
 	return s;
