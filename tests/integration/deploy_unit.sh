@@ -6,8 +6,8 @@
 #  - installing again keeps an edited /etc/pmm/config.yaml;
 #  - `systemd-analyze verify` finds nothing to say about the unit (run on a
 #    copy whose paths point into the staging tree: verify checks that the
-#    binaries exist, and --root would also look for systemd's own units and
-#    /bin/kill inside the stage);
+#    binaries exist, and --root would also look for systemd's own units
+#    inside the stage);
 #  - `systemd-analyze security --offline` rates the unit: the exposure score
 #    is printed, never asserted (it is a figure, not a pass mark);
 #  - a rehearsal of the unit without systemd (not PID 1 here): in a private
