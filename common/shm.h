@@ -43,9 +43,10 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x31534d4d50ULL	/* "PMMS1" */
-#define SHM_LAYOUT_VERSION	6	/* 3: checksums; 4: orders say why not
+#define SHM_LAYOUT_VERSION	7	/* 3: checksums; 4: orders say why not
 				 * quoting; 5: hb.lost, hb.pending;
-				 * 6: latency histograms */
+				 * 6: latency histograms; 7: orders.tally,
+				 * tick and step */
 #define SHM_MAX_ORDERS		64
 #define SHM_READ_RETRIES	1000
 /* The largest copy of any section (checked in shm.c): readers bounce
@@ -141,6 +142,21 @@ struct shm_order_rec {
 	int64_t		ts_ns;		/* realtime, last change */
 };
 
+/*
+ * Every FILL the order service published since pmmd started (the
+ * segment's life; an order restart continues the sums from the segment).
+ * pmmctl status shows them as "since start".
+ */
+struct shm_fill_tally {
+	uint64_t	buys, sells, maker;
+	uint64_t	fee_other;	/* fills whose fee was in another asset
+					   (BNB): not in fees */
+	double		buy_qty, sell_qty;	/* base */
+	double		buy_quote, sell_quote;	/* sum of price x qty */
+	double		fees;		/* quote asset */
+	double		realized;	/* sum of the fills' realizedPnl */
+};
+
 struct shm_orders {			/* writer: order */
 	uint32_t	n_open;
 	uint32_t	pos_checked;	/* the position found at start-up was
@@ -156,6 +172,9 @@ struct shm_orders {			/* writer: order */
 	int64_t		quote_since_ns;	/* realtime, state last changed */
 	char		quote_reason[96];	/* human text, "" when quoting */
 	struct shm_lat	rest_rtt;	/* every REST answer's round trip */
+	struct shm_fill_tally tally;
+	double		tick_size, step_size;	/* the exchange's filters;
+						   0 = not read yet */
 };
 
 struct shm_risk {			/* writer: risk */

@@ -347,6 +347,13 @@ void	ordf_named(struct ord_fills *f, int64_t order_id, const char *cid);
  */
 int	ordf_next(struct ord_fills *f, const struct ord_book *b,
 	    const char *instance, struct pmm_fill *out);
+/*
+ * Count a published fill into the since-start tally (pmmctl status): a fee
+ * counts in fees when paid in the symbol's quote asset (symbol ends with
+ * fee_asset), else in fee_other.
+ */
+void	ordf_tally(struct shm_fill_tally *t, const struct pmm_fill *f,
+	    const char *symbol);
 
 /* ---- the position at start-up (ord_pos.c) ------------------------------------ */
 

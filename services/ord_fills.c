@@ -488,3 +488,30 @@ ordf_next(struct ord_fills *f, const struct ord_book *b, const char *instance,
 	ordf_free(f);
 	return ORDF_DONE;
 }
+
+void
+ordf_tally(struct shm_fill_tally *t, const struct pmm_fill *f,
+    const char *symbol)
+{
+	size_t sl = strlen(symbol), al = strlen(f->fee_asset);
+
+	if (f->side == 0) {
+		t->buys++;
+		t->buy_qty += f->qty;
+		t->buy_quote += f->price * f->qty;
+	} else {
+		t->sells++;
+		t->sell_qty += f->qty;
+		t->sell_quote += f->price * f->qty;
+	}
+	if (f->maker)
+		t->maker++;
+	/* a fee in BNB is no USDT: kept apart rather than summed wrong */
+	if (f->fee == 0 || (al > 0 && al <= sl &&
+	    strcmp(symbol + sl - al, f->fee_asset) == 0))
+		t->fees += f->fee;
+	else
+		t->fee_other++;
+	if (isfinite(f->realized_pnl))
+		t->realized += f->realized_pnl;
+}

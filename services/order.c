@@ -260,6 +260,7 @@ order_apply(struct order_ctx *oc, struct ord_effect *e)
 		m.u.fill = e->fill;
 		svc_publish(oc->s, PMM_MSG_FILL, &m);
 		ordp_fill(&oc->pc, &oc->fl, &e->fill, oc->s->cfg.instance_id);
+		ordf_tally(&oc->rec.tally, &e->fill, oc->s->cfg.symbol);
 		oc->dirty = true;
 		order_fills_reset(oc);
 		order_fills_save(oc);
@@ -1559,6 +1560,8 @@ order_fills_step(struct order_ctx *oc)
 			svc_publish(oc->s, PMM_MSG_FILL, &m);
 			ordp_fill(&oc->pc, &oc->fl, &m.u.fill,
 			    oc->s->cfg.instance_id);
+			ordf_tally(&oc->rec.tally, &m.u.fill,
+			    oc->s->cfg.symbol);
 			oc->cnt.fills++;
 			oc->dirty = true;
 			order_fills_save(oc);	/* each: none repeated */
@@ -1766,6 +1769,10 @@ order_ph_info(struct order_ctx *oc, const struct bn_resp *resp)
 	}
 	bn_rest_set_limits(oc->rest, info.weight_1m, info.orders_10s,
 	    info.orders_1m);
+	/* pmmctl status rounds prices and quantities to these */
+	oc->rec.tick_size = oc->sflt.tick;
+	oc->rec.step_size = oc->sflt.step;
+	oc->dirty = true;
 	log_info("%s: tick %g, step %g, min notional %g; limits %d weight/min, "
 	    "%d orders/10 s", oc->s->cfg.symbol, oc->sflt.tick, oc->sflt.step,
 	    oc->sflt.min_notional, info.weight_1m, info.orders_10s);

@@ -239,17 +239,50 @@ control_services(struct pmmd *d, int64_t now_real)
 }
 
 /*
+ * Risk keeps an operator pause as one of its causes (risk_eval.h's
+ * RISK_C_OPERATOR, bit 4; the bits live in the segment, so they do not
+ * move): that one is said once, as the operator's.
+ */
+#define CTL_RISK_OPERATOR_BIT	(1u << 4)
+
+/*
+ * A pause names who holds it: risk (its first cause's reason) and/or the
+ * operator. The order service only knows "paused"; pmmd knows by whom.
+ */
+static void
+control_pausers(struct pmmd *d, const struct shm_risk *rk, char *buf,
+    size_t len, json_t *by)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (rk->paused && (rk->pause_causes & ~CTL_RISK_OPERATOR_BIT) != 0) {
+		off += (size_t)snprintf(buf, len, "risk: %.*s",
+		    (int)sizeof(rk->pause_reason), rk->pause_reason);
+		json_array_append_new(by, json_string("risk"));
+	}
+	if (d->procs.operator_paused && off < len) {
+		snprintf(buf + off, len - off, "%soperator: %s",
+		    off ? "; " : "", d->procs.operator_reason);
+		json_array_append_new(by, json_string("operator"));
+	}
+}
+
+/*
  * Why (not) quoting, from the order service's record — unless order is
- * not running, when its last record would lie.
+ * not running, when its last record would lie — with who paused and
+ * since when the state holds: "not quoting" for 2 s or for 2 h are two
+ * different problems.
  */
 static json_t *
-control_quoting(struct pmmd *d, const struct shm_orders *od)
+control_quoting(struct pmmd *d, const struct shm_orders *od,
+    const struct shm_risk *rk, int64_t now)
 {
 	const struct proc *p = &d->p[SVC_ORDER];
-	char reason[QS_REASON_LEN + 32];
+	char reason[QS_REASON_LEN + 200];
 	uint32_t st = od->quote_state;
-	int64_t since = od->quote_since_ns;	/* realtime; 0: not known */
-	json_t *q;
+	json_t *by = json_array();
+	int64_t since = od->quote_since_ns;
 	size_t i;
 
 	snprintf(reason, sizeof(reason), "%.*s", (int)sizeof(od->quote_reason),
@@ -260,6 +293,12 @@ control_quoting(struct pmmd *d, const struct shm_orders *od)
 		snprintf(reason, sizeof(reason), "order service %s",
 		    proc_state_name(p->state));
 		since = p->last_exit_real;
+	} else if (st == QS_PAUSED || rk->paused || d->procs.operator_paused) {
+		char who[sizeof(reason)];
+
+		control_pausers(d, rk, who, sizeof(who), by);
+		if (st == QS_PAUSED && who[0] != '\0')
+			snprintf(reason, sizeof(reason), "%s", who);
 	}
 	/* JSON wants UTF-8; a reason cut mid-character (or an operator's
 	 * raw bytes) must not lose the whole answer */
@@ -267,15 +306,87 @@ control_quoting(struct pmmd *d, const struct shm_orders *od)
 		if ((unsigned char)reason[i] < 0x20 ||
 		    (unsigned char)reason[i] > 0x7e)
 			reason[i] = '?';
-	q = json_pack("{s:b, s:s, s:s}", "quoting", st == QS_QUOTING,
-	    "state", quote_state_name(st), "reason", reason);
-	/* how long it has been so: "not quoting" for 2 s or for 2 h are two
-	 * different problems */
-	json_object_set_new(q, "since_ns", since > 0 ? json_integer(since) :
-	    json_null());
-	json_object_set_new(q, "since_s", since > 0 ? json_real((now_real_ns() -
-	    since) / 1e9) : json_null());
-	return q;
+	return json_pack("{s:b, s:s, s:s, s:o, s:o, s:o}", "quoting",
+	    st == QS_QUOTING, "state", quote_state_name(st), "reason", reason,
+	    "paused_by", by,
+	    "since_ns", since > 0 ? json_integer(since) : json_null(),
+	    "since_s", control_num((now - since) / 1e9, since > 0));
+}
+
+/* BTCUSDT -> BTC (quote suffixes as docs/METRICS.md says). */
+static void
+control_base_asset(const char *symbol, char *buf, size_t len)
+{
+	static const char *const q[] = { "USDT", "USDC", "FDUSD", "BUSD" };
+	size_t n = strlen(symbol), i, k;
+
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		k = strlen(q[i]);
+		if (n > k && strcmp(symbol + n - k, q[i]) == 0) {
+			snprintf(buf, len, "%.*s", (int)(n - k), symbol);
+			return;
+		}
+	}
+	snprintf(buf, len, "%s", symbol);
+}
+
+/* Each open order: side, level, price, distance from the mid, age. */
+static json_t *
+control_ladder(const struct shm_orders *od, double mid, int64_t now)
+{
+	static const char *const states[] = { "pending", "open", "canceling" };
+	json_t *arr = json_array();
+	uint32_t i;
+
+	for (i = 0; i < od->n_open && i < SHM_MAX_ORDERS; i++) {
+		const struct shm_order_rec *r = &od->open[i];
+		double bp = (r->price - mid) / mid * 1e4;
+
+		json_array_append_new(arr, json_pack(
+		    "{s:s, s:i, s:f, s:o, s:f, s:f, s:s, s:o, s:I}",
+		    "side", r->side == 0 ? "BUY" : "SELL",
+		    "level", (int)r->level,
+		    "price", r->price,
+		    "bp_from_mid", control_num(bp, mid > 0),
+		    "qty", r->qty,
+		    "filled", r->filled,
+		    "status", r->status < 3 ? states[r->status] : "?",
+		    "age_s", control_num((now - r->ts_ns) / 1e9, r->ts_ns > 0),
+		    "order_id", (json_int_t)r->order_id));
+	}
+	return arr;
+}
+
+/*
+ * Since pmmd started: the order service's fill tally and risk's PnL. Net
+ * = realized + unrealized - fees (funding is not tracked yet: null).
+ */
+static json_t *
+control_since_start(const struct shm_orders *od, const struct shm_risk *rk)
+{
+	const struct shm_fill_tally *t = &od->tally;
+	uint64_t n = t->buys + t->sells;
+	double up = isfinite(rk->unrealized_pnl) ? rk->unrealized_pnl : 0;
+
+	return json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:o, s:o, s:o, "
+	    "s:f, s:I, s:n, s:o, s:o, s:o}",
+	    "fills", (json_int_t)n,
+	    "buys", (json_int_t)t->buys,
+	    "sells", (json_int_t)t->sells,
+	    "buy_qty", t->buy_qty,
+	    "sell_qty", t->sell_qty,
+	    "volume_quote", t->buy_quote + t->sell_quote,
+	    "avg_buy_price", control_num(t->buy_quote / t->buy_qty,
+		t->buy_qty > 0),
+	    "avg_sell_price", control_num(t->sell_quote / t->sell_qty,
+		t->sell_qty > 0),
+	    "maker_share", control_num((double)t->maker / n, n > 0),
+	    "fees", t->fees,
+	    "fees_other_asset", (json_int_t)t->fee_other,
+	    "funding",
+	    "realized_pnl", control_num(rk->realized_pnl, 1),
+	    "unrealized_pnl", control_num(rk->unrealized_pnl, 1),
+	    "net_pnl", control_num(rk->realized_pnl + up - t->fees, 1));
 }
 
 static json_t *
@@ -287,6 +398,8 @@ control_status(struct pmmd *d)
 	int64_t now = now_real_ns();
 	int have_mid, paused;
 	const char *reason;
+	char base[32];
+	double limit = d->cfg.initial_capital * d->cfg.max_net_position_ratio;
 	json_t *o;
 
 	memset(&mk, 0, sizeof(mk));
@@ -329,7 +442,20 @@ control_status(struct pmmd *d)
 	json_object_set_new(o, "realized_pnl", control_num(rk.realized_pnl, 1));
 	json_object_set_new(o, "open_orders", json_integer(od.n_open));
 	json_object_set_new(o, "segment", shmck_status(d));
-	json_object_set_new(o, "quoting", control_quoting(d, &od));
+	json_object_set_new(o, "quoting", control_quoting(d, &od, &rk, now));
+	control_base_asset(d->cfg.symbol, base, sizeof(base));
+	json_object_set_new(o, "base_asset", json_string(base));
+	json_object_set_new(o, "tick_size", control_num(od.tick_size,
+	    od.tick_size > 0));
+	json_object_set_new(o, "step_size", control_num(od.step_size,
+	    od.step_size > 0));
+	json_object_set_new(o, "entry_price", control_num(rk.entry_price, 1));
+	json_object_set_new(o, "position_limit", json_real(limit));
+	json_object_set_new(o, "limit_share", control_num(
+	    fabs(rk.position_notional) / limit, limit > 0));
+	json_object_set_new(o, "ladder", control_ladder(&od,
+	    have_mid ? mk.mid : NAN, now));
+	json_object_set_new(o, "since_start", control_since_start(&od, &rk));
 	return o;
 }
 
@@ -462,7 +588,9 @@ control_answer(struct pmmd *d, int idx, char *req)
 {
 	struct ctl_client *c = &d->clients[idx];
 	json_t *o = control_dispatch(d, req);
-	char *out = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	/* 15 digits: no binary float noise (0.1 + 0.2) in what people read */
+	char *out = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(15)) :
+	    NULL;
 	size_t len;
 
 	json_decref(o);

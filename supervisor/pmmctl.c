@@ -98,17 +98,6 @@ fmt_age(char *buf, size_t len, double s)
 		snprintf(buf, len, "%.1fh", s / 3600);
 }
 
-/* "-" for a figure nobody has yet (null in the JSON), never "nan". */
-static const char *
-fmt_num(char *buf, size_t len, const char *fmt, double v)
-{
-	if (isnan(v))
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, fmt, v);
-	return buf;
-}
-
 /* Only news: records a service lost or holds back (logger: a full disk). */
 static void
 show_losses(json_t *svcs)
@@ -145,36 +134,183 @@ show_segment(json_t *seg)
 	printf(" (being rewritten; see the log)\n");
 }
 
-/* The first question about a market maker: is it quoting, and if not, why. */
+/* Decimals that show a step of this size (tick 0.1 -> 1), at most 8. */
+static int
+dec_of(double step, int dflt)
+{
+	int d;
+
+	if (!(step > 0) || !isfinite(step))
+		return dflt;
+	for (d = 0; d < 8 && fabs(step * pow(10, d) -
+	    round(step * pow(10, d))) > 1e-9 * pow(10, d); d++)
+		;
+	return d;
+}
+
+/* v with d decimals, or "-" when nobody knows it yet. */
+static const char *
+fmt_fix(char *buf, size_t len, int d, double v)
+{
+	if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.*f", d, v == 0 ? 0 : v);	/* no -0.00 */
+	return buf;
+}
+
+/* Local wall time of a realtime ns stamp, "HH:MM:SS" (date if not today). */
+static void
+fmt_when(char *buf, size_t len, json_t *ns)
+{
+	time_t t, now = time(NULL);
+	struct tm tm, tn;
+
+	if (!json_is_integer(ns)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	t = (time_t)(json_integer_value(ns) / 1000000000);
+	localtime_r(&t, &tm);
+	localtime_r(&now, &tn);
+	strftime(buf, len, tm.tm_yday == tn.tm_yday && tm.tm_year ==
+	    tn.tm_year ? "%H:%M:%S" : "%Y-%m-%d %H:%M:%S", &tm);
+}
+
+/*
+ * The first question about a market maker: is it quoting, and if not, why
+ * (and since when: "exchange unreachable since 09:01:02").
+ */
 static void
 show_quoting(json_t *q)
 {
 	const char *reason = jstr(q, "reason");
-	char since[32];
+	char when[40], age[32];
 
-	fmt_age(since, sizeof(since), jnum(q, "since_s"));
+	fmt_when(when, sizeof(when), json_object_get(q, "since_ns"));
+	fmt_age(age, sizeof(age), jnum(q, "since_s"));
 	if (json_is_true(json_object_get(q, "quoting")))
-		printf("quoting: yes\n");
+		printf("quoting: yes");
 	else if (json_is_object(q))
-		printf("quoting: no \u2014 %s%s%s (for %s)\n", jstr(q, "state"),
-		    *reason ? ": " : "", reason, since);
-	else
+		printf("quoting: no \u2014 %s%s%s", jstr(q, "state"),
+		    *reason ? ": " : "", reason);
+	else {
 		printf("quoting: unknown (pmmd too old to say)\n");
+		return;
+	}
+	if (strcmp(when, "-") != 0)
+		printf(" (for %s, since %s)", age, when);
+	printf("\n");
+}
+
+/* Each open order, sells from the top down to the buys. */
+static void
+show_ladder(json_t *lad, int pd, int qd)
+{
+	char px[32], bp[32], qty[32], age[32];
+	json_t *r;
+	size_t i, n = json_array_size(lad);
+	int k, lv, maxlv = 0;
+
+	if (n == 0) {
+		printf("ladder   no open orders\n");
+		return;
+	}
+	printf("ladder   %-4s %3s %14s %10s %12s %7s  %s\n", "SIDE", "LVL",
+	    "PRICE", "FROM MID", "QTY", "AGE", "STATUS");
+	for (i = 0; i < n; i++) {
+		lv = (int)json_integer_value(json_object_get(
+		    json_array_get(lad, i), "level"));
+		maxlv = lv > maxlv ? lv : maxlv;
+	}
+	/* sells from the farthest down, then buys from the nearest: the
+	 * book as it looks */
+	for (k = 0; k < 2 * maxlv; k++) {
+		int sell = k < maxlv, want = sell ? maxlv - k : k - maxlv + 1;
+
+		json_array_foreach(lad, i, r) {
+			if ((strcmp(jstr(r, "side"), "SELL") == 0) != sell ||
+			    json_integer_value(json_object_get(r, "level")) !=
+			    want)
+				continue;
+			fmt_age(age, sizeof(age), jnum(r, "age_s"));
+			snprintf(bp, sizeof(bp), isnan(jnum(r, "bp_from_mid")) ?
+			    "-" : "%+.1f bp", jnum(r, "bp_from_mid"));
+			printf("         %-4s %3d %14s %10s %12s %7s  %s\n",
+			    jstr(r, "side"), want,
+			    fmt_fix(px, sizeof(px), pd, jnum(r, "price")), bp,
+			    fmt_fix(qty, sizeof(qty), qd, jnum(r, "qty")), age,
+			    jstr(r, "status"));
+		}
+	}
+}
+
+static void
+show_position(json_t *o, int pd, int qd)
+{
+	char pos[32], en[32], mk[32], nt[32], lim[32], sh[32];
+	const char *base = jstr(o, "base_asset");
+
+	printf("position %s %s  entry %s  mark %s  notional %s USDT",
+	    fmt_fix(pos, sizeof(pos), qd, jnum(o, "position")),
+	    *base ? base : jstr(o, "symbol"),
+	    fmt_fix(en, sizeof(en), pd, jnum(o, "entry_price")),
+	    fmt_fix(mk, sizeof(mk), pd, jnum(o, "mark_price")),
+	    fmt_fix(nt, sizeof(nt), 2, jnum(o, "position_notional")));
+	if (!isnan(jnum(o, "position_limit")))
+		printf(" = %s%% of the %s USDT limit",
+		    fmt_fix(sh, sizeof(sh), 1, jnum(o, "limit_share") * 100),
+		    fmt_fix(lim, sizeof(lim), 0, jnum(o, "position_limit")));
+	printf("\n");
+}
+
+/* Fills, volume and PnL parts since pmmd started. */
+static void
+show_since_start(json_t *o, int qd)
+{
+	json_t *t = json_object_get(o, "since_start");
+	const char *base = jstr(o, "base_asset");
+	char vb[32], vq[32], mk[32], fe[32], fu[32], rp[32], up[32], np[32];
+	json_int_t other;
+
+	if (!json_is_object(t))
+		return;
+	printf("since start  %" JSON_INTEGER_FORMAT " fills (%"
+	    JSON_INTEGER_FORMAT " buy, %" JSON_INTEGER_FORMAT " sell), volume "
+	    "%s %s = %s USDT, maker %s%%\n",
+	    json_integer_value(json_object_get(t, "fills")),
+	    json_integer_value(json_object_get(t, "buys")),
+	    json_integer_value(json_object_get(t, "sells")),
+	    fmt_fix(vb, sizeof(vb), qd, jnum(t, "buy_qty") +
+		jnum(t, "sell_qty")), base,
+	    fmt_fix(vq, sizeof(vq), 2, jnum(t, "volume_quote")),
+	    fmt_fix(mk, sizeof(mk), 0, jnum(t, "maker_share") * 100));
+	other = json_integer_value(json_object_get(t, "fees_other_asset"));
+	printf("PnL USDT     fees %s%s, funding %s, realized %s, unrealized %s,"
+	    " net %s\n",
+	    fmt_fix(fe, sizeof(fe), 4, jnum(t, "fees")),
+	    other ? " (+ fees of other assets)" : "",
+	    fmt_fix(fu, sizeof(fu), 4, jnum(t, "funding")),
+	    fmt_fix(rp, sizeof(rp), 4, jnum(t, "realized_pnl")),
+	    fmt_fix(up, sizeof(up), 4, jnum(t, "unrealized_pnl")),
+	    fmt_fix(np, sizeof(np), 4, jnum(t, "net_pnl")));
 }
 
 static void
 show_status(json_t *o)
 {
 	json_t *svcs = json_object_get(o, "services"), *s;
-	char up[32], age[32], pos[32], nt[32], rp[32];
+	char up[32], age[32], b[32], a[32], m[32];
+	int pd = dec_of(jnum(o, "tick_size"), 2);
+	int qd = dec_of(jnum(o, "step_size"), 6);
 	size_t i;
 
+	show_quoting(json_object_get(o, "quoting"));
 	printf("instance %s  %s on %s  pmmd pid %d  %s\n", jstr(o, "instance"),
 	    jstr(o, "symbol"), jstr(o, "env"),
 	    (int)json_integer_value(json_object_get(o, "pid")),
 	    json_is_true(json_object_get(o, "tree_ready")) ? "ready" :
 	    "NOT READY");
-	show_quoting(json_object_get(o, "quoting"));
 	printf("\n%-8s %8s %-9s %8s %8s  %s\n", "SERVICE", "PID", "STATE",
 	    "UPTIME", "RESTARTS", "LAST EXIT");
 	json_array_foreach(svcs, i, s) {
@@ -191,18 +327,20 @@ show_status(json_t *o)
 	fmt_age(age, sizeof(age), jnum(o, "price_age_ms") / 1000);
 	printf("\nmid      %s", isnan(jnum(o, "mid_price")) ? "-" : "");
 	if (!isnan(jnum(o, "mid_price")))
-		printf("%.2f (bid %.2f ask %.2f, %s old%s)", jnum(o, "mid_price"),
-		    jnum(o, "best_bid"), jnum(o, "best_ask"), age,
+		printf("%s (bid %s ask %s, spread %.2f bp, %s old%s)",
+		    fmt_fix(m, sizeof(m), pd + 1, jnum(o, "mid_price")),
+		    fmt_fix(b, sizeof(b), pd, jnum(o, "best_bid")),
+		    fmt_fix(a, sizeof(a), pd, jnum(o, "best_ask")),
+		    (jnum(o, "best_ask") - jnum(o, "best_bid")) /
+		    jnum(o, "mid_price") * 1e4, age,
 		    json_is_true(json_object_get(o, "market_stale")) ?
 		    ", STALE" : "");
-	printf("\nposition %s %s (notional %s USDT, uPnL %s, rPnL %s)\n",
-	    fmt_num(pos, sizeof(pos), "%.6g", jnum(o, "position")),
-	    jstr(o, "symbol"),
-	    fmt_num(nt, sizeof(nt), "%.2f", jnum(o, "position_notional")),
-	    fmt_num(up, sizeof(up), "%.2f", jnum(o, "unrealized_pnl")),
-	    fmt_num(rp, sizeof(rp), "%.2f", jnum(o, "realized_pnl")));
+	printf("\n");
+	show_position(o, pd, qd);
 	printf("orders   %d open\n",
 	    (int)json_integer_value(json_object_get(o, "open_orders")));
+	show_ladder(json_object_get(o, "ladder"), pd, qd);
+	show_since_start(o, qd);
 	if (json_is_true(json_object_get(o, "strategy_paused")))
 		printf("strategy PAUSED: %s\n", jstr(o, "pause_reason"));
 	else
@@ -547,7 +685,8 @@ main(int argc, char **argv)
 		return 1;
 	rc = json_is_true(json_object_get(o, "ok")) ? 0 : 1;
 	if (out == OUT_JSON) {
-		char *s = json_dumps(o, JSON_INDENT(2));
+		char *s = json_dumps(o, JSON_INDENT(2) |
+		    JSON_REAL_PRECISION(15));
 		printf("%s\n", s);
 		free(s);
 	} else if (rc != 0)

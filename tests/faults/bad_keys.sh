@@ -144,8 +144,8 @@ quiet_for() {
 	status_json | jq -e '.quoting.quoting == false and
 	    .quoting.state == "exchange_unreachable" and .quoting.since_s > 5' >/dev/null ||
 		fail "$name: status: $(status_json | jq -c .quoting)"
-	st=$(ctl status | sed -n 2p)
-	echo "$st" | grep -q "^quoting: no — exchange_unreachable: .* (for [0-9.]*s)$" ||
+	st=$(ctl status | sed -n 1p)
+	echo "$st" | grep -q "^quoting: no — exchange_unreachable: .* (for [0-9.]*s, since [0-9:]*)$" ||
 		fail "$name: status text: $st"
 	[ "$n" -lt 100 ] || fail "$name: $n lines in 10 s"
 	kill -TERM "$PMMD_PID"
@@ -197,7 +197,7 @@ gone() {
 	    (.quoting.reason | test("not reachable")) and .quoting.since_s >= 0'
 }
 wait_for "exchange_unreachable while running" 30 gone
-st=$(ctl status | sed -n 2p)
+st=$(ctl status | sed -n 1p)
 pass "exchange gone while quoting: $(echo "$st" | cut -c1-60)…$(echo "$st" | grep -o '(for .*)$')"
 exch_start --config "$T/accounts" --seed 7
 wait_for "quoting once the exchange is back" 60 quoting

@@ -8,6 +8,7 @@
  * was, even mid-page; ids that go backwards never silence the stream.
  */
 #include <check.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -385,6 +386,38 @@ START_TEST(test_names_make_room)
 }
 END_TEST
 
+/* The since-start tally pmmctl status shows: sides, maker, fees by asset. */
+START_TEST(test_tally)
+{
+	struct shm_fill_tally t;
+	struct pmm_fill f;
+
+	memset(&t, 0, sizeof(t));
+	memset(&f, 0, sizeof(f));
+	f.side = 0; f.price = 100; f.qty = 0.5; f.fee = 0.01; f.maker = true;
+	f.realized_pnl = 0;
+	snprintf(f.fee_asset, sizeof(f.fee_asset), "USDT");
+	ordf_tally(&t, &f, "BTCUSDT");
+	f.side = 1; f.price = 110; f.qty = 0.25; f.fee = 0.02; f.maker = false;
+	f.realized_pnl = 2.5;
+	ordf_tally(&t, &f, "BTCUSDT");
+	/* a fee in BNB is counted apart, never added to the USDT fees */
+	snprintf(f.fee_asset, sizeof(f.fee_asset), "BNB");
+	f.fee = 0.001; f.realized_pnl = NAN;
+	ordf_tally(&t, &f, "BTCUSDT");
+	ck_assert_uint_eq(t.buys, 1);
+	ck_assert_uint_eq(t.sells, 2);
+	ck_assert_uint_eq(t.maker, 1);
+	ck_assert_uint_eq(t.fee_other, 1);
+	ck_assert_double_eq_tol(t.buy_qty, 0.5, 1e-12);
+	ck_assert_double_eq_tol(t.sell_qty, 0.5, 1e-12);
+	ck_assert_double_eq_tol(t.buy_quote, 50, 1e-9);
+	ck_assert_double_eq_tol(t.sell_quote, 55, 1e-9);
+	ck_assert_double_eq_tol(t.fees, 0.03, 1e-12);
+	ck_assert_double_eq_tol(t.realized, 2.5, 1e-12);
+}
+END_TEST
+
 static Suite *
 ord_fills_suite(void)
 {
@@ -402,6 +435,7 @@ ord_fills_suite(void)
 	tcase_add_test(tc, test_ids_backwards);
 	tcase_add_test(tc, test_above_is_bounded);
 	tcase_add_test(tc, test_names_make_room);
+	tcase_add_test(tc, test_tally);
 	suite_add_tcase(s, tc);
 	return s;
 }

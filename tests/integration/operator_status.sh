@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# operator_status.sh — `pmmctl status` tells how trading goes, and its
+# figures agree with what pmm-exchange says happened: a tree trades against
+# a pinned book moved through its ladder (fills on both sides), is paused
+# and resumed, and its order service is killed and restarted. Then status
+# (--json and text) is held against the exchange's own account: fills,
+# buys/sells, volume, fees and realized PnL from its signed userTrades,
+# the position from positionRisk; the ladder from openOrders.
+. "$(dirname "$0")/../faults/lib.sh"
+
+fault_tree
+filled() { cat "$T"/logs/metrics-*.csv | grep -q ",fill,[^,]*,[^,]*,BTCUSDT,$1,"; }
+pin_book
+move_book -200
+wait_for "our bids filled" 30 filled BUY
+wait_for "a ladder around the new book" 30 settled
+move_book 400
+wait_for "our asks filled" 30 filled SELL
+wait_for "a ladder around the new book" 30 settled
+ctl pause "operator test" >/dev/null
+wait_for "paused" 10 sh -c "\"$PMMCTL\" status --json | jq -e '.quoting.state == \"paused\"'"
+ctl status | sed -n 1p | grep -q "^quoting: no — paused: operator: operator test (for " ||
+	fail "line 1 while paused: $(ctl status)"
+ctl resume >/dev/null
+old=$(svc_field order pid); kill -KILL "$old"
+order_back() { [ "$(svc_field order pid)" != "$old" ] && [ "$(svc_field order state)" = ready ]; }
+wait_for "order restarted" 30 order_back
+wait_for "a ladder after the restart" 30 settled
+
+# The exchange's account of it: our trades, the position.
+trades() { exch_signed GET /fapi/v1/userTrades "symbol=BTCUSDT&limit=1000"; }
+# agree: status' since_start sums equal the exchange's trade list
+agree() {
+	local st tr
+	st=$(status_json) && tr=$(trades) || return 1
+	jq -en --argjson s "$st" --argjson t "$tr" '
+	    def near(a; b): ((a - b) | fabs) < 1e-6 * (1 + (b | fabs));
+	    ($s.since_start) as $x |
+	    $x.fills == ($t | length) and
+	    $x.buys == ([$t[] | select(.side == "BUY")] | length) and
+	    $x.sells == ([$t[] | select(.side == "SELL")] | length) and
+	    near($x.buy_qty; [$t[] | select(.side == "BUY") | .qty | tonumber] | add) and
+	    near($x.sell_qty; [$t[] | select(.side == "SELL") | .qty | tonumber] | add) and
+	    near($x.volume_quote; [$t[] | .quoteQty | tonumber] | add) and
+	    near($x.fees; [$t[] | .commission | tonumber] | add) and
+	    near($x.realized_pnl; [$t[] | .realizedPnl | tonumber] | add) and
+	    $x.maker_share == (([$t[] | select(.maker)] | length) / ($t | length))' >/dev/null
+}
+wait_for "status agrees with the exchange's userTrades" 30 agree
+st=$(status_json); tr=$(trades)
+nb=$(echo "$tr" | jq '[.[] | select(.side == "BUY")] | length')
+ns=$(echo "$tr" | jq '[.[] | select(.side == "SELL")] | length')
+[ "$nb" -gt 0 ] && [ "$ns" -gt 0 ] || fail "fills on one side only: $nb buys, $ns sells"
+pos=$(exch_signed GET /fapi/v2/positionRisk "symbol=BTCUSDT" | jq -r '.[0].positionAmt | tonumber')
+jq -en --argjson s "$st" --argjson p "$pos" '(($s.position - $p) | fabs) < 1e-9' >/dev/null ||
+	fail "position: status $(echo "$st" | jq .position), exchange $pos"
+echo "$st" | jq -e '.base_asset == "BTC" and .tick_size > 0 and .step_size > 0 and
+    .since_start.funding == null and .limit_share >= 0 and
+    ([.services[] | select(.name == "order") | .restarts] == [1])' >/dev/null ||
+	fail "status fields: $st"
+pass "status = exchange: $nb buys, $ns sells, fees $(echo "$st" | jq .since_start.fees), realized $(echo "$st" | jq .since_start.realized_pnl), position $pos"
+
+# The ladder: each open order of ours, by price, with its distance from the mid.
+lad() {
+	local st o
+	st=$(status_json) && o=$(ours) || return 1
+	jq -en --argjson s "$st" --argjson o "$o" '
+	    ([$s.ladder[] | .price] | sort) == ([$o[] | .price | tonumber] | sort) and
+	    ($s.ladder | all(.age_s >= 0 and
+	        ((.bp_from_mid - (.price - $s.mid_price) / $s.mid_price * 1e4) | fabs) < 0.01 and
+	        ((.side == "BUY") == (.bp_from_mid < 0))))' >/dev/null
+}
+wait_for "the ladder in status is the exchange's openOrders" 30 lad
+
+# The text: quoting first, then position in BTC, the ladder, since start.
+txt=$(ctl status)
+echo "$txt"
+echo "$txt" | sed -n 1p | grep -q "^quoting: yes (for " || fail "line 1: not quoting?"
+echo "$txt" | grep -q "^position -\?[0-9.]* BTC  entry " || fail "position not in BTC"
+echo "$txt" | grep -qE "^ +SELL +1 +[0-9]+\.[0-9] +\+[0-9.]+ bp +0\.[0-9]{3} " || fail "no SELL 1 rung with tick-rounded price"
+echo "$txt" | grep -qE "^ +BUY +1 +[0-9]+\.[0-9] +-[0-9.]+ bp " || fail "no BUY 1 rung"
+echo "$txt" | grep -q "^since start  $((nb + ns)) fills ($nb buy, $ns sell), volume " || fail "since start line"
+echo "$txt" | grep -q "funding -," || fail "funding not '-'"
+echo "$txt" | grep -qE "[0-9]\.[0-9]{9,}" && fail "float noise in the text"
+pass "status text: quoting line first, BTC position, ladder, since start"
