@@ -20,6 +20,7 @@
 
 #include "bn_sign.h"
 #include "log.h"
+#include "secmem.h"
 #include "timeutil.h"
 
 #define WIN_1M		60000
@@ -55,12 +56,18 @@ struct bn_fdent {
 	uint32_t	ev;
 };
 
+/* The API key and secret, in a page of their own (secmem.h). */
+struct bn_rest_keys {
+	char	key[128];
+	char	secret[128];
+	char	hdr[192];	/* "X-MBX-APIKEY: ..." as it is built */
+};
+
 struct bn_rest {
 	CURLM			*multi;
 	struct bn_rest_hooks	 hooks;
 	char			 base[256];
-	char			 key[128];
-	char			 secret[128];
+	struct bn_rest_keys	*k;	/* excluded from core dumps */
 	int			 recv_window_ms;
 	long			 timeout_ms, connect_timeout_ms;
 	struct curl_slist	*hdr_key, *hdr_anon;
@@ -844,7 +851,7 @@ req_url(struct bn_rest *r, struct bn_req *q, enum bn_auth auth,
 
 	query[0] = '\0';
 	if (auth == BN_AUTH_SIGNED) {
-		if (bn_sign_query(r->secret, p, r->recv_window_ms,
+		if (bn_sign_query(r->k->secret, p, r->recv_window_ms,
 		    bn_rest_now_ms(r), query, sizeof(query)) == -1)
 			return -1;
 	} else if (p != NULL)
@@ -872,7 +879,7 @@ rest_submit(struct bn_rest *r, enum bn_method m, const char *path,
 		log_warnx("%s %s: parameters too long", bn_method_name(m), path);
 		return -1;
 	}
-	if (auth != BN_AUTH_NONE && r->key[0] == '\0') {
+	if (auth != BN_AUTH_NONE && r->k->key[0] == '\0') {
 		log_warnx("%s %s: no API key configured", bn_method_name(m),
 		    path);
 		return -1;
@@ -1126,18 +1133,19 @@ bn_rest_gov(const struct bn_rest *r)
 /* ---- life ------------------------------------------------------------- */
 
 static struct curl_slist *
-headers(const char *key)
+headers(struct bn_rest_keys *k)
 {
 	struct curl_slist	*l = NULL, *t;
-	char			 h[192];
+	char			*h;
 
 	/* no "Expect: 100-continue" round trip, ever */
 	if ((l = curl_slist_append(NULL, "Expect:")) == NULL)
 		return NULL;
-	if (key != NULL) {
-		snprintf(h, sizeof(h), "X-MBX-APIKEY: %s", key);
+	if (k != NULL) {
+		h = k->hdr;
+		snprintf(h, sizeof(k->hdr), "X-MBX-APIKEY: %s", k->key);
 		t = curl_slist_append(l, h);
-		OPENSSL_cleanse(h, sizeof(h));
+		OPENSSL_cleanse(h, sizeof(k->hdr));
 		if (t == NULL) {
 			curl_slist_free_all(l);
 			return NULL;
@@ -1167,14 +1175,17 @@ opts_copy(struct bn_rest *r, const struct bn_rest_opts *o)
 	/* "https://host/" + "/fapi/..." would double the slash */
 	if (r->base[strlen(r->base) - 1] == '/')
 		r->base[strlen(r->base) - 1] = '\0';
-	if ((o->api_key && strlen(o->api_key) >= sizeof(r->key)) ||
-	    (o->secret && strlen(o->secret) >= sizeof(r->secret))) {
+	if ((o->api_key && strlen(o->api_key) >= sizeof(r->k->key)) ||
+	    (o->secret && strlen(o->secret) >= sizeof(r->k->secret))) {
 		log_warnx("bn_rest_new: API key or secret too long");
 		return -1;
 	}
-	snprintf(r->key, sizeof(r->key), "%s", o->api_key ? o->api_key : "");
-	snprintf(r->secret, sizeof(r->secret), "%s", o->secret ? o->secret :
-	    "");
+	if ((r->k = secmem_alloc(sizeof(*r->k))) == NULL)
+		return -1;
+	snprintf(r->k->key, sizeof(r->k->key), "%s", o->api_key ?
+	    o->api_key : "");
+	snprintf(r->k->secret, sizeof(r->k->secret), "%s", o->secret ?
+	    o->secret : "");
 	r->recv_window_ms = o->recv_window_ms > 0 ? o->recv_window_ms : 5000;
 	r->timeout_ms = o->timeout_ms > 0 ? o->timeout_ms : 10000;
 	r->connect_timeout_ms = o->connect_timeout_ms > 0 ?
@@ -1201,12 +1212,13 @@ bn_rest_new(const struct bn_rest_opts *o, const struct bn_rest_hooks *h)
 	bn_gov_init(&r->gov);
 	if (opts_copy(r, o) == -1 ||
 	    curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		secmem_free(r->k, sizeof(*r->k));
 		free(r);
 		return NULL;
 	}
 	r->multi = curl_multi_init();
 	r->hdr_anon = headers(NULL);
-	r->hdr_key = headers(r->key);
+	r->hdr_key = headers(r->k);
 	if (r->multi == NULL || r->hdr_anon == NULL || r->hdr_key == NULL) {
 		log_warnx("%s: libcurl initialisation failed", __func__);
 		bn_rest_free(r);
@@ -1239,8 +1251,7 @@ bn_rest_free(struct bn_rest *r)
 	curl_slist_free_all(r->hdr_anon);
 	slist_cleanse(r->hdr_key);	/* it holds the API key */
 	curl_slist_free_all(r->hdr_key);
-	OPENSSL_cleanse(r->secret, sizeof(r->secret));
-	OPENSSL_cleanse(r->key, sizeof(r->key));
+	secmem_free(r->k, sizeof(*r->k));	/* wipes */
 	free(r);
 	curl_global_cleanup();
 }

@@ -31,8 +31,12 @@
 #include <yaml.h>
 
 #include "log.h"
+#include "secmem.h"
 
-enum cfg_type { CFG_T_STR, CFG_T_INT, CFG_T_DBL, CFG_T_BOOL, CFG_T_ENUM };
+/* CFG_T_KEY: a secret string, validated in place and never copied here;
+ * the field is its length (the value goes to a struct cfg_keys) */
+enum cfg_type { CFG_T_STR, CFG_T_INT, CFG_T_DBL, CFG_T_BOOL, CFG_T_ENUM,
+	CFG_T_KEY };
 
 #define CFG_F_ENVONLY	0x01	/* .env / environment only, never YAML */
 #define CFG_F_SECRET	0x02	/* never printed or echoed */
@@ -226,12 +230,12 @@ static const struct cfg_keydef cfg_keys[CFG_KEY_COUNT] = {
 	    .charset = "a loopback address (127.0.0.0/8 or ::1)" },
 	[CFG_METRICS_PORT] = { "metrics.port", "PMM_METRICS_PORT", CFG_T_INT,
 	    FLD(metrics.port), .min = 0, .max = 65535, .def = "9464" },
-	[CFG_API_KEY] = { "BINANCE_API_KEY", "BINANCE_API_KEY", CFG_T_STR,
-	    FLD(api_key), .min = 0, .max = 127,
+	[CFG_API_KEY] = { "BINANCE_API_KEY", "BINANCE_API_KEY", CFG_T_KEY,
+	    FLD(api_key_len), .min = 0, .max = CFG_KEY_MAX - 1,
 	    .flags = CFG_F_ENVONLY | CFG_F_SECRET, .def = "",
 	    .check = cfg_check_print, .charset = "printable non-space ASCII" },
 	[CFG_SECRET_KEY] = { "BINANCE_SECRET_KEY", "BINANCE_SECRET_KEY",
-	    CFG_T_STR, FLD(secret_key), .min = 0, .max = 127,
+	    CFG_T_KEY, FLD(secret_key_len), .min = 0, .max = CFG_KEY_MAX - 1,
 	    .flags = CFG_F_ENVONLY | CFG_F_SECRET, .def = "",
 	    .check = cfg_check_print, .charset = "printable non-space ASCII" },
 	[CFG_EXCHANGE_ENV] = { "EXCHANGE_ENV", "EXCHANGE_ENV", CFG_T_ENUM,
@@ -285,6 +289,8 @@ struct cfg_loader {
 	struct cfg_raw		 raw[CFG_KEY_COUNT];
 	struct cfg_dotenv	*dotenv;
 	size_t			 ndotenv;
+	struct cfg_keys		*keys;		/* may be NULL */
+	unsigned		 flags;		/* CFG_LOAD_* */
 };
 
 /* ---------------------------------------------------------------- */
@@ -535,6 +541,7 @@ cfg_valid(const struct cfg_keydef *kd, char *buf, size_t len)
 			    e == kd->enums ? "" : ", ", e->name);
 		break;
 	case CFG_T_STR:
+	case CFG_T_KEY:
 		snprintf(buf, len, "%.0f..%.0f characters, %s", kd->min,
 		    kd->max, kd->charset);
 		break;
@@ -648,6 +655,25 @@ bad:
 }
 
 /*
+ * A secret is checked where it lies: a copy (even on the stack) would
+ * outlive this call in memory a core dump holds.
+ */
+static int
+cfg_parse_key(const struct cfg_keydef *kd, const char *s, char *why,
+    size_t len)
+{
+	size_t	n = strlen(s);
+	char	valid[128];
+
+	if (n == 0 || (n <= kd->max && kd->check(s) == 0))
+		return 0;
+	cfg_valid(kd, valid, sizeof(valid));
+	snprintf(why, len, "a value of %zu characters is not valid (valid: "
+	    "%s)", n, valid);
+	return -1;
+}
+
+/*
  * Parse s as key k into c. On error, why gets the part of the message that
  * follows "<where>: <key>: ".
  */
@@ -673,6 +699,11 @@ cfg_set(struct cfg *c, enum cfg_key k, const char *s, char *why, size_t len)
 		return cfg_parse_bool(s, p, why, len);
 	case CFG_T_ENUM:
 		return cfg_parse_enum(kd, s, p, why, len);
+	case CFG_T_KEY:
+		if (cfg_parse_key(kd, s, why, len) == -1)
+			return -1;
+		*(size_t *)p = strlen(s);
+		return 0;
 	case CFG_T_STR:
 		/* Via tmp, so a refused value leaves the field alone. */
 		if (cfg_parse_str(kd, s, tmp, why, len) == -1)
@@ -779,6 +810,21 @@ cfg_suggest_env(const char *name)
 	return hit;
 }
 
+/* 0 or 1 for the index into struct cfg_keys's env[], else -1. */
+static int
+cfg_key_slot(enum cfg_key k)
+{
+	return k == CFG_API_KEY ? 0 : k == CFG_SECRET_KEY ? 1 : -1;
+}
+
+static int
+cfg_is_key_env(const char *name)
+{
+	int	k = cfg_known_env(name);
+
+	return k != -1 && cfg_key_slot(k) != -1;
+}
+
 static int
 cfg_dotenv_add(struct cfg_loader *ld, const char *key, const char *val,
     int line)
@@ -872,6 +918,9 @@ cfg_dotenv_line(struct cfg_loader *ld, char *s, int line)
 		    hint ? hint : "", hint ? "?)" : "");
 		return -1;
 	}
+	/* a process that does not sign keeps no copy, not even for a while */
+	if ((ld->flags & CFG_LOAD_NOKEYS) && cfg_is_key_env(key))
+		return 0;
 	return cfg_dotenv_add(ld, key, s, line);
 bad:
 	/* Never echo the line: it may hold a secret. */
@@ -880,45 +929,102 @@ bad:
 	return -1;
 }
 
+/*
+ * The whole file in one buffer excluded from core dumps, read with read(2):
+ * stdio's buffer and getline's growing one would leave copies of the
+ * secret in freed heap memory, which a core dump does hold.
+ */
+#define CFG_DOTENV_MAX	(64 * 1024)
+
+static int
+cfg_dotenv_lines(struct cfg_loader *ld, char *buf)
+{
+	char	*s, *nl;
+	int	 line = 0;
+
+	for (s = buf; *s != '\0'; s = nl + 1) {
+		if ((nl = strchr(s, '\n')) != NULL)
+			*nl = '\0';
+		if (cfg_dotenv_line(ld, s, ++line) == -1)
+			return -1;
+		if (nl == NULL)
+			break;
+	}
+	return 0;
+}
+
 static int
 cfg_dotenv_read(struct cfg_loader *ld)
 {
 	struct stat	 st;
-	FILE		*fp;
 	char		*buf = NULL;
-	size_t		 cap = 0;
-	int		 line = 0, rc = 0;
+	size_t		 got = 0;
+	ssize_t		 n;
+	int		 fd, rc = -1;
 
-	if ((fp = fopen(ld->env_path, "r")) == NULL) {
+	if ((fd = open(ld->env_path, O_RDONLY | O_CLOEXEC)) == -1) {
 		if (errno == ENOENT)
 			return 0;	/* the process environment alone */
 		cfg_errf(ld, "%s: cannot open: %s", ld->env_path,
 		    strerror(errno));
 		return -1;
 	}
-	if (fstat(fileno(fp), &st) == -1 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		cfg_errf(ld, "%s: not a regular file", ld->env_path);
-		fclose(fp);
-		return -1;
+		goto out;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		cfg_errf(ld, "%s: mode %04o lets others read the secrets; "
 		    "run chmod 600 %s", ld->env_path,
 		    (unsigned)(st.st_mode & 07777), ld->env_path);
-		fclose(fp);
-		return -1;
+		goto out;
 	}
-	while (rc == 0 && getline(&buf, &cap, fp) != -1)
-		rc = cfg_dotenv_line(ld, buf, ++line);
-	if (rc == 0 && ferror(fp)) {
-		cfg_errf(ld, "%s: read error: %s", ld->env_path,
-		    strerror(errno));
-		rc = -1;
+	if (st.st_size > CFG_DOTENV_MAX) {
+		cfg_errf(ld, "%s: %lld bytes, more than the %d an environment "
+		    "file may have", ld->env_path, (long long)st.st_size,
+		    CFG_DOTENV_MAX);
+		goto out;
 	}
-	explicit_bzero(buf, cap);
-	free(buf);
-	fclose(fp);
+	if ((buf = secmem_alloc(CFG_DOTENV_MAX + 1)) == NULL) {
+		cfg_errf(ld, "%s: out of memory", ld->env_path);
+		goto out;
+	}
+	while (got < CFG_DOTENV_MAX && (n = read(fd, buf + got,
+	    CFG_DOTENV_MAX - got)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			cfg_errf(ld, "%s: read error: %s", ld->env_path,
+			    strerror(errno));
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	buf[got] = '\0';
+	rc = cfg_dotenv_lines(ld, buf);
+out:
+	secmem_free(buf, CFG_DOTENV_MAX + 1);
+	close(fd);
 	return rc;
+}
+
+/*
+ * A key's value in the process environment: for the API keys, where
+ * cfg_keys_take_env() put them when the caller has a struct cfg_keys.
+ */
+static const char *
+cfg_getenv(struct cfg_loader *ld, enum cfg_key k)
+{
+	const char	*e;
+	int		 slot = cfg_key_slot(k);
+	size_t		 n = strlen(cfg_keys[k].env);
+
+	if (slot == -1 || ld->keys == NULL)
+		return getenv(cfg_keys[k].env);
+	e = ld->keys->env[slot];
+	if (strncmp(e, cfg_keys[k].env, n) == 0 && e[n] == '=')
+		return e + n + 1;
+	return getenv(cfg_keys[k].env);
 }
 
 /* The process environment over the .env file, for every key. */
@@ -932,7 +1038,9 @@ cfg_gather_env(struct cfg_loader *ld)
 
 	for (k = 0; k < CFG_KEY_COUNT; k++) {
 		line = 0;
-		v = getenv(cfg_keys[k].env);
+		if (cfg_key_slot(k) != -1 && (ld->flags & CFG_LOAD_NOKEYS))
+			continue;
+		v = cfg_getenv(ld, k);
 		/* The last assignment in the file wins, as in a shell. */
 		for (i = ld->ndotenv; v == NULL && i > 0; i--) {
 			d = &ld->dotenv[i - 1];
@@ -1394,6 +1502,17 @@ cfg_where(const struct cfg_loader *ld, enum cfg_key k, char *buf, size_t len)
 		snprintf(buf, len, "environment %s", cfg_keys[k].env);
 }
 
+/* Into the caller's struct cfg_keys; the length was checked by cfg_set(). */
+static void
+cfg_keep_key(struct cfg_keys *keys, enum cfg_key k, const char *v)
+{
+	char	*dst = k == CFG_API_KEY ? keys->api_key : keys->secret_key;
+	size_t	 n = strlen(v);
+
+	memcpy(dst, v, n);
+	dst[n] = '\0';
+}
+
 static int
 cfg_apply(struct cfg_loader *ld)
 {
@@ -1409,6 +1528,8 @@ cfg_apply(struct cfg_loader *ld)
 			return -1;
 		}
 		ld->c->src[k] = ld->raw[k].src;
+		if (cfg_key_slot(k) != -1 && (ld->flags & CFG_LOAD_KEEP))
+			cfg_keep_key(ld->keys, k, ld->raw[k].val);
 	}
 	return 0;
 }
@@ -1457,8 +1578,10 @@ cfg_check_cross(struct cfg_loader *ld)
 			return -1;
 	if (c->exchange_env == CFG_ENV_SIM)
 		return 0;
+	if (ld->flags & CFG_LOAD_NOKEYS)
+		return 0;
 	for (k = CFG_API_KEY; k <= CFG_SECRET_KEY; k++)
-		if (*(char *)cfg_field(c, k) == '\0') {
+		if (*(size_t *)cfg_field(c, k) == 0) {
 			cfg_errf(ld, "%s: %s is required when EXCHANGE_ENV=%s",
 			    envfile, cfg_keys[k].env,
 			    cfg_env_name(c->exchange_env));
@@ -1520,6 +1643,13 @@ int
 cfg_load(struct cfg *c, const char *yaml_path, const char *env_path,
     char *err, size_t errlen)
 {
+	return cfg_load_keys(c, yaml_path, env_path, NULL, 0, err, errlen);
+}
+
+int
+cfg_load_keys(struct cfg *c, const char *yaml_path, const char *env_path,
+    struct cfg_keys *keys, unsigned flags, char *err, size_t errlen)
+{
 	struct cfg_loader	ld;
 	char			scratch[8];
 	int			rc = -1;
@@ -1538,6 +1668,10 @@ cfg_load(struct cfg *c, const char *yaml_path, const char *env_path,
 	ld.env_path = env_path;
 	ld.err = err;
 	ld.errlen = errlen;
+	ld.keys = keys;
+	ld.flags = keys != NULL ? flags : flags & ~CFG_LOAD_KEEP;
+	if (keys != NULL && (flags & CFG_LOAD_KEEP))
+		keys->api_key[0] = keys->secret_key[0] = '\0';
 
 	if (env_path != NULL && cfg_dotenv_read(&ld) == -1)
 		goto out;
@@ -1584,9 +1718,9 @@ cfg_check_keys(const struct cfg *c, char *err, size_t errlen)
 	const char	*missing = NULL;
 	struct stat	 st;
 
-	if (c->api_key[0] == '\0')
+	if (c->api_key_len == 0)
 		missing = cfg_keys[CFG_API_KEY].env;
-	else if (c->secret_key[0] == '\0')
+	else if (c->secret_key_len == 0)
 		missing = cfg_keys[CFG_SECRET_KEY].env;
 	if (missing == NULL)
 		return 0;
@@ -1595,6 +1729,52 @@ cfg_check_keys(const struct cfg *c, char *err, size_t errlen)
 	    "and BINANCE_SECRET_KEY", missing,
 	    stat(file, &st) == 0 ? "not in" : "no file", file);
 	return -1;
+}
+
+/* ---------------------------------------------------------------- */
+/* The keys of a process that signs                                   */
+
+struct cfg_keys *
+cfg_keys_new(void)
+{
+	return secmem_alloc(sizeof(struct cfg_keys));
+}
+
+void
+cfg_keys_free(struct cfg_keys *k)
+{
+	secmem_free(k, sizeof(*k));
+}
+
+void
+cfg_keys_take_env(struct cfg_keys *k)
+{
+	extern char	**environ;
+	char		 *seen[16], **e;
+	const char	 *name;
+	size_t		  n, nseen = 0, i;
+	int		  slot;
+
+	for (slot = 0; slot < 2; slot++) {
+		name = cfg_keys[slot == 0 ? CFG_API_KEY : CFG_SECRET_KEY].env;
+		n = strlen(name);
+		if (k != NULL)
+			k->env[slot][0] = '\0';
+		/* the first is what getenv() would answer; wipe every one */
+		for (e = environ; e != NULL && *e != NULL; e++) {
+			if (strncmp(*e, name, n) != 0 || (*e)[n] != '=')
+				continue;
+			if (k != NULL && k->env[slot][0] == '\0')
+				snprintf(k->env[slot], sizeof(k->env[slot]),
+				    "%s", *e);
+			if (nseen < sizeof(seen) / sizeof(seen[0]))
+				seen[nseen++] = *e;
+		}
+		/* unset by name first: a wiped string has no name left */
+		unsetenv(name);
+	}
+	for (i = 0; i < nseen; i++)
+		explicit_bzero(seen[i], strlen(seen[i]));
 }
 
 /* ---------------------------------------------------------------- */
@@ -1624,13 +1804,14 @@ cfg_value_text(const struct cfg *c, enum cfg_key k, char *buf, size_t len)
 				snprintf(buf, len, "%s", e->name);
 		break;
 	case CFG_T_STR:
-		if (!(kd->flags & CFG_F_SECRET))
-			snprintf(buf, len, "%s", (const char *)p);
-		else if (*(const char *)p == '\0')
+		snprintf(buf, len, "%s", (const char *)p);
+		break;
+	case CFG_T_KEY:
+		if (*(const size_t *)p == 0)
 			snprintf(buf, len, "(not set)");
 		else
 			snprintf(buf, len, "****(%zu chars)",
-			    strlen((const char *)p));
+			    *(const size_t *)p);
 		break;
 	}
 }

@@ -133,9 +133,10 @@ struct cfg {
 		int	port;			/* 0: the kernel picks */
 	} metrics;
 
-	/* .env / environment */
-	char		 api_key[128];
-	char		 secret_key[128];
+	/* .env / environment: whether the keys are set, never their values
+	 * (those are in a struct cfg_keys, only in a process that signs) */
+	size_t		 api_key_len;		/* 0 = not set */
+	size_t		 secret_key_len;
 	enum cfg_env	 exchange_env;
 	int		 listen_key_refresh_interval;	/* s */
 	char		 rest_url[256];		/* resolved from env + overrides */
@@ -148,10 +149,53 @@ struct cfg {
 	char		 warnings[CFG_ERRLEN];
 };
 
+#define CFG_KEY_MAX	128	/* an API key or secret, with its NUL */
+
+/*
+ * The API key and secret, for the processes that sign (order, risk) and for
+ * pmmd to hand to them: in a page of its own excluded from core dumps (see
+ * secmem.h), wiped by cfg_keys_free(). Never copied into a struct cfg.
+ */
+struct cfg_keys {
+	char	api_key[CFG_KEY_MAX];
+	char	secret_key[CFG_KEY_MAX];
+	/*
+	 * "BINANCE_API_KEY=..." and "BINANCE_SECRET_KEY=..." as they were in
+	 * the process environment (cfg_keys_take_env), or "": the loader reads
+	 * them here instead of getenv(), and pmmd passes them on (putenv) to
+	 * the children that sign, and to no other.
+	 */
+	char	env[2][CFG_KEY_MAX + 24];
+};
+
+struct cfg_keys	*cfg_keys_new(void);
+void		 cfg_keys_free(struct cfg_keys *k);
+/*
+ * Move BINANCE_API_KEY and BINANCE_SECRET_KEY out of the process
+ * environment into k (k may be NULL: only wipe them): unset, and the
+ * strings wiped where they were, so neither a child nor a core dump sees
+ * them there.
+ */
+void		 cfg_keys_take_env(struct cfg_keys *k);
+
+/* cfg_load_keys() flags */
+#define CFG_LOAD_NOKEYS	0x01	/* never read the keys (a process that
+				   does not sign): none required, none kept */
+#define CFG_LOAD_KEEP	0x02	/* copy the keys into k */
+
+/*
+ * cfg_load, with the keys: their environment values are read from k->env
+ * when k is given (else getenv), and with CFG_LOAD_KEEP copied into k.
+ */
+int		 cfg_load_keys(struct cfg *c, const char *yaml_path,
+		    const char *env_path, struct cfg_keys *k, unsigned flags,
+		    char *err, size_t errlen);
+
 /*
  * Load yaml_path and env_path (env_path may be missing: then only the process
  * environment is used). On error returns -1 and writes one message to err
- * that names file, line, key and what would be valid. Never prints.
+ * that names file, line, key and what would be valid. Never prints. The
+ * keys are checked and their lengths kept, their values are not.
  */
 int		 cfg_load(struct cfg *c, const char *yaml_path,
 		    const char *env_path, char *err, size_t errlen);

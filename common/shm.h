@@ -67,6 +67,8 @@
 #define SHM_HOLD_MAX_MS		(3LL * 24 * 3600 * 1000)
 
 enum svc_id { SVC_MARKET = 0, SVC_ORDER, SVC_RISK, SVC_LOGGER, SVC_COUNT };
+/* The services that sign requests: the only ones given the API keys. */
+#define SVC_SIGNS(id)	((id) == SVC_ORDER || (id) == SVC_RISK)
 
 /* Supervised process states (the s6-like state machine in supervisor/). */
 enum proc_state {

@@ -10,7 +10,8 @@ PKGS=(build-essential cmake pkg-config
       libmicrohttpd-dev prometheus
       clang libclang-rt-14-dev valgrind
       curl jq openssl python3 procps iproute2 systemd
-      debootstrap systemd-container)   # tests/systemd: a real systemd in a container
+      debootstrap systemd-container   # tests/systemd: a real systemd in a container
+      gdb)   # gdb: gcore for tests/crash/core_secrets.sh
 
 missing=()
 for p in "${PKGS[@]}"; do

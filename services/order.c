@@ -2218,10 +2218,9 @@ order_on_reload(struct svc *s, const struct cfg *nc)
 	char err[512];
 
 	if (strcmp(nc->rest_url, s->cfg.rest_url) != 0 ||
-	    strcmp(nc->ws_url, s->cfg.ws_url) != 0 ||
-	    strcmp(nc->api_key, s->cfg.api_key) != 0 ||
-	    strcmp(nc->secret_key, s->cfg.secret_key) != 0) {
-		log_warnx("exchange URLs and keys cannot change on reload");
+	    strcmp(nc->ws_url, s->cfg.ws_url) != 0) {
+		/* the keys: svc_reload() */
+		log_warnx("exchange URLs cannot change on reload");
 		return -1;
 	}
 	if (strat_find(nc->strategy_name, err, sizeof(err)) != oc->impl) {
@@ -2461,8 +2460,8 @@ order_init(struct svc *s)
 	oc->lk.next_ns = INT64_MAX;
 	memset(&o, 0, sizeof(o));
 	o.base_url = s->cfg.rest_url;
-	o.api_key = s->cfg.api_key;
-	o.secret = s->cfg.secret_key;
+	o.api_key = s->keys->api_key;
+	o.secret = s->keys->secret_key;
 	o.recv_window_ms = s->cfg.exchange.recv_window_ms;
 	o.timeout_ms = ORDER_REST_TIMEOUT_MS;
 	o.connect_timeout_ms = ORDER_REST_CONNECT_MS;

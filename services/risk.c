@@ -880,8 +880,8 @@ risk_rest_new(struct svc *s)
 
 	memset(&o, 0, sizeof(o));
 	o.base_url = s->cfg.rest_url;
-	o.api_key = s->cfg.api_key;
-	o.secret = s->cfg.secret_key;
+	o.api_key = s->keys->api_key;
+	o.secret = s->keys->secret_key;
 	o.recv_window_ms = s->cfg.exchange.recv_window_ms;
 	o.timeout_ms = 5000;
 	o.connect_timeout_ms = 2000;

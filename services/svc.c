@@ -71,20 +71,52 @@ svc_beat(struct svc *s, int64_t now)
 	log_tick();	/* a log storm that stopped is still counted */
 }
 
+/*
+ * The config, with the keys in a service that signs (kept in k) and without
+ * them in the others (never read). The environment's keys were taken into
+ * s->keys at start; a reload finds them there.
+ */
+static int
+svc_load(struct svc *s, struct cfg *c, const char *cfgp, const char *envp,
+    struct cfg_keys *k, char *err, size_t errlen)
+{
+	if (k == NULL)
+		return cfg_load_keys(c, cfgp, envp, NULL, CFG_LOAD_NOKEYS, err,
+		    errlen);
+	if (k != s->keys)
+		memcpy(k->env, s->keys->env, sizeof(k->env));
+	return cfg_load_keys(c, cfgp, envp, k, CFG_LOAD_KEEP, err, errlen);
+}
+
+/* The REST clients were made with the old keys: new ones need a restart. */
+static int
+svc_keys_changed(const struct svc *s, const struct cfg_keys *nk)
+{
+	return nk != NULL && (memcmp(nk->api_key, s->keys->api_key,
+	    sizeof(nk->api_key)) != 0 || memcmp(nk->secret_key,
+	    s->keys->secret_key, sizeof(nk->secret_key)) != 0);
+}
+
 /* Re-read the config on pmmd's request; keep the old one if it is bad. */
 static void
 svc_reload(struct svc *s)
 {
 	struct cfg *nc;
+	struct cfg_keys *nk = NULL;
 	char err[CFG_ERRLEN];
 
-	if ((nc = malloc(sizeof(*nc))) == NULL) {
+	if ((nc = malloc(sizeof(*nc))) == NULL ||
+	    (s->keys != NULL && (nk = cfg_keys_new()) == NULL)) {
 		log_warn("%s: malloc", __func__);
+		free(nc);
 		return;
 	}
-	if (cfg_load(nc, s->cfg.yaml_path, s->cfg.env_path, err,
+	if (svc_load(s, nc, s->cfg.yaml_path, s->cfg.env_path, nk, err,
 	    sizeof(err)) == -1) {
 		log_warnx("reload refused, keeping the old config: %s", err);
+	} else if (svc_keys_changed(s, nk)) {
+		log_warnx("reload refused: the API key or secret changed; "
+		    "restart the tree to use new keys");
 	} else if (s->ops->on_reload != NULL && s->ops->on_reload(s, nc) == -1) {
 		log_warnx("reload refused by %s, keeping the old config",
 		    s->name);
@@ -93,6 +125,7 @@ svc_reload(struct svc *s)
 		log_setlevel(s->cfg.logging.log_level);
 		log_info("config reloaded");
 	}
+	cfg_keys_free(nk);
 	free(nc);
 }
 
@@ -322,13 +355,18 @@ svc_start(struct svc *s)
 		return 64;
 	if (getppid() == 1)
 		return 1;
-	if (cfg_load(&s->cfg, cfgp, envp, err, sizeof(err)) == -1) {
+	/* our copy out of the environment at once (pmmd passes the keys to
+	 * the services that sign, and to them only) */
+	if (SVC_SIGNS(s->id) && (s->keys = cfg_keys_new()) == NULL)
+		return 1;
+	cfg_keys_take_env(s->keys);
+	if (svc_load(s, &s->cfg, cfgp, envp, s->keys, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return CFG_EXIT;
 	}
 	/* pmmd checked the keys, but the .env may have changed since; the
 	 * services that sign must not send a request per tick without them */
-	if ((s->id == SVC_ORDER || s->id == SVC_RISK) &&
+	if (SVC_SIGNS(s->id) &&
 	    cfg_check_keys(&s->cfg, err, sizeof(err)) == -1) {
 		log_error("%s", err);
 		return CFG_EXIT;
@@ -394,6 +432,7 @@ svc_main(enum svc_id id, const struct svc_ops *ops, void *priv, int argc,
 			bus_peer_free(&s->out[i]);
 	if (s->shm != NULL)
 		shm_detach(s->shm);
+	cfg_keys_free(s->keys);
 	free(s);
 	return rc;
 }

@@ -56,6 +56,9 @@ struct svc {
 	void			*priv;		/* the service's own context */
 
 	struct cfg		 cfg;
+	/* the API key and secret, in a service that signs (SVC_SIGNS), in a
+	 * page excluded from core dumps; NULL in the others */
+	struct cfg_keys		*keys;
 	char			 rundir[256];
 	struct shm_state	*shm;
 	struct shm_guard	 shm_guard;	/* corrupt copies met, logged */

@@ -119,7 +119,10 @@ pmmd_load(const struct pmmd *d, struct cfg *c, char *err, size_t len)
 {
 	if (d->env_named && cfg_env_file_check(d->env_path, err, len) == -1)
 		return -1;
-	if (cfg_load(c, d->cfg_path, d->env_path, err, len) == -1)
+	/* pmmd only checks the keys are there: it keeps no copy of those in
+	 * the file, and those of the environment only to hand them on */
+	if (cfg_load_keys(c, d->cfg_path, d->env_path, d->keys, 0, err,
+	    len) == -1)
 		return -1;
 	return cfg_check_keys(c, err, len);
 }
@@ -423,8 +426,15 @@ main(int argc, char **argv)
 	}
 	pmmd_abspath(d.cfg_path, sizeof(d.cfg_path), cfgp);
 	pmmd_abspath(d.env_path, sizeof(d.env_path), envp);
-	if ((rc = pmmd_config(&d, check_only)) != 0 || check_only)
+	/* out of the environment before anything: market and logger must not
+	 * inherit the keys, and our stack (in a core) must not hold them */
+	if ((d.keys = cfg_keys_new()) == NULL)
+		return 1;
+	cfg_keys_take_env(d.keys);
+	if ((rc = pmmd_config(&d, check_only)) != 0 || check_only) {
+		cfg_keys_free(d.keys);
 		return rc;
+	}
 
 	log_init("pmmd", d.cfg.logging.log_level);
 	d.ctl_lfd = d.lock_fd = d.sigfd = d.epfd = -1;
@@ -434,6 +444,7 @@ main(int argc, char **argv)
 	pmmd_find_bindir(&d);
 	if (pmmd_setup(&d) == -1) {
 		pmmd_teardown(&d);
+		cfg_keys_free(d.keys);
 		return 1;
 	}
 #ifdef PMM_HAVE_SYSTEMD
@@ -447,6 +458,7 @@ main(int argc, char **argv)
 	    d.cfg.symbol, cfg_env_name(d.cfg.exchange_env), d.rundir);
 	pmmd_loop(&d);
 	pmmd_teardown(&d);
+	cfg_keys_free(d.keys);
 	log_flush();
 	if (d.exit_code == CFG_EXIT)	/* the last line says why */
 		log_error("stopped: %s refused the configuration (its message "

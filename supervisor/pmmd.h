@@ -57,6 +57,9 @@ struct ctl_client {
 
 struct pmmd {
 	struct cfg	 cfg;
+	/* the keys found in our environment (taken out of it at start), to
+	 * pass on to the services that sign; excluded from core dumps */
+	struct cfg_keys	*keys;
 	char		 cfg_path[PATH_MAX];
 	char		 env_path[PATH_MAX];
 	int		 env_named;	/* -e given: the file must exist */

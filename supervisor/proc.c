@@ -112,6 +112,7 @@ proc_exec_child(struct pmmd *d, struct proc *p, int fd)
 	char path[PATH_MAX + 32], arg0[32];
 	char *argv[] = { arg0, NULL };
 	sigset_t none;
+	int i;
 
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -127,6 +128,12 @@ proc_exec_child(struct pmmd *d, struct proc *p, int fd)
 	setenv("PMM_SVC", p->name, 1);
 	if (p->cancel_only)
 		setenv("PMM_CANCEL_ONLY", "1", 1);
+	/* keys that came from our environment, to the services that sign
+	 * only (they take them out of theirs at once); putenv, not setenv:
+	 * no copy of them in this child's heap */
+	for (i = 0; SVC_SIGNS(p->id) && i < 2; i++)
+		if (d->keys != NULL && d->keys->env[i][0] != '\0')
+			putenv(d->keys->env[i]);
 	execv(path, argv);
 	dprintf(2, "<3>pmmd: exec %s: %s\n", path, strerror(errno));
 	_exit(127);

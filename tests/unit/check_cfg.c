@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cfg.h"
+#include "secmem.h"
 #include "log.h"
 #include "check_run.h"
 
@@ -30,6 +31,7 @@ static struct {
 	char		err[CFG_ERRLEN];
 	char		out[16384];
 	struct cfg	c;
+	struct cfg_keys	*k;	/* what a signing process keeps */
 } t;
 
 static const char *const cfg_env_only[] = {
@@ -72,6 +74,7 @@ setup(void)
 	ck_assert_int_eq(chdir(t.dir), 0);
 	memset(t.err, 0, sizeof(t.err));
 	memset(t.out, 0, sizeof(t.out));
+	ck_assert_ptr_nonnull(t.k = cfg_keys_new());
 }
 
 static int
@@ -84,6 +87,8 @@ rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
 static void
 teardown(void)
 {
+	cfg_keys_free(t.k);
+	t.k = NULL;
 	if (chdir("/") == 0)
 		nftw(t.dir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
 }
@@ -122,7 +127,8 @@ load(const char *yaml, const char *dotenv)
 		put("config.yaml", yaml, 0644);
 	if (dotenv != NULL)
 		put(".env", dotenv, 0600);
-	return cfg_load(&t.c, "config.yaml", ".env", t.err, sizeof(t.err));
+	return cfg_load_keys(&t.c, "config.yaml", ".env", t.k, CFG_LOAD_KEEP,
+	    t.err, sizeof(t.err));
 }
 
 static void
@@ -193,8 +199,8 @@ START_TEST(test_defaults)
 	ck_assert_double_eq(c.supervisor.heartbeat_timeout, 3);
 	ck_assert_double_eq(c.supervisor.ready_timeout, 10);
 	ck_assert_double_eq(c.supervisor.stop_timeout, 5);
-	ck_assert_str_eq(c.api_key, "");
-	ck_assert_str_eq(c.secret_key, "");
+	ck_assert_uint_eq(c.api_key_len, 0);
+	ck_assert_uint_eq(c.secret_key_len, 0);
 	ck_assert_int_eq(c.exchange_env, CFG_ENV_SIM);
 	ck_assert_int_eq(c.listen_key_refresh_interval, 1800);
 	ck_assert_str_eq(c.rest_url, "http://127.0.0.1:18080");
@@ -284,7 +290,7 @@ START_TEST(test_repo_testnet)
 	t.c.exchange_env = CFG_ENV_SIM;
 	snprintf(t.c.rest_url, sizeof(t.c.rest_url), "%s", def.rest_url);
 	snprintf(t.c.ws_url, sizeof(t.c.ws_url), "%s", def.ws_url);
-	t.c.api_key[0] = t.c.secret_key[0] = '\0';
+	t.c.api_key_len = t.c.secret_key_len = 0;
 	print_values(&t.c, got, sizeof(got));
 	print_values(&def, want, sizeof(want));
 	ck_assert_str_eq(got, want);
@@ -294,10 +300,12 @@ END_TEST
 START_TEST(test_env_example)
 {
 	copy(PMM_SOURCE_DIR "/config/.env.example", ".env", 0600);
-	ck_assert_msg(cfg_load(&t.c, PMM_SOURCE_DIR "/config/config.yaml",
-	    ".env", t.err, sizeof(t.err)) == 0, "%s", t.err);
-	ck_assert_str_eq(t.c.api_key, DEMO_API_KEY);
-	ck_assert_str_eq(t.c.secret_key, DEMO_SECRET);
+	ck_assert_msg(cfg_load_keys(&t.c, PMM_SOURCE_DIR "/config/config.yaml",
+	    ".env", t.k, CFG_LOAD_KEEP, t.err, sizeof(t.err)) == 0, "%s",
+	    t.err);
+	ck_assert_str_eq(t.k->api_key, DEMO_API_KEY);
+	ck_assert_str_eq(t.k->secret_key, DEMO_SECRET);
+	ck_assert_uint_eq(t.c.api_key_len, strlen(DEMO_API_KEY));
 	ck_assert_int_eq(t.c.src[CFG_API_KEY], CFG_SRC_ENV);
 	ck_assert_int_eq(t.c.src[CFG_SECRET_KEY], CFG_SRC_ENV);
 	ck_assert_int_eq(t.c.exchange_env, CFG_ENV_SIM);
@@ -639,8 +647,8 @@ START_TEST(test_dotenv_syntax)
 	    "PMM_MARKET_STALE_AFTER=\n"
 	    "export PMM_LOGGING_LOG_DIRECTORY=\"my logs/x\"");
 	ck_assert_int_eq(t.c.exchange_env, CFG_ENV_TESTNET);
-	ck_assert_str_eq(t.c.api_key, "abc#def");
-	ck_assert_str_eq(t.c.secret_key, "s3cr#et");
+	ck_assert_str_eq(t.k->api_key, "abc#def");
+	ck_assert_str_eq(t.k->secret_key, "s3cr#et");
 	ck_assert_str_eq(t.c.symbol, "ETHUSDT");
 	ck_assert_int_eq(t.c.order.levels, 7);
 	ck_assert_int_eq(t.c.leverage, 4);		/* last one wins */
@@ -1170,6 +1178,93 @@ START_TEST(test_err_small)
 }
 END_TEST
 
+/* ---- the keys: only where they are needed, never in struct cfg ---- */
+
+#define KEY_A	"AKdistinctive0123456789"
+#define KEY_S	"SKdistinctive9876543210abcdef"
+
+/* A plain load (pmmd, pmmctl) knows the keys are there, holds neither. */
+START_TEST(test_keys_presence_only)
+{
+	put("config.yaml", "", 0644);
+	put(".env", "EXCHANGE_ENV=testnet\nBINANCE_API_KEY=" KEY_A "\n"
+	    "BINANCE_SECRET_KEY=" KEY_S "\n", 0600);
+	ck_assert_msg(cfg_load(&t.c, "config.yaml", ".env", t.err,
+	    sizeof(t.err)) == 0, "%s", t.err);
+	ck_assert_uint_eq(t.c.api_key_len, strlen(KEY_A));
+	ck_assert_uint_eq(t.c.secret_key_len, strlen(KEY_S));
+	ck_assert_ptr_null(memmem(&t.c, sizeof(t.c), KEY_S, strlen(KEY_S)));
+	ck_assert_ptr_null(memmem(&t.c, sizeof(t.c), KEY_A, strlen(KEY_A)));
+	assert_line("BINANCE_SECRET_KEY = ****(29 chars)  (env)");
+	ck_assert_ptr_null(strstr(print_cfg(&t.c), "SKdistinctive"));
+	/* and only a signing load fills a struct cfg_keys */
+	ck_assert_msg(cfg_load_keys(&t.c, "config.yaml", ".env", t.k, 0,
+	    t.err, sizeof(t.err)) == 0, "%s", t.err);
+	ck_assert_str_eq(t.k->secret_key, "");
+	ck_assert_int_eq(load("", NULL), 0);
+	ck_assert_str_eq(t.k->api_key, KEY_A);
+	ck_assert_str_eq(t.k->secret_key, KEY_S);
+}
+END_TEST
+
+/* Market and logger never read the keys, so none is required of them. */
+START_TEST(test_keys_nokeys)
+{
+	put("config.yaml", "", 0644);
+	put(".env", "EXCHANGE_ENV=testnet\nBINANCE_SECRET_KEY=" KEY_S "\n",
+	    0600);
+	ck_assert_int_eq(cfg_load(&t.c, "config.yaml", ".env", t.err,
+	    sizeof(t.err)), -1);
+	ck_assert_msg(strstr(t.err, "BINANCE_API_KEY is required") != NULL,
+	    "%s", t.err);
+	ck_assert_msg(cfg_load_keys(&t.c, "config.yaml", ".env", NULL,
+	    CFG_LOAD_NOKEYS, t.err, sizeof(t.err)) == 0, "%s", t.err);
+	ck_assert_uint_eq(t.c.secret_key_len, 0);
+	ck_assert_int_eq(t.c.src[CFG_SECRET_KEY], CFG_SRC_DEFAULT);
+	ck_assert_int_eq(t.c.exchange_env, CFG_ENV_TESTNET);
+}
+END_TEST
+
+/*
+ * The process environment's keys are taken out of it (unset and wiped in
+ * place, as a child would otherwise inherit them and a core hold them),
+ * into the struct cfg_keys the loader then reads them from; the page is
+ * excluded from core dumps.
+ */
+START_TEST(test_keys_take_env)
+{
+	char	*orig;
+
+	ck_assert_int_eq(secmem_is_dontdump(t.k), 1);
+	ck_assert_int_eq(setenv("BINANCE_SECRET_KEY", KEY_S, 1), 0);
+	ck_assert_int_eq(setenv("BINANCE_API_KEY", KEY_A, 1), 0);
+	ck_assert_ptr_nonnull(orig = getenv("BINANCE_SECRET_KEY"));
+	cfg_keys_take_env(t.k);
+	ck_assert_ptr_null(getenv("BINANCE_SECRET_KEY"));
+	ck_assert_ptr_null(getenv("BINANCE_API_KEY"));
+	ck_assert_int_eq(orig[0], '\0');	/* wiped where it was */
+	ck_assert_str_eq(t.k->env[1], "BINANCE_SECRET_KEY=" KEY_S);
+	ck_assert_int_eq(load("", ""), 0);
+	ck_assert_str_eq(t.k->secret_key, KEY_S);
+	ck_assert_str_eq(t.k->api_key, KEY_A);
+	ck_assert_int_eq(t.c.src[CFG_SECRET_KEY], CFG_SRC_ENV);
+	/* over a value in the file, as the environment always is */
+	put(".env", "BINANCE_SECRET_KEY=fromfile\n", 0600);
+	ck_assert_int_eq(load(NULL, NULL), 0);
+	ck_assert_str_eq(t.k->secret_key, KEY_S);
+	/* a load without the struct no longer finds them */
+	ck_assert_int_eq(cfg_load(&t.c, "config.yaml", ".env", t.err,
+	    sizeof(t.err)), 0);
+	ck_assert_uint_eq(t.c.api_key_len, 0);
+	/* with NULL: wiped, not kept */
+	ck_assert_int_eq(setenv("BINANCE_SECRET_KEY", KEY_S, 1), 0);
+	ck_assert_ptr_nonnull(orig = getenv("BINANCE_SECRET_KEY"));
+	cfg_keys_take_env(NULL);
+	ck_assert_ptr_null(getenv("BINANCE_SECRET_KEY"));
+	ck_assert_int_eq(orig[0], '\0');
+}
+END_TEST
+
 static Suite *
 cfg_suite(void)
 {
@@ -1190,6 +1285,9 @@ cfg_suite(void)
 	tcase_add_test(tc, test_dotenv_missing);
 	tcase_add_test(tc, test_env_file_named);
 	tcase_add_test(tc, test_keys_required);
+	tcase_add_test(tc, test_keys_presence_only);
+	tcase_add_test(tc, test_keys_nokeys);
+	tcase_add_test(tc, test_keys_take_env);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("precedence");

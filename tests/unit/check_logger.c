@@ -43,8 +43,6 @@ setup(void)
 	cfg_defaults(&c);
 	snprintf(c.instance_id, sizeof(c.instance_id), "mm1");
 	snprintf(c.symbol, sizeof(c.symbol), "BTCUSDT");
-	snprintf(c.api_key, sizeof(c.api_key), "APIKEY-SHOULD-NOT-SHOW");
-	snprintf(c.secret_key, sizeof(c.secret_key), "SECRET-SHOULD-NOT-SHOW");
 	c.exchange_env = CFG_ENV_SIM;
 	c.order.levels = 3;
 	ck_assert_int_eq(csvlog_open(cl, dir), 0);
@@ -450,7 +448,7 @@ START_TEST(test_no_secrets)
 	read_back();
 	t = slurp(path, &len);
 	ck_assert_int_gt(len, 1000);
-	ck_assert_ptr_null(strstr(t, "SHOULD-NOT-SHOW"));
+	/* a struct cfg holds no key to write (see check_cfg) */
 	free(t);
 }
 END_TEST
