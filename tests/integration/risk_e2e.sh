@@ -178,7 +178,8 @@ else
 fi
 
 # ---- 4. the max-loss stop ---------------------------------------------------------------
-# A long position (inside the limit), risk.max_loss_usdt 2 by reload, and
+# A long position (inside the limit), risk.max_loss_usdt 2 by reload (and
+# the limit raised to 5000 USDT), and
 # the market 3 % lower: the stop closes the WHOLE position and stays
 # latched; resume is refused while the loss is below the stop, and taken
 # once a reload raises it.
@@ -192,7 +193,11 @@ if jq -en --argjson p "$p" '$p < 0.002' >/dev/null; then
 fi
 long_inside() { signed GET /fapi/v2/positionRisk "symbol=BTCUSDT" | jq -e '.[] | select(.symbol == "BTCUSDT") | (.positionAmt | tonumber) >= 0.002'; }
 wait_for "a long position" 10 long_inside
-sed -i 's/^  max_loss_usdt: .*/  max_loss_usdt: 2/' "$T/config.yaml"
+# the limit out of the way from here on: the synthetic market keeps moving
+# after the drop and could fill the ladder past 200 USDT again, and that
+# latch would hide what parts 4 and 5 look at
+sed -i -e 's/^  max_loss_usdt: .*/  max_loss_usdt: 2/' \
+	-e 's/^max_net_position_ratio: .*/max_net_position_ratio: 5/' "$T/config.yaml"
 ctl reload >/dev/null || fail "reload"
 wait_for "max loss 2 taken by risk" 10 grep -q "risk: .*max loss 0.00 -> 2.00 USDT" "$PMMD_LOG"
 mid=$(status_json | jq .mid_price)
