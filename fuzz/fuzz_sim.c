@@ -3,12 +3,18 @@
  * same wire_handle() the server calls for every HTTP request, and the
  * WebSocket upgrade check, on an in-process exchange (no sockets).
  *
- * Input: lines "METHOD", "TARGET" (path?query as sent), "APIKEY" (or an
- * empty line for none), then the body (the rest). Two twists make the
- * fuzzer reach past the authentication: an APIKEY of "!" means the
- * account's own key, and a query ending in "&signature=!" is signed with
- * the account's secret before it is handled. Any input must yield JSON of
- * Binance's shape (or the admin API's), never a crash, a leak or UB.
+ * Input: up to FZ_MAXREQ requests separated by a line "%%", each as the
+ * lines "METHOD", "TARGET" (path?query as sent), "APIKEY" (an empty line
+ * for none), then the body (the rest). Two twists get the fuzzer past the
+ * authentication: an APIKEY of "!" means the account's own key, and in a
+ * target "timestamp=!" becomes the time now and a trailing
+ * "&signature=!" the real signature of the query before it. Any input
+ * must yield JSON of Binance's shape (or the admin API's) for every
+ * request, never a crash, a leak or UB.
+ *
+ * Each input gets a fresh exchange, so a finding replays exactly and the
+ * leak checker sees every allocation of the input given back (one shared
+ * exchange grew its request log and made each run a full heap scan).
  *
  * Seed corpus: PMM_FUZZ_SEEDS=<dir> writes a valid request for every
  * endpoint (from the routing tables) and a few broken ones, then exits:
@@ -34,7 +40,9 @@
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* One exchange for the whole run, as a server has: state carries over. */
+#define FZ_MAXREQ	8
+
+/* The exchange of the input being run. */
 static struct {
 	struct wire	 w;
 	struct exch	*ex;
@@ -47,7 +55,6 @@ fz_start(void)
 	struct wire_opts	wo;
 	struct exch_cb		cb = { ws_on_market, ws_on_user, &fz.w };
 
-	log_init("fuzz_sim", LOG_LVL_ERROR);
 	exch_opts_default(&o);
 	o.market = EXCH_MKT_MANUAL;
 	if (exch_opts_add_account(&o, FZ_KEY, FZ_SECRET, 10000) == -1 ||
@@ -56,9 +63,18 @@ fz_start(void)
 	memset(&wo, 0, sizeof(wo));
 	wo.iface = "127.0.0.1";
 	wo.step_us = 10000;
+	wo.reqlog_cap = 16;	/* a fresh 100000-entry log per input: page faults */
 	if (wire_init_local(&fz.w, &wo, fz.ex) == -1)
 		abort();
 	fz.w.rl_limits = o.rl;
+}
+
+static void
+fz_stop(void)
+{
+	wire_free(&fz.w);
+	exch_free(fz.ex);
+	fz.ex = NULL;
 }
 
 /* Next line of the input, NUL-terminated in a copy; NULL at the end. */
@@ -137,16 +153,14 @@ fz_check(const struct wire_req *req, const struct wire_resp *r)
 	json_decref(j);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* One request of the input: [p, end) holds its lines and body. */
+static void
+fz_request(const uint8_t *p, const uint8_t *end)
 {
-	const uint8_t		*p = data, *end = data + size;
 	char			*method, *target, *key;
 	struct wire_req		*req;
 	struct wire_resp	*r;
 
-	if (fz.ex == NULL)
-		fz_start();
 	method = fz_line(&p, end);
 	target = fz_line(&p, end);
 	key = fz_line(&p, end);
@@ -171,6 +185,21 @@ out:
 	free(method);
 	free(target);
 	free(key);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t	*p = data, *end = data + size, *sep;
+	int		 n;
+
+	fz_start();
+	for (n = 0; n < FZ_MAXREQ && p < end; n++) {
+		sep = memmem(p, (size_t)(end - p), "\n%%\n", 4);
+		fz_request(p, sep ? sep : end);
+		p = sep ? sep + 4 : end;
+	}
+	fz_stop();
 	return 0;
 }
 
@@ -231,6 +260,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
+	log_init("fuzz_sim", LOG_LVL_ERROR);
 	if (dir == NULL || *dir == '\0')
 		return 0;
 	wire_endpoints(fz_seed_ep, &s);
@@ -239,5 +269,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_seed_write(&s, "POST", "/fapi/v1/order", "toolongkey",
 	    "symbol=BTCUSDT&side=BUY&quantity=1e400");
 	fz_seed_write(&s, "DELETE", "/sim/fault/burst?count=-1", "", "");
+	fz_seed_write(&s, "POST", "/sim/book?symbol=BTCUSDT&bid=60000&ask=60001",
+	    "", "\n%%\nPOST\n/fapi/v1/order?symbol=BTCUSDT&side=BUY&type=LIMIT&"
+	    "timeInForce=GTC&quantity=0.002&price=60000&newClientOrderId=f1&"
+	    "timestamp=!&signature=!\n!\n\n%%\nPOST\n/sim/trade?symbol=BTCUSDT&"
+	    "price=60000&qty=1&side=SELL\n\n\n%%\nGET\n/fapi/v1/userTrades?"
+	    "symbol=BTCUSDT&timestamp=!&signature=!\n!\n\n%%\nDELETE\n"
+	    "/fapi/v1/allOpenOrders?symbol=BTCUSDT&timestamp=!&signature=!\n!\n");
 	exit(0);
 }

@@ -44,7 +44,7 @@ admin_record(struct wire *w, const struct wire_req *req,
 
 	if (wire_is_admin(req->path))
 		return;		/* the admin API does not record itself */
-	rec = &w->reqlog[w->reqlog_head % WIRE_REQLOG_CAP];
+	rec = &w->reqlog[w->reqlog_head % w->reqlog_cap];
 	json_decref(rec->params);
 	memset(rec, 0, sizeof(*rec));
 	rec->recv_ns = req->recv_ns;
@@ -70,7 +70,7 @@ admin_free(struct wire *w)
 
 	if (w->reqlog == NULL)
 		return;
-	for (i = 0; i < WIRE_REQLOG_CAP; i++)
+	for (i = 0; i < w->reqlog_cap; i++)
 		json_decref(w->reqlog[i].params);
 	free(w->reqlog);
 	w->reqlog = NULL;
@@ -105,11 +105,11 @@ adm_requests(struct wire *w, struct wire_req *req, struct wire_resp *r)
 		parse_i64(wire_param(req, "since"), &since);
 	if (wire_param(req, "limit") != NULL)
 		parse_i64(wire_param(req, "limit"), &limit);
-	first = w->reqlog_head > WIRE_REQLOG_CAP ?
-	    w->reqlog_head - WIRE_REQLOG_CAP : 0;
+	first = w->reqlog_head > w->reqlog_cap ?
+	    w->reqlog_head - w->reqlog_cap : 0;
 	for (i = first; i < w->reqlog_head &&
 	    (int64_t)json_array_size(arr) < limit; i++) {
-		const struct wire_reqrec *rec = &w->reqlog[i % WIRE_REQLOG_CAP];
+		const struct wire_reqrec *rec = &w->reqlog[i % w->reqlog_cap];
 
 		if (rec->recv_ns <= since || (path != NULL &&
 		    strcmp(rec->path, path) != 0))

@@ -504,7 +504,8 @@ wire_init_local(struct wire *w, const struct wire_opts *o, struct exch *ex)
 	w->start_ms = now_real_ns() / NS_PER_MS;
 	w->retry.secs_since_valid_ping = (uint16_t)o->ws_ping_secs;
 	w->retry.secs_since_valid_hangup = (uint16_t)o->ws_hangup_secs;
-	if ((w->reqlog = calloc(WIRE_REQLOG_CAP, sizeof(*w->reqlog))) == NULL ||
+	w->reqlog_cap = o->reqlog_cap > 0 ? o->reqlog_cap : WIRE_REQLOG_CAP;
+	if ((w->reqlog = calloc(w->reqlog_cap, sizeof(*w->reqlog))) == NULL ||
 	    ws_init(w) == -1) {
 		log_warn("%s: calloc", __func__);
 		return -1;

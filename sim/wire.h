@@ -42,6 +42,8 @@ struct wire_opts {
 	int		 step_us;	/* longest sleep between core steps */
 	int		 paused;	/* start with the market stopped */
 	int		 strict_routes;	/* legacy WS paths: /public data only */
+	int		 reqlog_cap;	/* requests kept; 0: WIRE_REQLOG_CAP
+					   (the fuzzer keeps a few) */
 };
 
 enum wire_method { WM_OTHER = 0, WM_GET, WM_POST, WM_PUT, WM_DELETE };
@@ -124,7 +126,8 @@ struct wire {
 
 	struct wire_fault	 fault;
 
-	struct wire_reqrec	*reqlog;	/* ring of WIRE_REQLOG_CAP */
+	struct wire_reqrec	*reqlog;	/* ring of reqlog_cap */
+	uint64_t		 reqlog_cap;
 	uint64_t		 reqlog_head;	/* total ever recorded */
 
 	/* one listenKey per account, as on Binance */
