@@ -444,6 +444,35 @@ START_TEST(test_admin_bounds)
 		ck_assert_msg(r->status == 400, "%s: %d", t[i], r->status);
 		wire_resp_free(r);
 	}
+	/* the sweep's UBSan findings: llround of a price past int64 ticks */
+	r = sw_call(s, "POST", "/sim/book?symbol=BTCUSDT&bid=60000&ask=60001",
+	    NULL, NULL);
+	ck_assert_int_eq(r->status, 200);
+	wire_resp_free(r);
+	r = sw_call(s, "POST", "/sim/mid?price=99999999999999999999999999",
+	    NULL, NULL);
+	ck_assert_int_eq(r->status, 400);
+	wire_resp_free(r);
+	r = sw_call(s, "POST", "/sim/book?bid=1&ask=99999999999999999999999999",
+	    NULL, NULL);
+	ck_assert_int_eq(r->status, 400);
+	wire_resp_free(r);
+	r = sw_call(s, "POST", "/sim/trade?price=99999999999999999999999999&"
+	    "qty=1&side=SELL", NULL, NULL);
+	ck_assert_int_eq(r->status, 400);
+	wire_resp_free(r);
+	/* ... and a countdown past the end of int64 nanoseconds: accepted,
+	 * never fires (UBSan caught the deadline's overflow) */
+	{
+		char *t = sw_signed("/fapi/v1/countdownCancelAll",
+		    "symbol=BTCUSDT&countdownTime=9223372036854775807", SW_SECRET);
+
+		r = sw_call(s, "POST", t, NULL, SW_KEY);
+		ck_assert_int_eq(r->status, 200);
+		wire_resp_free(r);
+		free(t);
+	}
+	ck_assert_int_ge(exch_step(s->ex, now_real_ns()), 0);
 	r = sw_call(s, "GET", "/fapi/v1/time", NULL, NULL);
 	ck_assert_int_eq(r->status, 200);
 	wire_resp_free(r);
