@@ -205,10 +205,9 @@ ct_guard() {
 # ct_cleanup: power the container off (kill it after 90 s), unmount the
 # view. Safe to call twice and at any stage.
 ct_cleanup() {
-	local i
 	if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
 		kill -TERM "$NSPAWN_PID" 2>/dev/null	# nspawn: an orderly poweroff
-		for i in $(seq 900); do
+		for _ in $(seq 900); do
 			kill -0 "$NSPAWN_PID" 2>/dev/null || break
 			sleep 0.1
 		done
