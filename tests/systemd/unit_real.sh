@@ -31,6 +31,16 @@
 ct_trap
 ct_check_host
 
+# install-deps.sh's run group (when it has one) is for the same machine as
+# deploy/README.md's runtime line: it must hold every package of that line
+if grep -q '^RUN_PKGS=(' "$PMM_SRC/deploy/install-deps.sh"; then
+	run_pkgs=$(bash -c '. <(sed -n "/^RUN_PKGS=(/,/)/p" "$1"); printf "%s\n" "${RUN_PKGS[@]}"' _ \
+		"$PMM_SRC/deploy/install-deps.sh" | sort -u)
+	lacking=$(comm -23 <(ct_runtime_pkgs | sort -u) <(echo "$run_pkgs"))
+	[ -z "$lacking" ] || fail "deploy/install-deps.sh run lacks" $lacking \
+		"(deploy/README.md's runtime line, which this test installs and runs on)"
+fi
+
 T0=$SECONDS
 ct_rootfs
 ct_view
