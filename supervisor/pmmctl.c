@@ -14,12 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "cfg.h"
+#include "ctl_history.h"
 #include "rundir.h"
 
 enum ctl_out { OUT_TEXT, OUT_JSON };
@@ -50,6 +52,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	    "re-read and validate the config; keep the old one if bad" },
 	{ "stop", NULL, "stop", 0, show_ok,
 	    "stop the tree in order (order service first)" },
+	{ "history", NULL, NULL, 1, NULL,
+	    "from the metrics CSV: [--since 1h|DATE] [--until ...] [-d DIR]" },
 	{ "debug", "crash", "crash", 1, show_ok,
 	    "make a service crash from the inside: debug crash <service>" },
 	{ NULL, NULL, NULL, 0, NULL, NULL }
@@ -629,6 +633,249 @@ ctl_args(const struct ctl_cmd *cmd, int argc, char **argv, enum ctl_out *out,
 	return 0;
 }
 
+/* ---- history: the CSV files, no pmmd needed --------------------------------- */
+
+struct ctl_hist_opts {
+	const char	*since, *until, *dir;
+	int		 json;
+};
+
+static int
+ctl_hist_file(struct chist *h, const char *path)
+{
+	static char buf[1 << 20];
+	size_t have = 0, used;
+	ssize_t n;
+	FILE *fp;
+
+	if ((fp = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "pmmctl: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	while ((n = (ssize_t)fread(buf + have, 1, sizeof(buf) - have, fp)) > 0) {
+		have += (size_t)n;
+		used = chist_feed(h, buf, have);
+		if (used == 0 && have == sizeof(buf)) {
+			/* one "record" of 1 MB: no row of ours, skip it */
+			chist_feed_end(h, buf, have);
+			used = have;
+		}
+		memmove(buf, buf + used, have - used);
+		have -= used;
+	}
+	chist_feed_end(h, buf, have);
+	fclose(fp);
+	return 0;
+}
+
+static int
+ctl_hist_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every wanted metrics-YYYYMMDD.csv of dir, oldest first. */
+static int
+ctl_hist_dir(struct chist *h, const char *dir, int *nfiles)
+{
+	char *names[4096], path[PATH_MAX];
+	struct dirent *e;
+	int n = 0, i, rc = 0;
+	DIR *d;
+
+	if ((d = opendir(dir)) == NULL) {
+		fprintf(stderr, "pmmctl: log directory %s: %s\n", dir,
+		    strerror(errno));
+		return -1;
+	}
+	while ((e = readdir(d)) != NULL && n < 4096)
+		if (chist_file_wanted(h, e->d_name))
+			names[n++] = strdup(e->d_name);
+	closedir(d);
+	qsort(names, (size_t)n, sizeof(names[0]), ctl_hist_cmp);
+	for (i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (ctl_hist_file(h, path) == -1)
+			rc = -1;
+		free(names[i]);
+	}
+	*nfiles = n;
+	return rc;
+}
+
+static json_t *
+ctl_hist_json(const struct chist *h, double capital, int nfiles)
+{
+	uint64_t n = h->buys + h->sells;
+	double net = h->realized - h->fees + (h->have_funding ? h->funding : 0) +
+	    (h->have_unreal ? h->last_unreal : 0);
+	json_t *o, *why = json_array();
+	int i;
+
+	for (i = 0; i < h->nreasons; i++)
+		json_array_append_new(why, json_pack("{s:s, s:f}", "reason",
+		    h->reasons[i].text, "seconds", h->reasons[i].ns / 1e9));
+#define NUM(v, ok) ((ok) ? json_real(v) : json_null())
+	o = json_pack("{s:b, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, "
+	    "s:f, s:o, s:o, s:f, s:I, s:o, s:f}",
+	    "ok", 1, "files", nfiles,
+	    "records", (json_int_t)h->records,
+	    "skipped", (json_int_t)h->skipped,
+	    "trades", (json_int_t)n,
+	    "buys", (json_int_t)h->buys,
+	    "sells", (json_int_t)h->sells,
+	    "maker", (json_int_t)h->maker,
+	    "buy_qty", h->buy_qty, "sell_qty", h->sell_qty,
+	    "volume_quote", h->buy_quote + h->sell_quote,
+	    "avg_buy_price", NUM(h->buy_quote / h->buy_qty, h->buy_qty > 0),
+	    "avg_sell_price", NUM(h->sell_quote / h->sell_qty, h->sell_qty > 0),
+	    "fees", h->fees, "fees_other_asset", (json_int_t)h->fee_other,
+	    "funding", NUM(h->funding, h->have_funding),
+	    "realized_pnl", h->realized);
+	json_object_set_new(o, "unrealized_pnl", NUM(h->last_unreal,
+	    h->have_unreal));
+	json_object_set_new(o, "net_pnl", json_real(net));
+	json_object_set_new(o, "initial_capital", NUM(capital, capital > 0));
+	json_object_set_new(o, "return_pct", NUM(net / capital * 100,
+	    capital > 0));
+	json_object_set_new(o, "max_abs_position", NUM(h->max_abs_pos,
+	    h->have_pos));
+	json_object_set_new(o, "pauses", json_integer((json_int_t)h->pauses));
+	json_object_set_new(o, "paused_s", json_real(h->paused_ns / 1e9));
+	json_object_set_new(o, "pause_reasons", why);
+	json_object_set_new(o, "restarts", json_integer(
+	    (json_int_t)h->restarts));
+	json_object_set_new(o, "other_instances", json_integer(
+	    (json_int_t)h->other_instance));
+	json_object_set_new(o, "first_ns", h->first_ns ?
+	    json_integer(h->first_ns) : json_null());
+	json_object_set_new(o, "last_ns", h->last_ns ?
+	    json_integer(h->last_ns) : json_null());
+#undef NUM
+	return o;
+}
+
+static void
+show_history(json_t *o)
+{
+	char a[40], b[40], c[32], d[32];
+	json_t *r;
+	size_t i;
+
+	fmt_when(a, sizeof(a), json_object_get(o, "first_ns"));
+	fmt_when(b, sizeof(b), json_object_get(o, "last_ns"));
+	printf("history  %s .. %s  (%d files, %" JSON_INTEGER_FORMAT
+	    " records, %" JSON_INTEGER_FORMAT " skipped)\n", a, b,
+	    (int)json_integer_value(json_object_get(o, "files")),
+	    json_integer_value(json_object_get(o, "records")),
+	    json_integer_value(json_object_get(o, "skipped")));
+	printf("trades   %" JSON_INTEGER_FORMAT " (%" JSON_INTEGER_FORMAT
+	    " buy, %" JSON_INTEGER_FORMAT " sell, %" JSON_INTEGER_FORMAT
+	    " maker)\n", json_integer_value(json_object_get(o, "trades")),
+	    json_integer_value(json_object_get(o, "buys")),
+	    json_integer_value(json_object_get(o, "sells")),
+	    json_integer_value(json_object_get(o, "maker")));
+	printf("volume   buy %s sell %s base, %s USDT\n",
+	    fmt_fix(a, sizeof(a), 6, jnum(o, "buy_qty")),
+	    fmt_fix(b, sizeof(b), 6, jnum(o, "sell_qty")),
+	    fmt_fix(c, sizeof(c), 2, jnum(o, "volume_quote")));
+	printf("average  buy %s  sell %s\n",
+	    fmt_fix(a, sizeof(a), 2, jnum(o, "avg_buy_price")),
+	    fmt_fix(b, sizeof(b), 2, jnum(o, "avg_sell_price")));
+	printf("PnL USDT fees %s, funding %s, realized %s, unrealized %s, "
+	    "net %s\n", fmt_fix(a, sizeof(a), 4, jnum(o, "fees")),
+	    isnan(jnum(o, "funding")) ? "n/a (not in the CSV)" :
+	    fmt_fix(b, sizeof(b), 4, jnum(o, "funding")),
+	    fmt_fix(c, sizeof(c), 4, jnum(o, "realized_pnl")),
+	    fmt_fix(d, sizeof(d), 4, jnum(o, "unrealized_pnl")),
+	    fmt_fix(b, sizeof(b), 4, jnum(o, "net_pnl")));
+	printf("return   %s%% of %s USDT initial capital\n",
+	    fmt_fix(a, sizeof(a), 3, jnum(o, "return_pct")),
+	    fmt_fix(b, sizeof(b), 0, jnum(o, "initial_capital")));
+	printf("position max |%s| base\n",
+	    fmt_fix(a, sizeof(a), 6, jnum(o, "max_abs_position")));
+	fmt_age(a, sizeof(a), jnum(o, "paused_s"));
+	printf("paused   %" JSON_INTEGER_FORMAT " times, %s\n",
+	    json_integer_value(json_object_get(o, "pauses")), a);
+	json_array_foreach(json_object_get(o, "pause_reasons"), i, r) {
+		fmt_age(a, sizeof(a), jnum(r, "seconds"));
+		printf("         %8s  %s\n", a, jstr(r, "reason"));
+	}
+	printf("restarts %" JSON_INTEGER_FORMAT " (services that died)\n",
+	    json_integer_value(json_object_get(o, "restarts")));
+	if (json_integer_value(json_object_get(o, "other_instances")) > 0)
+		printf("(%" JSON_INTEGER_FORMAT " rows of other instances "
+		    "left out)\n", json_integer_value(json_object_get(o,
+		    "other_instances")));
+}
+
+/*
+ * The window's sums from the log directory: -d DIR, else the config's
+ * logging.log_directory. Rows of the config's instance only (-i names
+ * another; with -d and no -c, every instance of DIR counts).
+ */
+static int
+ctl_history(const char *cfgp, int cfg_given, const char *envp,
+    const char *inst, int argc, char **argv, int json)
+{
+	struct ctl_hist_opts op = { NULL, NULL, NULL, json };
+	static struct cfg c;
+	char err[CFG_ERRLEN];
+	int64_t now = (int64_t)time(NULL) * 1000000000LL, since = 0, until = 0;
+	double capital = 0;
+	struct chist h;
+	json_t *o;
+	int i, nfiles = 0, rc;
+
+	for (i = 0; i < argc; i++) {
+		if (ctl_is_json(argv[i]))
+			op.json = 1;
+		else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc)
+			op.since = argv[++i];
+		else if (strcmp(argv[i], "--until") == 0 && i + 1 < argc)
+			op.until = argv[++i];
+		else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc)
+			op.dir = argv[++i];
+		else {
+			fprintf(stderr, "pmmctl: history: unknown or incomplete "
+			    "option \"%s\" (--since 1h|DATE, --until ..., -d "
+			    "DIR, --json)\n", argv[i]);
+			return 64;
+		}
+	}
+	if ((op.since && chist_parse_when(op.since, now, &since) == -1) ||
+	    (op.until && chist_parse_when(op.until, now, &until) == -1)) {
+		fprintf(stderr, "pmmctl: history: \"%s\" is no time: say 90s, "
+		    "30m, 1h, 2d or 2026-12-06[T08:00[:00]]\n",
+		    op.since && chist_parse_when(op.since, now, &since) == -1 ?
+		    op.since : op.until);
+		return 64;
+	}
+	if ((op.dir == NULL || cfg_given) &&
+	    cfg_load(&c, cfgp, envp, err, sizeof(err)) == 0) {
+		capital = c.initial_capital;
+		if (inst == NULL)
+			inst = c.instance_id;
+		if (op.dir == NULL)
+			op.dir = c.logging.log_directory;
+	} else if (op.dir == NULL || cfg_given) {
+		fprintf(stderr, "pmmctl: %s\npmmctl: history needs the config "
+		    "(-c) or the log directory (-d DIR)\n", err);
+		return 78;
+	}
+	chist_init(&h, since, until, inst);
+	rc = ctl_hist_dir(&h, op.dir, &nfiles) == -1 && nfiles == 0;
+	o = ctl_hist_json(&h, capital, nfiles);
+	if (op.json) {
+		char *s = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+		printf("%s\n", s);
+		free(s);
+	} else
+		show_history(o);
+	json_decref(o);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -637,15 +884,17 @@ main(int argc, char **argv)
 	const struct ctl_cmd *cmd;
 	char path[256], req[512], err[CFG_ERRLEN];
 	json_t *o;
-	int i, used, rc, env_named = 0;
+	int i, used, rc, env_named = 0, cfg_given = 0;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (ctl_is_json(argv[i]))
 			out = OUT_JSON;
 		else if (strcmp(argv[i], "-i") == 0 && i + 1 < argc)
 			inst = argv[++i];
-		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc)
+		else if (strcmp(argv[i], "-c") == 0 && i + 1 < argc) {
 			cfgp = argv[++i];
+			cfg_given = 1;
+		}
 		else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc) {
 			envp = argv[++i];
 			env_named = 1;
@@ -671,6 +920,9 @@ main(int argc, char **argv)
 	if ((cmd = ctl_match(argc - i, argv + i, &used)) == NULL)
 		return ctl_unknown(argc - i, argv + i);
 	i += used;
+	if (cmd->request == NULL)	/* reads files: works on a stopped tree */
+		return ctl_history(cfgp, cfg_given, envp, inst, argc - i,
+		    argv + i, out == OUT_JSON);
 	if ((rc = ctl_args(cmd, argc - i, argv + i, &out, req,
 	    sizeof(req))) != 0)
 		return rc;

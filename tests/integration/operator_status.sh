@@ -21,12 +21,16 @@ ctl pause "operator test" >/dev/null
 wait_for "paused" 10 sh -c "\"$PMMCTL\" status --json | jq -e '.quoting.state == \"paused\"'"
 ctl status | sed -n 1p | grep -q "^quoting: no — paused: operator: operator test (for " ||
 	fail "line 1 while paused: $(ctl status)"
+# two paused samples in the CSV, so history has a pause to measure
+psamples() { [ "$(cat "$T"/logs/metrics-*.csv | grep -c ',strategy_paused,1,bool,BTCUSDT,,,operator,operator test$')" -ge 2 ]; }
+wait_for "two paused samples in the CSV" 15 psamples
 ctl resume >/dev/null
 old=$(svc_field order pid); kill -KILL "$old"
 order_back() { [ "$(svc_field order pid)" != "$old" ] && [ "$(svc_field order state)" = ready ]; }
 wait_for "order restarted" 30 order_back
 wait_for "a ladder after the restart" 30 settled
 
+# (runs before the tree stops too; history below reads the CSV after)
 # The exchange's account of it: our trades, the position.
 trades() { exch_signed GET /fapi/v1/userTrades "symbol=BTCUSDT&limit=1000"; }
 # agree: status' since_start sums equal the exchange's trade list
@@ -83,3 +87,35 @@ echo "$txt" | grep -q "^since start  $((nb + ns)) fills ($nb buy, $ns sell), vol
 echo "$txt" | grep -q "funding -," || fail "funding not '-'"
 echo "$txt" | grep -qE "[0-9]\.[0-9]{9,}" && fail "float noise in the text"
 pass "status text: quoting line first, BTC position, ladder, since start"
+
+# history: the same trades from the CSV files, on the stopped tree.
+kill -TERM "$PMMD_PID"; wait "$PMMD_PID" || fail "pmmd's stop exited $?"; PMMD_PID=""
+tr=$(trades)
+h=$("$PMMCTL" -i "$INST" history -d "$T/logs" --json) || fail "pmmctl history failed"
+jq -en --argjson h "$h" --argjson t "$tr" '
+    def near(a; b): ((a - b) | fabs) < 1e-6 * (1 + (b | fabs));
+    $h.trades == ($t | length) and
+    $h.buys == ([$t[] | select(.side == "BUY")] | length) and
+    $h.sells == ([$t[] | select(.side == "SELL")] | length) and
+    near($h.buy_qty; [$t[] | select(.side == "BUY") | .qty | tonumber] | add) and
+    near($h.sell_qty; [$t[] | select(.side == "SELL") | .qty | tonumber] | add) and
+    near($h.volume_quote; [$t[] | .quoteQty | tonumber] | add) and
+    near($h.avg_buy_price; ([$t[] | select(.side == "BUY") | .quoteQty | tonumber] | add) /
+        ([$t[] | select(.side == "BUY") | .qty | tonumber] | add)) and
+    near($h.fees; [$t[] | .commission | tonumber] | add) and
+    near($h.realized_pnl; [$t[] | .realizedPnl | tonumber] | add) and
+    $h.maker == ([$t[] | select(.maker)] | length) and
+    $h.funding == null and $h.skipped == 0 and
+    $h.restarts == 1 and $h.pauses >= 1 and $h.paused_s > 0 and
+    ($h.pause_reasons | map(.reason) | index("operator: operator test") != null) and
+    $h.initial_capital == null' >/dev/null ||
+	fail "history disagrees with the exchange: $h"
+"$PMMCTL" -i "$INST" history -d "$T/logs" | tee "$T/history.txt"
+grep -q "^trades   $(echo "$tr" | jq length) (" "$T/history.txt" || fail "history text: trades"
+grep -q "funding n/a" "$T/history.txt" || fail "history text: funding"
+# with the config: its directory and instance, and the return on capital
+h=$("$PMMCTL" -c "$T/config.yaml" -e "$T/.env" history --since 1h --json) || fail "history -c"
+echo "$h" | jq -e --argjson n "$(echo "$tr" | jq length)" '.trades == $n and
+    .initial_capital == 100000 and (.return_pct - .net_pnl / 1000 | fabs) < 1e-9' >/dev/null ||
+	fail "history with the config: $h"
+pass "history (stopped tree) = exchange: $(echo "$h" | jq -c '{trades, fees, realized_pnl, net_pnl, return_pct, restarts, pauses, paused_s}')"

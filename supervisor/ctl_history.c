@@ -1,0 +1,398 @@
+/*
+ * ctl_history.c — `pmmctl history`'s reading and sums of the metrics CSV
+ * (see ctl_history.h). No I/O and no clock: pmmctl reads the files and
+ * passes now.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl_history.h"
+
+#define CHIST_NCOLS	11
+#define CHIST_FMAX	512	/* longer fields are cut (details only) */
+
+enum { F_TS, F_INST, F_ENV, F_METRIC, F_VALUE, F_UNIT, F_SYMBOL, F_SIDE,
+	F_LEVEL, F_SUB, F_DETAILS };
+
+void
+chist_init(struct chist *h, int64_t since_ns, int64_t until_ns,
+    const char *instance)
+{
+	memset(h, 0, sizeof(*h));
+	h->since_ns = since_ns;
+	h->until_ns = until_ns;
+	snprintf(h->instance, sizeof(h->instance), "%s", instance ? instance :
+	    "");
+}
+
+/* Split one record into fields (RFC 4180); -1 on a broken quote. */
+static int
+chist_split(const char *rec, size_t len, char f[][CHIST_FMAX], int max)
+{
+	size_t i = 0, n;
+	int nf = 0, q;
+
+	for (;;) {
+		if (nf == max)
+			return -1;
+		n = 0;
+		q = i < len && rec[i] == '"';
+		i += q;
+		while (i < len) {
+			char c = rec[i];
+
+			if (q && c == '"') {
+				if (i + 1 < len && rec[i + 1] == '"') {
+					i++;
+				} else {
+					i++;
+					q = 2;
+					break;
+				}
+			} else if (!q && c == ',')
+				break;
+			else if (!q && c == '"')
+				return -1;
+			if (n < CHIST_FMAX - 1)
+				f[nf][n++] = rec[i];
+			i++;
+		}
+		if (q == 1)		/* quote never closed */
+			return -1;
+		f[nf++][n] = '\0';
+		if (i >= len)
+			return nf;
+		if (rec[i] != ',')
+			return -1;	/* text after a closing quote */
+		i++;
+	}
+}
+
+/* A whole number field; -1 if not that. */
+static int
+chist_digits(const char *s, int n, int *out)
+{
+	int i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int64_t
+chist_parse_ts(const char *s)
+{
+	int y, mo, d, hh, mi, ss, ms, oh, om, sign;
+	struct tm tm;
+	time_t t;
+
+	if (strlen(s) != 29 || s[4] != '-' || s[7] != '-' || s[10] != 'T' ||
+	    s[13] != ':' || s[16] != ':' || s[19] != '.' ||
+	    (s[23] != '+' && s[23] != '-') || s[26] != ':' ||
+	    chist_digits(s, 4, &y) || chist_digits(s + 5, 2, &mo) ||
+	    chist_digits(s + 8, 2, &d) || chist_digits(s + 11, 2, &hh) ||
+	    chist_digits(s + 14, 2, &mi) || chist_digits(s + 17, 2, &ss) ||
+	    chist_digits(s + 20, 3, &ms) || chist_digits(s + 24, 2, &oh) ||
+	    chist_digits(s + 27, 2, &om) || mo < 1 || mo > 12 || d < 1 ||
+	    d > 31 || hh > 23 || mi > 59 || ss > 60)
+		return -1;
+	sign = s[23] == '-' ? -1 : 1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = hh;
+	tm.tm_min = mi;
+	tm.tm_sec = ss;
+	t = timegm(&tm) - sign * (oh * 3600 + om * 60);
+	return (int64_t)t * 1000000000LL + (int64_t)ms * 1000000LL;
+}
+
+/* A finite number filling the whole field; -1 if not that. */
+static int
+chist_num(const char *s, double *v)
+{
+	char *end;
+
+	if (*s == '\0')
+		return -1;
+	*v = strtod(s, &end);
+	return *end == '\0' && isfinite(*v) ? 0 : -1;
+}
+
+/* "key=value" in a details field, as a number; -1 if absent. */
+static int
+chist_detail(const char *details, const char *key, double *v)
+{
+	size_t kl = strlen(key);
+	const char *p = details;
+	char *end;
+
+	while ((p = strstr(p, key)) != NULL) {
+		if ((p == details || p[-1] == ' ') && p[kl] == '=') {
+			*v = strtod(p + kl + 1, &end);
+			return end != p + kl + 1 && isfinite(*v) ? 0 : -1;
+		}
+		p += kl;
+	}
+	return -1;
+}
+
+static int
+chist_fill(struct chist *h, char f[][CHIST_FMAX])
+{
+	double qty, price, fee, rp;
+	const char *asset;
+	size_t al, sl = strlen(f[F_SYMBOL]);
+
+	if (chist_num(f[F_VALUE], &qty) == -1 ||
+	    chist_detail(f[F_DETAILS], "price", &price) == -1 ||
+	    (strcmp(f[F_SIDE], "BUY") != 0 && strcmp(f[F_SIDE], "SELL") != 0))
+		return -1;
+	if (f[F_SIDE][0] == 'B') {
+		h->buys++;
+		h->buy_qty += qty;
+		h->buy_quote += qty * price;
+	} else {
+		h->sells++;
+		h->sell_qty += qty;
+		h->sell_quote += qty * price;
+	}
+	if (strcmp(f[F_SUB], "maker") == 0)
+		h->maker++;
+	/* "fee=0.024 USDT": a fee in the quote asset, else counted apart */
+	if (chist_detail(f[F_DETAILS], "fee", &fee) == 0) {
+		asset = strstr(f[F_DETAILS], " fee=");
+		asset = asset ? strchr(asset + 5, ' ') : NULL;
+		al = asset ? strcspn(asset + 1, " ") : 0;
+		if (fee == 0 || (al > 0 && al <= sl && strncmp(f[F_SYMBOL] +
+		    sl - al, asset + 1, al) == 0))
+			h->fees += fee;
+		else
+			h->fee_other++;
+	}
+	if (chist_detail(f[F_DETAILS], "realized_pnl", &rp) == 0)
+		h->realized += rp;
+	return 0;
+}
+
+/*
+ * Time paused, per reason: from one strategy_paused sample to the next
+ * (one row a second; sub_type says who: operator before risk).
+ */
+static void
+chist_paused(struct chist *h, char f[][CHIST_FMAX], int64_t ts)
+{
+	int op = strcmp(f[F_SUB], "operator") == 0, i;
+	int on = strcmp(f[F_VALUE], "1") == 0;
+	int64_t dt = ts - h->ps_ts;
+
+	if (h->ps_on && h->ps_ts != 0 && dt > 0 && dt <= CHIST_SAMPLE_GAP_NS) {
+		h->paused_ns += dt;
+		for (i = 0; i < h->nreasons; i++)
+			if (strcmp(h->reasons[i].text, h->ps_why) == 0)
+				break;
+		if (i == h->nreasons && i < CHIST_REASONS)
+			memcpy(h->reasons[h->nreasons++].text, h->ps_why,
+			    CHIST_REASON_LEN);
+		if (i < CHIST_REASONS)
+			h->reasons[i].ns += dt;
+	}
+	if (on && !h->ps_on)
+		h->pauses++;
+	h->ps_on = on;
+	h->ps_ts = ts;
+	/* risk's reason carries figures that change every second: its
+	 * cause ("position limit") is what groups them */
+	snprintf(h->ps_why, CHIST_REASON_LEN, "%s%.*s", op ? "operator: " :
+	    "risk: ", op ? (int)strlen(f[F_DETAILS]) :
+	    (int)strcspn(f[F_DETAILS], ":"), f[F_DETAILS]);
+}
+
+void
+chist_record(struct chist *h, const char *rec, size_t len)
+{
+	char f[CHIST_NCOLS + 1][CHIST_FMAX];
+	int64_t ts;
+	double v;
+	int nf;
+
+	if (len > 0 && rec[len - 1] == '\r')
+		len--;
+	if (len == 0)
+		return;
+	h->records++;
+	nf = chist_split(rec, len, f, CHIST_NCOLS + 1);
+	if (nf == CHIST_NCOLS && strcmp(f[F_TS], "timestamp") == 0) {
+		h->records--;		/* a header */
+		return;
+	}
+	if (nf != CHIST_NCOLS || (ts = chist_parse_ts(f[F_TS])) < 0 ||
+	    strcmp(f[F_DETAILS], "torn row repaired") == 0) {
+		h->skipped++;
+		return;
+	}
+	if (h->instance[0] != '\0' && strcmp(f[F_INST], h->instance) != 0) {
+		h->other_instance++;
+		return;
+	}
+	if ((h->since_ns != 0 && ts < h->since_ns) ||
+	    (h->until_ns != 0 && ts >= h->until_ns))
+		return;
+	if (h->first_ns == 0 || ts < h->first_ns)
+		h->first_ns = ts;
+	if (ts > h->last_ns)
+		h->last_ns = ts;
+	if (strcmp(f[F_METRIC], "fill") == 0) {
+		if (chist_fill(h, f) == -1)
+			h->skipped++;
+	} else if (strcmp(f[F_METRIC], "position") == 0) {
+		if (chist_num(f[F_VALUE], &v) == 0) {
+			h->have_pos = 1;
+			if (fabs(v) > h->max_abs_pos)
+				h->max_abs_pos = fabs(v);
+		}
+	} else if (strcmp(f[F_METRIC], "unrealized_pnl") == 0) {
+		if (chist_num(f[F_VALUE], &v) == 0) {
+			h->have_unreal = 1;
+			h->last_unreal = v;
+		}
+	} else if (strcmp(f[F_METRIC], "funding_fee") == 0) {
+		if (chist_num(f[F_VALUE], &v) == 0) {
+			h->have_funding = 1;
+			h->funding += v;
+		}
+	} else if (strcmp(f[F_METRIC], "service_event") == 0) {
+		/* a stop's exits are "status=0": only deaths restart */
+		if (strcmp(f[F_SUB], "died") == 0 &&
+		    strstr(f[F_DETAILS], " status=0 ") == NULL)
+			h->restarts++;
+	} else if (strcmp(f[F_METRIC], "strategy_paused") == 0)
+		chist_paused(h, f, ts);
+}
+
+/* The timestamp of a row starting at p (29 bytes), -1 if none. */
+static int64_t
+chist_ts_at(const char *p)
+{
+	char ts[30];
+
+	memcpy(ts, p, 29);
+	ts[29] = '\0';
+	return chist_parse_ts(ts);
+}
+
+size_t
+chist_feed(struct chist *h, const char *buf, size_t len)
+{
+	size_t start = 0, i;
+	int q = 0;
+
+	for (i = 0; i < len; i++) {
+		if (buf[i] == '"')
+			q = !q;
+		else if (buf[i] == '\n' && (!q || (len - i > 30 &&
+		    buf[i + 30] == ',' && chist_ts_at(buf + i + 1) >= 0))) {
+			/* a quote never closed (a foreign line) ends where
+			 * the next row begins, not at the end of the file */
+			q = 0;
+			chist_record(h, buf + start, i - start);
+			start = i + 1;
+		}
+	}
+	return start;
+}
+
+void
+chist_feed_end(struct chist *h, const char *buf, size_t len)
+{
+	if (len > 0) {		/* no line end: a torn last record */
+		h->records++;
+		h->skipped++;
+	}
+	(void)buf;
+}
+
+/* "2026-12-06", "2026-12-06T08:00", "2026-12-06 08:00:30": local time. */
+static int
+chist_parse_date(const char *s, int64_t *out)
+{
+	struct tm tm;
+	const char *e;
+	time_t t;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((e = strptime(s, "%Y-%m-%d", &tm)) == NULL)
+		return -1;
+	if (*e == 'T' || *e == ' ') {
+		const char *e2 = strptime(e + 1, "%H:%M:%S", &tm);
+
+		if (e2 == NULL)
+			e2 = strptime(e + 1, "%H:%M", &tm);
+		if (e2 == NULL)
+			return -1;
+		e = e2;
+	}
+	if (*e != '\0')
+		return -1;
+	tm.tm_isdst = -1;
+	if ((t = mktime(&tm)) == (time_t)-1)
+		return -1;
+	*out = (int64_t)t * 1000000000LL;
+	return 0;
+}
+
+int
+chist_parse_when(const char *s, int64_t now_ns, int64_t *out)
+{
+	char *end;
+	double v = strtod(s, &end);
+	int64_t unit = 0;
+
+	if (end != s && isfinite(v) && v >= 0 && end[0] != '\0' &&
+	    end[1] == '\0' && s[0] != '-') {
+		switch (*end) {
+		case 's': unit = 1; break;
+		case 'm': unit = 60; break;
+		case 'h': unit = 3600; break;
+		case 'd': unit = 86400; break;
+		}
+		if (unit != 0 && v * unit < 1e8) {
+			*out = now_ns - (int64_t)(v * unit * 1e9);
+			return 0;
+		}
+	}
+	return chist_parse_date(s, out);
+}
+
+int
+chist_file_wanted(const struct chist *h, const char *name)
+{
+	int y, m, d;
+	struct tm tm;
+	int64_t day;
+
+	if (strncmp(name, "metrics-", 8) != 0 || strlen(name) != 20 ||
+	    strcmp(name + 16, ".csv") != 0 || chist_digits(name + 8, 4, &y) ||
+	    chist_digits(name + 12, 2, &m) || chist_digits(name + 14, 2, &d))
+		return 0;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = m - 1;
+	tm.tm_mday = d;
+	/* the file's day in UTC; a local day is within a day of it */
+	day = (int64_t)timegm(&tm) * 1000000000LL;
+	if (h->since_ns != 0 && day + 2 * 86400 * 1000000000LL < h->since_ns)
+		return 0;
+	if (h->until_ns != 0 && day - 86400 * 1000000000LL > h->until_ns)
+		return 0;
+	return 1;
+}
