@@ -108,6 +108,12 @@ rest_wait_ms(const struct bn_rest *r, int weight, int orders, int pct)
 	return wait;
 }
 
+int
+bn_gov_class_pct(enum bn_class c)
+{
+	return c == BN_CLASS_QUOTE ? BN_GOV_QUOTE_PCT : BN_GOV_PROTECT_PCT;
+}
+
 static int64_t
 win_of(int64_t now, int64_t len)
 {
@@ -862,10 +868,11 @@ req_url(struct bn_rest *r, struct bn_req *q, enum bn_auth auth,
 	return n < 0 || (size_t)n >= sizeof(q->url) ? -1 : 0;
 }
 
+/* pct: the share of each limit this request may fill (its class's). */
 static int
 rest_submit(struct bn_rest *r, enum bn_method m, const char *path,
     enum bn_auth auth, const struct bn_params *p, int weight, int orders,
-    enum req_kind kind, bn_rest_cb cb, void *arg, uint64_t *idp)
+    int pct, enum req_kind kind, bn_rest_cb cb, void *arg, uint64_t *idp)
 {
 	struct bn_req	*q;
 	int64_t		 wait;
@@ -884,7 +891,7 @@ rest_submit(struct bn_rest *r, enum bn_method m, const char *path,
 		    path);
 		return -1;
 	}
-	if ((wait = rest_wait_ms(r, weight, orders, 100)) > 0) {
+	if ((wait = rest_wait_ms(r, weight, orders, pct)) > 0) {
 		log_debug("%s %s: governor holds it for %lld ms",
 		    bn_method_name(m), path, (long long)wait);
 		return BN_REST_WAIT;
@@ -936,8 +943,19 @@ bn_rest_request(struct bn_rest *r, enum bn_method m, const char *path,
     enum bn_auth auth, const struct bn_params *p, int weight, int orders,
     bn_rest_cb cb, void *arg, uint64_t *idp)
 {
-	return rest_submit(r, m, path, auth, p, weight, orders, REQ_USER, cb,
-	    arg, idp);
+	return rest_submit(r, m, path, auth, p, weight, orders, 100, REQ_USER,
+	    cb, arg, idp);
+}
+
+int
+bn_rest_request_class(struct bn_rest *r, enum bn_class c, enum bn_method m,
+    const char *path, enum bn_auth auth, const struct bn_params *p,
+    int weight, int orders, bn_rest_cb cb, void *arg, uint64_t *idp)
+{
+	/* protective requests keep the whole limit, as bn_rest_request */
+	return rest_submit(r, m, path, auth, p, weight, orders,
+	    c == BN_CLASS_QUOTE ? BN_GOV_QUOTE_PCT : 100, REQ_USER, cb, arg,
+	    idp);
 }
 
 static void
@@ -947,7 +965,7 @@ rest_resync(struct bn_rest *r)
 		return;
 	log_info("%s: timestamp refused (-1021): syncing the clock", __func__);
 	if (rest_submit(r, BN_GET, "/fapi/v1/time", BN_AUTH_NONE, NULL, 1, 0,
-	    REQ_TIME, NULL, NULL, NULL) == 0)
+	    100, REQ_TIME, NULL, NULL, NULL) == 0)
 		r->resyncing = 1;
 }
 
@@ -1023,7 +1041,7 @@ sync_submit(struct bn_rest *r, enum bn_method m, const char *path,
 	int		rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = rest_submit(r, m, path, auth, p, weight, orders, kind, sync_cb,
+	rc = rest_submit(r, m, path, auth, p, weight, orders, 100, kind, sync_cb,
 	    &c, NULL);
 	if (rc != 0)
 		return rc;
@@ -1082,9 +1100,16 @@ bn_rest_time_synced(const struct bn_rest *r)
 }
 
 int64_t
+bn_rest_can_send_class(const struct bn_rest *r, enum bn_class c, int weight,
+    int orders)
+{
+	return rest_wait_ms(r, weight, orders, bn_gov_class_pct(c));
+}
+
+int64_t
 bn_rest_can_send(const struct bn_rest *r, int weight, int orders)
 {
-	return rest_wait_ms(r, weight, orders, BN_GOV_SOFT_PCT);
+	return bn_rest_can_send_class(r, BN_CLASS_PROTECT, weight, orders);
 }
 
 void

@@ -58,7 +58,18 @@
 
 #define BN_PARAMS_MAX		4096
 #define BN_REST_MAXFD		32
-#define BN_GOV_SOFT_PCT		80	/* can_send says wait above this */
+/*
+ * Priority classes. Binance counts weight and orders per IP, so a quoting
+ * loop that used the whole limit would leave nothing for the requests that
+ * keep the account safe. Quoting (placing new orders) may use only
+ * BN_GOV_QUOTE_PCT of each limit; protective traffic (cancels, the
+ * countdownCancelAll renewal, position and order reads, flatten orders)
+ * may go up to BN_GOV_PROTECT_PCT, so it always has the difference
+ * reserved and is never starved by quoting.
+ */
+enum bn_class { BN_CLASS_PROTECT = 0, BN_CLASS_QUOTE };
+#define BN_GOV_QUOTE_PCT	60
+#define BN_GOV_PROTECT_PCT	95
 #define BN_BAN_DEFAULT_MS	(5 * 60 * 1000)	/* 418 with no end given */
 #define BN_REST_WAIT		(-2)	/* request refused by the governor */
 
@@ -113,6 +124,8 @@ void	bn_gov_on_done(struct bn_gov *g, int64_t now_ms, int weight,
  */
 int64_t	bn_gov_wait_ms(const struct bn_gov *g, int64_t now_ms, int weight,
 	    int orders, int pct);
+/* The share of each limit a class may use (BN_GOV_*_PCT). */
+int	bn_gov_class_pct(enum bn_class c);
 
 /* ---- request parameters ----------------------------------------------- */
 
@@ -199,6 +212,11 @@ void		 bn_rest_free(struct bn_rest *r);
 int	bn_rest_request(struct bn_rest *r, enum bn_method m, const char *path,
 	    enum bn_auth auth, const struct bn_params *p, int weight,
 	    int orders, bn_rest_cb cb, void *arg, uint64_t *idp);
+/* The same for a class: BN_REST_WAIT once its share would be passed. */
+int	bn_rest_request_class(struct bn_rest *r, enum bn_class c,
+	    enum bn_method m, const char *path, enum bn_auth auth,
+	    const struct bn_params *p, int weight, int orders, bn_rest_cb cb,
+	    void *arg, uint64_t *idp);
 
 /*
  * Blocking: send and run a private poll loop until this request completes
@@ -260,7 +278,10 @@ int	bn_rest_time_synced(const struct bn_rest *r);
 /* Local wall clock + offset: the exchange's time now, in ms. */
 int64_t	bn_rest_now_ms(const struct bn_rest *r);
 
-/* Soft check (BN_GOV_SOFT_PCT): 0 = send now, else ms to wait. */
+/* May a request of the class go now? 0 = yes, else ms to wait. */
+int64_t	bn_rest_can_send_class(const struct bn_rest *r, enum bn_class c,
+	    int weight, int orders);
+/* The protective class (what every caller but quoting uses). */
 int64_t	bn_rest_can_send(const struct bn_rest *r, int weight, int orders);
 void	bn_rest_set_limits(struct bn_rest *r, int weight_1m, int orders_10s,
 	    int orders_1m);

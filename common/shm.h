@@ -43,10 +43,11 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x31534d4d50ULL	/* "PMMS1" */
-#define SHM_LAYOUT_VERSION	7	/* 3: checksums; 4: orders say why not
+#define SHM_LAYOUT_VERSION	8	/* 3: checksums; 4: orders say why not
 				 * quoting; 5: hb.lost, hb.pending;
 				 * 6: latency histograms; 7: orders.tally,
-				 * tick and step */
+				 * tick and step;
+				 * 8: orders carry the reject rate */
 #define SHM_MAX_ORDERS		64
 #define SHM_READ_RETRIES	1000
 /* The largest copy of any section (checked in shm.c): readers bounce
@@ -177,6 +178,7 @@ struct shm_orders {			/* writer: order */
 	struct shm_fill_tally tally;
 	double		tick_size, step_size;	/* the exchange's filters;
 						   0 = not read yet */
+	double		reject_rate;	/* rejects/s, last 10 s */
 };
 
 struct shm_risk {			/* writer: risk */

@@ -16,7 +16,7 @@
 
 /* Units: the base and quote assets are resolved per symbol. */
 enum lr_unit { LU_QUOTE, LU_BASE, LU_MS, LU_COUNT, LU_BOOL, LU_WEIGHT,
-	       LU_PID };
+	       LU_PID, LU_PER_S };
 
 struct lr_metric {
 	const char	*name;
@@ -45,6 +45,7 @@ static const struct lr_metric lr_metrics[] = {
 	{ "orders_canceled",	LU_COUNT },
 	{ "fills",		LU_COUNT },
 	{ "rejects",		LU_COUNT },
+	{ "reject_rate",	LU_PER_S },
 	{ "order_rtt_ms",	LU_MS },
 	{ "rate_limit_weight",	LU_WEIGHT },
 	{ "user_stream_up",	LU_BOOL },
@@ -105,6 +106,7 @@ lr_unit_name(const struct lr *r, enum lr_unit u)
 	case LU_BOOL:	return "bool";
 	case LU_WEIGHT:	return "weight";
 	case LU_PID:	return "pid";
+	case LU_PER_S:	return "per_s";
 	}
 	return "";
 }
@@ -304,6 +306,8 @@ lr_orders(struct lr *r, const struct shm_state *st)
 	lr_count(r, "fills", have, o.fills, r->c->symbol, "", "cumulative");
 	lr_count(r, "rejects", have, o.rejects, r->c->symbol, "",
 	    "cumulative");
+	lr_metric(r, "reject_rate", have, o.reject_rate,
+	    "rejected orders per second, last 10 s");
 	lr_metric(r, "order_rtt_ms", have, o.order_rtt_ms,
 	    "last REST round trip");
 	have = have && o.rate_limit_weight >= 0;	/* -1: no answer yet */

@@ -47,6 +47,7 @@
 #include "csvlog.h"
 #include "log.h"
 #include "ord.h"
+#include "ord_rej.h"
 #include "qstate.h"
 #include "strat.h"
 #include "svc.h"
@@ -113,6 +114,7 @@ struct order_req {
 	enum order_req_kind	 kind;
 	int			 n;
 	int64_t			 oid;		/* RQ_NAME */
+	uint64_t		 data_id;	/* RQ_PLACE: market data then */
 	char			 cids[ORD_CANCEL_BATCH][PMM_ID_MAX];
 };
 
@@ -163,6 +165,11 @@ struct order_ctx {
 	/* the last answer was a transport failure: nobody there */
 	bool			 unreachable;
 	char			 unreach_why[QS_REASON_LEN];
+	/* post-only rejects: per rung memory, and the rate for the CSV */
+	struct ordr		 rej;
+	struct ordr_rate	 rej_rate;
+	uint64_t		 data_id;	/* TICKs seen: market data age */
+	int			 held;		/* rungs held by the last quote */
 	double			 last_mid;	/* mid of the last refresh */
 	int64_t			 next_refresh_ns;
 	int64_t			 eval_at_ns;	/* 0: none wanted */
@@ -632,19 +639,44 @@ order_cancel_others(struct order_ctx *oc, const char (*cids)[PMM_ID_MAX],
 
 /* ---- places ------------------------------------------------------------------- */
 
+/*
+ * What a placement's answer means for its rung's reject memory: a
+ * post-only reject (-5022) holds the price until newer market data, an
+ * accept (code 0) ends the streak. Other refusals are not the book
+ * moving, so they leave it alone.
+ */
+static void
+order_rej_note(struct order_ctx *oc, const char *cid, int code,
+    uint64_t data_id, int64_t now)
+{
+	struct ord *o = ord_find(&oc->book, cid);
+
+	if (o == NULL)
+		return;
+	if (code == 0)
+		ordr_on_accept(&oc->rej, o->side, o->level);
+	else if (code == -5022) {
+		ordr_on_reject(&oc->rej, o->side, o->level, o->px_ticks,
+		    data_id, now);
+		ordr_rate_add(&oc->rej_rate, now, 1);
+	} else
+		ordr_rate_add(&oc->rej_rate, now, 1);
+}
+
 static void
 order_place_item(struct order_ctx *oc, struct order_req *q, int i,
     const struct bn_batch_item *it, int64_t now, struct ord_effect *e)
 {
 	const char *cid = q->cids[i];
 
-	(void)now;
 	if (it->is_error) {
 		order_log_reject(oc, "order", cid, it->err.code, it->err.msg);
+		order_rej_note(oc, cid, it->err.code, q->data_id, now);
 		ord_on_place_err(&oc->book, cid, it->err.code, it->err.msg,
 		    &oc->cnt, e);
 		return;
 	}
+	order_rej_note(oc, cid, 0, q->data_id, now);
 	/* the answer names the order; a mismatch would be an exchange bug */
 	if (strcmp(it->order.clientOrderId, cid) != 0)
 		log_warnx("batch answer for %s names %s", cid,
@@ -702,12 +734,17 @@ order_place_batch(struct order_ctx *oc, const struct strat_quote *const *qs,
 	}
 	bn_params_init(&p);
 	bn_params_add(&p, "batchOrders", json);
-	rc = order_send(oc, BN_POST, "/fapi/v1/batchOrders", BN_AUTH_SIGNED,
-	    &p, order_place_cb, q);
-	if (rc != 0)
+	/* quoting: only its share of the limits, the rest is protective */
+	rc = bn_rest_request_class(oc->rest, BN_CLASS_QUOTE, BN_POST,
+	    "/fapi/v1/batchOrders", BN_AUTH_SIGNED, &p, -1, -1,
+	    order_place_cb, q, NULL);
+	if (rc != 0) {
+		order_req_put(q);
 		return rc;
+	}
 	now_real = now_real_ns();
 	q->n = n;
+	q->data_id = oc->data_id;
 	for (i = 0; i < n; i++) {
 		snprintf(q->cids[i], PMM_ID_MAX, "%s", qs[i]->client_id);
 		ord_add(&oc->book, qs[i], now_real);
@@ -795,7 +832,8 @@ order_send_places(struct order_ctx *oc, const struct strat_out *out,
 
 	for (i = 0; i < pl->n_place; i += len) {
 		len = ord_batch_len(pl->n_place, i, ORD_PLACE_BATCH);
-		if ((wait = bn_rest_can_send(oc->rest, 5, len)) > 0) {
+		if ((wait = bn_rest_can_send_class(oc->rest, BN_CLASS_QUOTE, 5,
+		    len)) > 0) {
 			order_gov_skip(oc, wait);
 			return;
 		}
@@ -803,7 +841,8 @@ order_send_places(struct order_ctx *oc, const struct strat_out *out,
 			qs[k] = &out->place[pl->place[i + k]];
 		rc = order_place_batch(oc, qs, len);
 		if (rc == BN_REST_WAIT) {
-			order_gov_skip(oc, bn_rest_can_send(oc->rest, 5, len));
+			order_gov_skip(oc, bn_rest_can_send_class(oc->rest,
+			    BN_CLASS_QUOTE, 5, len));
 			return;
 		}
 		if (rc != 0)
@@ -844,6 +883,34 @@ order_live(const struct strat_order *open, int n)
 	return live;
 }
 
+/*
+ * Drop from the plan the rungs the exchange just rejected post-only at
+ * the same price, when no newer market data has come since (or their
+ * backoff runs); look again when a backoff ends. Returns how many.
+ */
+static int
+order_rej_filter(struct order_ctx *oc, const struct strat_out *out,
+    struct ord_plan *pl, int64_t now)
+{
+	const struct strat_quote *q;
+	int64_t next;
+	int i, k = 0, held = 0;
+
+	for (i = 0; i < pl->n_place; i++) {
+		q = &out->place[pl->place[i]];
+		if (ordr_may_place(&oc->rej, q->side, q->level, q->px_ticks,
+		    oc->data_id, now))
+			pl->place[k++] = pl->place[i];
+		else
+			held++;
+	}
+	pl->n_place = k;
+	if (held > 0 && (next = ordr_next_ns(&oc->rej, now)) != 0 &&
+	    (oc->eval_at_ns == 0 || next < oc->eval_at_ns))
+		oc->eval_at_ns = next;
+	return held;
+}
+
 /* What this evaluation means for quote_state (the governor may still
  * override it with a hold while sending). */
 static void
@@ -870,6 +937,9 @@ order_quote_state(struct order_ctx *oc, enum strat_why swhy, bool paused,
 	else if (swhy != STRAT_WHY_QUOTING)
 		order_qstate(oc, QS_BOOK_INSANE, "strategy: %s",
 		    strat_why_name(swhy));
+	else if (oc->held > 0)
+		order_qstate(oc, QS_REJECT_BACKOFF, "%d rungs rejected post-only "
+		    "(-5022): held until newer market data", oc->held);
 	else
 		order_qstate(oc, QS_QUOTING, "%s", "");
 }
@@ -911,6 +981,7 @@ order_quote(struct order_ctx *oc, bool refresh)
 	/* blind without the user stream: no new orders until it is back */
 	if (!oc->stream_up)
 		pl.n_place = 0;
+	oc->held = order_rej_filter(oc, out, &pl, now);
 	order_quote_state(oc, out->why, paused, why);
 	if (pl.n_cancel > 0)
 		order_send_cancels(oc, &pl);
@@ -1855,6 +1926,7 @@ order_book_from_shm(struct order_ctx *oc)
 	oc->have_book = true;
 	oc->stale = false;
 	oc->last_tick_ns = now_mono_ns();
+	oc->data_id++;
 }
 
 /* The exchange's position at start-up: ours, adopted, or refused. */
@@ -2144,6 +2216,18 @@ order_apply_reload(struct order_ctx *oc)
 	oc->next_refresh_ns = 0;	/* a new ladder now */
 }
 
+/* The reject rate moves with time as well as with rejects. */
+static void
+order_rej_rate(struct order_ctx *oc, int64_t now)
+{
+	double r = ordr_rate_per_s(&oc->rej_rate, now);
+
+	if (r != oc->rec.reject_rate) {
+		oc->rec.reject_rate = r;
+		oc->dirty = true;
+	}
+}
+
 static void
 order_on_timer(struct svc *s, int64_t now)
 {
@@ -2163,6 +2247,7 @@ order_on_timer(struct svc *s, int64_t now)
 	order_fills_run(oc, now);
 	if (oc->fl.dirty && oc->fl_failures > 0 && now >= oc->fl_retry_ns)
 		order_fills_save(oc);
+	order_rej_rate(oc, now);
 	if (oc->dirty)
 		order_publish(oc);
 	order_set_timer(oc, now);
@@ -2181,6 +2266,7 @@ order_on_msg(struct svc *s, const struct pmm_msg *m)
 		oc->have_book = true;
 		oc->stale = false;
 		oc->last_tick_ns = now_mono_ns();
+		oc->data_id++;
 		if (oc->phase != PH_RUNNING)
 			break;
 		mid = (oc->bid + oc->ask) / 2;
@@ -2452,6 +2538,7 @@ order_init(struct svc *s)
 	}
 	strat_config_from_cfg(&oc->scfg, &s->cfg, false);
 	oc->next_seq = strat_seq_seed(now_real_ns());
+	ordr_init(&oc->rej, ORDR_BASE_NS, ORDR_MAX_NS);
 	oc->stale = true;
 	bn_backoff_init(&oc->backoff, ORDER_BACKOFF_MIN_NS,
 	    ORDER_BACKOFF_MAX_NS, 0);

@@ -186,6 +186,56 @@ START_TEST(test_gov_weight)
 }
 END_TEST
 
+/*
+ * Priority classes: a quoting storm stops at its share of the limits and
+ * protective traffic (cancels, reads, a flatten order) still has the rest.
+ */
+#define QUOTE_W(g, t, w, o)	bn_gov_wait_ms((g), (t), (w), (o), \
+				    bn_gov_class_pct(BN_CLASS_QUOTE))
+#define PROT_W(g, t, w, o)	bn_gov_wait_ms((g), (t), (w), (o), \
+				    bn_gov_class_pct(BN_CLASS_PROTECT))
+
+START_TEST(test_gov_classes)
+{
+	struct bn_gov		g;
+	struct bn_rl_hdr	h = hdr(1500, -1, -1, -1);
+	int			sent = 0, prot = 0;
+
+	ck_assert_int_eq(bn_gov_class_pct(BN_CLASS_QUOTE), BN_GOV_QUOTE_PCT);
+	ck_assert_int_eq(bn_gov_class_pct(BN_CLASS_PROTECT),
+	    BN_GOV_PROTECT_PCT);
+	ck_assert_int_lt(BN_GOV_QUOTE_PCT + 20, BN_GOV_PROTECT_PCT);
+	bn_gov_init(&g);	/* 2400 weight / min, 300 orders / 10 s */
+	/* batches of 5 post-only orders, none answered yet: quoting stops
+	 * at 60 % of the 300 orders, 36 batches */
+	while (QUOTE_W(&g, T0, 5, 5) == 0 && sent < 1000) {
+		bn_gov_on_send(&g, 5, 5);
+		sent++;
+	}
+	ck_assert_int_eq(sent, 300 * BN_GOV_QUOTE_PCT / 100 / 5);
+	ck_assert_int_eq(QUOTE_W(&g, T0 + 2500, 5, 5), 7500);
+	/* protective requests go: a cancel, a position read, a flatten */
+	ck_assert_int_eq(PROT_W(&g, T0, 1, 0), 0);
+	ck_assert_int_eq(PROT_W(&g, T0, 5, 0), 0);
+	ck_assert_int_eq(PROT_W(&g, T0, 1, 1), 0);
+	/* the exchange reports 1500 of 2400 weight used this minute (the
+	 * other processes count too): quoting waits for the next minute,
+	 * protection still has up to 95 % */
+	bn_gov_on_done(&g, T0 + 100, 0, 0, 200, &h, 0, NULL);
+	ck_assert_int_eq(QUOTE_W(&g, T0 + 100, 1, 0), 59900);
+	while (PROT_W(&g, T0 + 100, 5, 0) == 0 && prot < 1000) {
+		bn_gov_on_send(&g, 5, 0);
+		prot++;
+	}
+	ck_assert_int_eq(prot, (2400 * BN_GOV_PROTECT_PCT / 100 - 1500 -
+	    sent * 5) / 5);
+	/* a 429 holds every class: the exchange refuses them all */
+	bn_gov_on_done(&g, T0 + 200, 0, 0, 429, NULL, -1003, "Too many");
+	ck_assert_int_gt(PROT_W(&g, T0 + 200, 1, 0), 0);
+	ck_assert_int_gt(QUOTE_W(&g, T0 + 200, 1, 0), 0);
+}
+END_TEST
+
 START_TEST(test_gov_orders)
 {
 	struct bn_gov		g;
@@ -1035,6 +1085,7 @@ rest_suite(void)
 	tcase_add_test(tc, test_auth_blame);
 	tcase_add_test(tc, test_gov_weight);
 	tcase_add_test(tc, test_gov_orders);
+	tcase_add_test(tc, test_gov_classes);
 	tcase_add_test(tc, test_gov_429);
 	tcase_add_test(tc, test_gov_418);
 	tcase_add_test(tc, test_share_holds_others);

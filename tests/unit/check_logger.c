@@ -194,6 +194,7 @@ fill_segment(void)
 	o.canceled = 7;
 	o.fills = 3;
 	o.rejects = 1;
+	o.reject_rate = 2.5;
 	o.order_rtt_ms = 12.5;
 	o.rate_limit_weight = 37;
 	o.listen_key_ok = 1;
@@ -258,6 +259,10 @@ START_TEST(test_sample_values)
 	    "7");
 	ck_assert_str_eq(find(n, "fills", NULL, NULL, NULL)->f[4], "3");
 	ck_assert_str_eq(find(n, "rejects", NULL, NULL, NULL)->f[4], "1");
+	ck_assert_str_eq(find(n, "reject_rate", NULL, NULL, NULL)->f[4],
+	    "2.5");
+	ck_assert_str_eq(find(n, "reject_rate", NULL, NULL, NULL)->f[5],
+	    "per_s");
 	ck_assert_str_eq(find(n, "order_rtt_ms", NULL, NULL, NULL)->f[4],
 	    "12.5");
 	ck_assert_str_eq(find(n, "rate_limit_weight", NULL, NULL, NULL)->f[4],
