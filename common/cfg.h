@@ -38,6 +38,10 @@ enum cfg_key {
 	CFG_ORDER_PRICE_OFFSET_PCT,
 	CFG_ORDER_REFRESH_MODE,
 	CFG_ORDER_REFRESH_TOLERANCE_PCT,
+	CFG_ORDER_MAX_SPREAD_PCT,
+	CFG_ORDER_MAX_MARK_DEV_PCT,
+	CFG_ORDER_MAX_MID_JUMP_PCT,
+	CFG_ORDER_MID_JUMP_WINDOW,
 	CFG_REFRESH_ORDERBOOK_INTERVAL,
 	CFG_REFRESH_RISK_INTERVAL,
 	CFG_LOG_TO_CSV,
@@ -87,6 +91,11 @@ struct cfg {
 		double		 price_offset_percent;	/* per level */
 		enum cfg_refresh refresh_mode;
 		double		 refresh_tolerance_percent;
+		/* book sanity before quoting (services/pxguard.c) */
+		double		 max_spread_percent;
+		double		 max_mark_deviation_percent;
+		double		 max_mid_jump_percent;
+		double		 mid_jump_window;	/* s */
 	} order;
 
 	struct {

@@ -50,7 +50,10 @@ enum pmm_msg_type {
 	PMM_MSG_COUNT
 };
 
-enum pmm_order_kind { ORD_PLACED = 0, ORD_CANCELED, ORD_REJECTED, ORD_EXPIRED };
+/* ORD_BOOK_INSANE / ORD_BOOK_SANE: the order service stopped / resumed
+ * quoting on the book's sanity checks (no client id; price = the mid). */
+enum pmm_order_kind { ORD_PLACED = 0, ORD_CANCELED, ORD_REJECTED, ORD_EXPIRED,
+		      ORD_BOOK_INSANE, ORD_BOOK_SANE };
 enum pmm_risk_kind { RISK_PAUSE = 0, RISK_RESUME, RISK_FLATTEN, RISK_KILL };
 enum pmm_svc_kind { SVCEV_STARTED = 0, SVCEV_READY, SVCEV_DIED,
 		    SVCEV_HUNG, SVCEV_ESCALATED };

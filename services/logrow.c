@@ -402,7 +402,8 @@ lr_order(struct lr *r, const struct pmm_order_event *o)
 {
 	static const char *kinds[] = { [ORD_PLACED] = "placed",
 	    [ORD_CANCELED] = "canceled", [ORD_REJECTED] = "rejected",
-	    [ORD_EXPIRED] = "expired" };
+	    [ORD_EXPIRED] = "expired", [ORD_BOOK_INSANE] = "book_insane",
+	    [ORD_BOOK_SANE] = "book_sane" };
 	char q[40], px[40], lvl[8], kind[16], det[PMM_TEXT_MAX + 160];
 
 	if (o->kind < sizeof(kinds) / sizeof(kinds[0]))

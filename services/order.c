@@ -48,6 +48,7 @@
 #include "log.h"
 #include "ord.h"
 #include "ord_rej.h"
+#include "pxguard.h"
 #include "qstate.h"
 #include "strat.h"
 #include "svc.h"
@@ -170,6 +171,13 @@ struct order_ctx {
 	struct ordr_rate	 rej_rate;
 	uint64_t		 data_id;	/* TICKs seen: market data age */
 	int			 held;		/* rungs held by the last quote */
+	/* book sanity (pxguard.c): a book that fails is not quoted */
+	struct pxg		 pxg;
+	bool			 insane;
+	char			 insane_why[QS_REASON_LEN + 64];
+	struct shm_market	 seen_mkt;	/* for the mark price */
+	uint64_t		 out_of_band;	/* PERCENT_PRICE drops */
+	int64_t			 band_log_ns;
 	double			 last_mid;	/* mid of the last refresh */
 	int64_t			 next_refresh_ns;
 	int64_t			 eval_at_ns;	/* 0: none wanted */
@@ -316,6 +324,25 @@ order_event_other(struct order_ctx *oc, enum pmm_order_kind kind,
 	snprintf(m.u.order.text, sizeof(m.u.order.text), "%s",
 	    "not in the order table (an earlier run's, or a stray)");
 	svc_publish(oc->s, PMM_MSG_ORDER_EVENT, &m);
+}
+
+/* The book's sanity changed: one ORDER_EVENT (a CSV row) and a log line. */
+static void
+order_event_book(struct order_ctx *oc, bool insane, double mid,
+    const char *why)
+{
+	struct pmm_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.u.order.kind = insane ? ORD_BOOK_INSANE : ORD_BOOK_SANE;
+	m.u.order.side = UINT8_MAX;	/* neither */
+	m.u.order.price = mid;
+	snprintf(m.u.order.text, sizeof(m.u.order.text), "%s", why);
+	svc_publish(oc->s, PMM_MSG_ORDER_EVENT, &m);
+	if (insane)
+		log_warnx("not quoting: %s; our orders cancelled", why);
+	else
+		log_info("book sane again (mid %.10g): quoting", mid);
 }
 
 /* ---- REST client glue (bn_rest.h's banner) ----------------------------------- */
@@ -884,12 +911,56 @@ order_live(const struct strat_order *open, int n)
 }
 
 /*
+ * The book's sanity (pxguard.c) against the mark price market publishes;
+ * a change is said once (log, ORDER_EVENT). True when it just became
+ * sane again. An unusable or stale book is the strategy's to judge.
+ */
+static bool
+order_guard(struct order_ctx *oc, int64_t now)
+{
+	char why[sizeof(oc->insane_why)];
+	double mid = (oc->bid + oc->ask) / 2;
+	bool was = oc->insane;
+
+	if (!oc->have_book || oc->stale)
+		return false;
+	/* on a read error the last good copy stands */
+	SVC_READ(oc->s, market, &oc->seen_mkt);
+	oc->insane = pxg_check(&oc->pxg, oc->bid, oc->ask,
+	    oc->seen_mkt.mark_price, now, why, sizeof(why)) != PXG_OK;
+	if (oc->insane && strcmp(why, oc->insane_why) != 0)
+		memcpy(oc->insane_why, why, sizeof(why));
+	if (oc->insane != was)
+		order_event_book(oc, oc->insane, mid, oc->insane ? why : "");
+	return was && !oc->insane;
+}
+
+/* PERCENT_PRICE: a price outside the exchange's band around the mark
+ * would be refused; counted and said once a minute, never sent. */
+static bool
+order_in_band(struct order_ctx *oc, const struct strat_quote *q, int64_t now)
+{
+	if (bn_price_in_band(&oc->flt, q->px_ticks, oc->seen_mkt.mark_price))
+		return true;
+	oc->out_of_band++;
+	if (now - oc->band_log_ns >= 60 * NS_PER_S) {
+		log_warnx("%s %d at %.10g is outside PERCENT_PRICE around mark "
+		    "%.10g: not sent (%" PRIu64 " so far)", q->side ==
+		    STRAT_SELL ? "ask" : "bid", q->level, q->price,
+		    oc->seen_mkt.mark_price, oc->out_of_band);
+		oc->band_log_ns = now;
+	}
+	return false;
+}
+
+/*
  * Drop from the plan the rungs the exchange just rejected post-only at
  * the same price, when no newer market data has come since (or their
- * backoff runs); look again when a backoff ends. Returns how many.
+ * backoff runs), and any price outside PERCENT_PRICE; look again when a
+ * backoff ends. Returns how many rungs the rejects hold.
  */
 static int
-order_rej_filter(struct order_ctx *oc, const struct strat_out *out,
+order_place_filter(struct order_ctx *oc, const struct strat_out *out,
     struct ord_plan *pl, int64_t now)
 {
 	const struct strat_quote *q;
@@ -898,11 +969,11 @@ order_rej_filter(struct order_ctx *oc, const struct strat_out *out,
 
 	for (i = 0; i < pl->n_place; i++) {
 		q = &out->place[pl->place[i]];
-		if (ordr_may_place(&oc->rej, q->side, q->level, q->px_ticks,
+		if (!ordr_may_place(&oc->rej, q->side, q->level, q->px_ticks,
 		    oc->data_id, now))
-			pl->place[k++] = pl->place[i];
-		else
 			held++;
+		else if (order_in_band(oc, q, now))
+			pl->place[k++] = pl->place[i];
 	}
 	pl->n_place = k;
 	if (held > 0 && (next = ordr_next_ns(&oc->rej, now)) != 0 &&
@@ -928,6 +999,8 @@ order_quote_state(struct order_ctx *oc, enum strat_why swhy, bool paused,
 	else if (!oc->stream_up)
 		order_qstate(oc, QS_USER_STREAM_DOWN, "user data stream down: "
 		    "no new orders until it is back");
+	else if (oc->insane && !oc->stale)
+		order_qstate(oc, QS_BOOK_INSANE, "%s", oc->insane_why);
 	else if (swhy == STRAT_WHY_STALE)
 		order_qstate(oc, QS_MARKET_STALE, oc->have_book ?
 		    "market data stale" : "no market data yet");
@@ -967,7 +1040,12 @@ order_quote(struct order_ctx *oc, bool refresh)
 		oc->was_paused = paused;
 		refresh = !paused;	/* resume: a whole new ladder */
 	}
+	if (order_guard(oc, now))
+		refresh = true;		/* sane again: a whole new ladder */
 	order_strat_in(oc, &in, open, paused, refresh);
+	/* an insane book is quoted like no book: everything cancelled */
+	if (oc->insane)
+		in.mkt.stale = true;
 	strat_eval(oc->impl, &in, out);
 	oc->next_seq = out->next_seq;
 	oc->last_mid = ord_anchor(oc->last_mid, in.mkt.mid,
@@ -981,7 +1059,7 @@ order_quote(struct order_ctx *oc, bool refresh)
 	/* blind without the user stream: no new orders until it is back */
 	if (!oc->stream_up)
 		pl.n_place = 0;
-	oc->held = order_rej_filter(oc, out, &pl, now);
+	oc->held = order_place_filter(oc, out, &pl, now);
 	order_quote_state(oc, out->why, paused, why);
 	if (pl.n_cancel > 0)
 		order_send_cancels(oc, &pl);
@@ -2201,6 +2279,23 @@ order_set_timer(struct order_ctx *oc, int64_t now)
 	oc->s->timer_ns = t;
 }
 
+/* The book sanity limits from the config (reload keeps the reference). */
+static void
+order_pxg_config(struct order_ctx *oc, const struct cfg *c, bool init)
+{
+	struct pxg_config pc = {
+		.max_spread_pct = c->order.max_spread_percent,
+		.max_mark_dev_pct = c->order.max_mark_deviation_percent,
+		.max_jump_pct = c->order.max_mid_jump_percent,
+		.jump_window_ns = (int64_t)(c->order.mid_jump_window * NS_PER_S),
+	};
+
+	if (init)
+		pxg_init(&oc->pxg, &pc);
+	else
+		pxg_set_config(&oc->pxg, &pc);
+}
+
 static void
 order_apply_reload(struct order_ctx *oc)
 {
@@ -2213,6 +2308,7 @@ order_apply_reload(struct order_ctx *oc)
 		ord_cd_set(&oc->cd, c->exchange.countdown_cancel_ms);
 	oc->lk.interval_ns = (int64_t)c->listen_key_refresh_interval *
 	    NS_PER_S;
+	order_pxg_config(oc, c, false);
 	oc->next_refresh_ns = 0;	/* a new ladder now */
 }
 
@@ -2539,6 +2635,7 @@ order_init(struct svc *s)
 	strat_config_from_cfg(&oc->scfg, &s->cfg, false);
 	oc->next_seq = strat_seq_seed(now_real_ns());
 	ordr_init(&oc->rej, ORDR_BASE_NS, ORDR_MAX_NS);
+	order_pxg_config(oc, &s->cfg, true);
 	oc->stale = true;
 	bn_backoff_init(&oc->backoff, ORDER_BACKOFF_MIN_NS,
 	    ORDER_BACKOFF_MAX_NS, 0);

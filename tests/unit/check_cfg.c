@@ -504,6 +504,14 @@ static const struct keyval every[] = {
 	    "tolerance" },
 	{ CFG_ORDER_REFRESH_TOLERANCE_PCT,
 	    "PMM_ORDER_CONFIG_REFRESH_TOLERANCE_PERCENT", "0.02", "0.02" },
+	{ CFG_ORDER_MAX_SPREAD_PCT, "PMM_ORDER_CONFIG_MAX_SPREAD_PERCENT",
+	    "0.5", "0.5" },
+	{ CFG_ORDER_MAX_MARK_DEV_PCT,
+	    "PMM_ORDER_CONFIG_MAX_MARK_DEVIATION_PERCENT", "3", "3" },
+	{ CFG_ORDER_MAX_MID_JUMP_PCT, "PMM_ORDER_CONFIG_MAX_MID_JUMP_PERCENT",
+	    "7.5", "7.5" },
+	{ CFG_ORDER_MID_JUMP_WINDOW, "PMM_ORDER_CONFIG_MID_JUMP_WINDOW", "30",
+	    "30" },
 	{ CFG_REFRESH_ORDERBOOK_INTERVAL,
 	    "PMM_REFRESH_CONFIG_ORDERBOOK_REFRESH_INTERVAL", "2.5", "2.5" },
 	{ CFG_REFRESH_RISK_INTERVAL, "PMM_REFRESH_CONFIG_RISK_CHECK_INTERVAL",
@@ -945,6 +953,18 @@ static const struct bad bad[] = {
 	{ .yaml = "max_net_position_ratio: 11\n",
 	    .msg = "config.yaml:1: max_net_position_ratio: 11 is out of range "
 	    "(valid: > 0 and <= 10)" },
+	{ .yaml = "order_config:\n  max_spread_percent: 0\n",
+	    .msg = "config.yaml:2: order_config.max_spread_percent: 0 is "
+	    "out of range (valid: > 0 and <= 100)" },
+	{ .yaml = "order_config:\n  max_mark_deviation_percent: 60\n",
+	    .msg = "config.yaml:2: order_config.max_mark_deviation_percent: "
+	    "60 is out of range (valid: > 0 and <= 50)" },
+	{ .yaml = "order_config:\n  max_mid_jump_percent: -1\n",
+	    .msg = "config.yaml:2: order_config.max_mid_jump_percent: -1 is "
+	    "out of range (valid: > 0 and <= 100)" },
+	{ .yaml = "order_config:\n  mid_jump_window: 0\n",
+	    .msg = "config.yaml:2: order_config.mid_jump_window: 0 is "
+	    "out of range (valid: 0.1..3600)" },
 	{ .yaml = "order_config:\n  price_offset_percent: 0\n",
 	    .msg = "config.yaml:2: order_config.price_offset_percent: 0 is "
 	    "out of range (valid: > 0 and <= 50)" },
@@ -1027,7 +1047,8 @@ static const struct bad bad[] = {
 	{ .yaml = "order_config:\n  colour: red\n",
 	    .msg = "config.yaml:2: unknown key \"colour\" in order_config "
 	    "(valid: levels, quantity_per_order_usdt, price_offset_percent, "
-	    "refresh_mode, refresh_tolerance_percent)" },
+	    "refresh_mode, refresh_tolerance_percent, max_spread_percent, "
+	    "max_mark_deviation_percent, max_mid_jump_percent, mid_jump_window)" },
 	{ .yaml = "supervisr:\n  max_deaths: 3\n",
 	    .msg = "config.yaml:1: unknown key \"supervisr\" at the top level "
 	    "(did you mean \"supervisor\"?)" },
