@@ -158,7 +158,7 @@ static const struct cfg_keydef cfg_keys[CFG_KEY_COUNT] = {
 	    "order_config.max_mark_deviation_percent",
 	    "PMM_ORDER_CONFIG_MAX_MARK_DEVIATION_PERCENT", CFG_T_DBL,
 	    FLD(order.max_mark_deviation_percent), .min = 0, .max = 50,
-	    .flags = CFG_F_MINEXCL, .def = "2" },
+	    .flags = CFG_F_MINEXCL, .def = "5" },
 	[CFG_ORDER_MAX_MID_JUMP_PCT] = { "order_config.max_mid_jump_percent",
 	    "PMM_ORDER_CONFIG_MAX_MID_JUMP_PERCENT", CFG_T_DBL,
 	    FLD(order.max_mid_jump_percent), .min = 0, .max = 100,

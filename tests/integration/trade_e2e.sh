@@ -175,7 +175,6 @@ position() {
 p0=$(position)
 b1o=$(ours | jq -c --arg p "$INST-B1-" '.[] | select(.clientOrderId | startswith($p))')
 b1=$(echo "$b1o" | jq -r .price)
-b1c=$(echo "$b1o" | jq -r .clientOrderId)
 [ -n "$b1" ] || fail "no B1 order"
 exch_post "/sim/trade?symbol=BTCUSDT&price=$b1&qty=0.002&side=SELL" >/dev/null ||
 	fail "trade through B1"
@@ -188,10 +187,15 @@ status_pos() {
 	status_json | jq -e --argjson p "$p1" '((.position - $p) | fabs) < 1e-9'
 }
 wait_for "pmmctl status position $p1" 15 status_pos
-# the fill rows of B1 (one per trade: the exchange may split it) add up
+# the fill rows of B1 at its price (one per trade: the exchange may split
+# it) add up. By rung and price, not by client id: in replace mode a
+# refresh may swap the B1 read above for a new one at the same price
+# before the trade arrives, and the trade then fills that one.
 fill_row() {
-	cat "$T"/logs/metrics-*.csv | grep ",fill," | grep "client_id=$b1c " |
-		awk -F, '$8 == "BUY" && $9 == 1 && $10 == "maker" { q += $5 }
+	cat "$T"/logs/metrics-*.csv | grep ",fill," | grep "client_id=$INST-B1-" |
+		awk -F, -v px="$b1" '$8 == "BUY" && $9 == 1 && $10 == "maker" {
+		    split($11, d, " "); sub("price=", "", d[1])
+		    if (d[1] + 0 == px + 0) q += $5 }
 		    END { exit !(q > 0.0019999 && q < 0.0020001) }'
 }
 wait_for "the fill in the metrics CSV" 15 fill_row
