@@ -198,6 +198,7 @@ first_request(int64_t since, const char *method, int64_t *recv)
 	json_t *j, *r;
 	size_t i;
 	int found = 0;
+	int64_t first = INT64_MAX;	/* local: GCC -O3 cannot tell *recv is set */
 
 	snprintf(path, sizeof(path), "/sim/requests?since=%lld&path="
 	    "/fapi/v1/batchOrders", (long long)since);
@@ -210,12 +211,15 @@ first_request(int64_t since, const char *method, int64_t *recv)
 
 		if (method != NULL && (m == NULL || strcmp(m, method) != 0))
 			continue;
-		if (!found || t < *recv)
-			*recv = t;
+		if (t < first)
+			first = t;
 		found = 1;
 	}
 	json_decref(j);
-	return found ? 0 : -1;
+	if (!found)
+		return -1;
+	*recv = first;
+	return 0;
 }
 
 /* ---- the floor: a minimal client in its own process ----------------------- */

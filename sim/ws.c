@@ -593,53 +593,64 @@ struct ws_target {
 	char		 events[256];
 };
 
-static void
+/* The value of query argument `name` into out ("" when absent); -1 when it
+ * does not fit: a listenKey or stream list cut short would name something
+ * else, so the upgrade is refused instead. */
+static int
 arg_copy(struct lws *wsi, const char *name, char *out, size_t len)
 {
 	char	buf[2048];
 	int	i, n;
-	size_t	nl = strlen(name);
+	size_t	nl = strlen(name), vl;
 
 	out[0] = '\0';
 	for (i = 0; i < 64; i++) {
 		n = lws_hdr_copy_fragment(wsi, buf, sizeof(buf),
 		    WSI_TOKEN_HTTP_URI_ARGS, i);
 		if (n < 0)
-			return;
+			return 0;
 		if (strncmp(buf, name, nl) == 0 && buf[nl] == '=') {
-			snprintf(out, len, "%s", buf + nl + 1);
-			return;
+			vl = strlen(buf + nl + 1);
+			if (vl >= len)
+				return -1;
+			memcpy(out, buf + nl + 1, vl + 1);
+			return 0;
 		}
 	}
+	return 0;
 }
 
 static unsigned	events_mask(const char *);
 
-/* Where an upgrade's query arguments come from: lws, or a wire_req. */
-typedef void	(*ws_argfn)(void *src, const char *name, char *out,
+/* Where an upgrade's query arguments come from: lws, or a wire_req; both
+ * answer like arg_copy(). */
+typedef int	(*ws_argfn)(void *src, const char *name, char *out,
 		    size_t len);
 
-static void
+static int
 arg_copy_lws(void *src, const char *name, char *out, size_t len)
 {
-	arg_copy(src, name, out, len);
+	return arg_copy(src, name, out, len);
 }
 
-static void
+static int
 arg_copy_req(void *src, const char *name, char *out, size_t len)
 {
 	const struct wire_req	*req = src;
-	size_t			 nl = strlen(name);
+	size_t			 nl = strlen(name), vl;
 	int			 i;
 
 	out[0] = '\0';
 	for (i = 0; i < req->nqfrags && i < 64; i++)
 		if (strncmp(req->qfrags[i], name, nl) == 0 &&
 		    req->qfrags[i][nl] == '=') {
-			snprintf(out, len, "%.*s", (int)len - 1,
-			    req->qfrags[i] + nl + 1);
-			return;
+			vl = strlen(req->qfrags[i] + nl + 1);
+			if (vl >= len)
+				return -1;
+			memcpy(out, req->qfrags[i] + nl + 1, vl + 1);
+			return 0;
 		}
+	return 0;
 }
 
 /* The upgrade paths: a route prefix, then one of the stream forms. */
@@ -691,11 +702,13 @@ ws_target_parse(const char *uri, ws_argfn arg, void *src,
 		    (int)sizeof(t->streams) - 1, p + 4);
 	else if (strcmp(p, "/stream") == 0 || strcmp(p, "/stream/") == 0) {
 		t->combined = 1;
-		arg(src, "streams", t->streams, sizeof(t->streams));
+		if (arg(src, "streams", t->streams, sizeof(t->streams)) < 0)
+			return -1;
 	} else
 		return -1;
-	arg(src, "listenKey", t->lkey, sizeof(t->lkey));
-	arg(src, "events", t->events, sizeof(t->events));
+	if (arg(src, "listenKey", t->lkey, sizeof(t->lkey)) < 0 ||
+	    arg(src, "events", t->events, sizeof(t->events)) < 0)
+		return -1;
 	return 0;
 }
 
