@@ -1,23 +1,40 @@
 #!/usr/bin/env bash
 # test.sh — set everything up and run every test:
-#   1. install missing Debian packages (deploy/install-deps.sh)
-#   2. build with -Wall -Wextra -Werror and run all unit and integration tests
-#   3. build with AddressSanitizer + UBSan and run the unit and integration
-#      tests again (the crash and fault suites run once, in step 2)
-#   4. build the libFuzzer targets with clang and run each for a bounded time
-# Environment: FUZZ_SECONDS (default 60) per fuzz target; SKIP_ASAN=1 and
-# SKIP_FUZZ=1 to shorten a local run (CI runs everything).
+#   1. install missing Debian packages (deploy/install-deps.sh test)
+#   2. build with -Wall -Wextra -Werror (PMM_WERROR=ON)
+#   3. build everything again the ways users and packagers do — gcc Release
+#      (-O3) and clang — warnings still errors, and run clang's unit tests
+#   4. run all unit and integration tests on the build of step 2
+#   5. build with AddressSanitizer + UBSan (gcc Debug) and run the unit and
+#      integration tests again (the crash and fault suites run once, in 4)
+#   6. build the libFuzzer targets with clang and run each for a bounded time
+# Environment: FUZZ_SECONDS (default 60) per fuzz target; SKIP_BUILDS=1,
+# SKIP_ASAN=1 and SKIP_FUZZ=1 to shorten a local run (CI runs everything).
 set -euo pipefail
 cd "$(dirname "$0")"
 J=$(nproc)
 
-deploy/install-deps.sh
+deploy/install-deps.sh test
 
 step() { printf '\n==== %s ====\n' "$*"; }
 
 step "build (RelWithDebInfo)"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPMM_WERROR=ON >/dev/null
 cmake --build build -j"$J"
+
+# Each compiler and -O level warns about different things (GCC's -O3
+# format-truncation once broke a Release build nobody here made): every
+# target is built each way, and clang's unit tests run too.
+if [ "${SKIP_BUILDS:-0}" != 1 ]; then
+	step "build: gcc Release (-O3)"
+	cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DPMM_WERROR=ON >/dev/null
+	cmake --build build-release -j"$J"
+	step "build: clang, and its unit tests"
+	CC=clang cmake -S . -B build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+		-DPMM_WERROR=ON >/dev/null
+	cmake --build build-clang -j"$J"
+	ctest --test-dir build-clang --output-on-failure -j"$J" -L unit
+fi
 
 # A third-party Binance client (ccxt) checks pmm-exchange's wire format
 # (tests/integration/sim_ccxt.sh); without node/npm that test says skipped.
@@ -38,7 +55,8 @@ ctest --test-dir build --output-on-failure -j"$J" --repeat until-pass:2
 
 if [ "${SKIP_ASAN:-0}" != 1 ]; then
 	step "AddressSanitizer + UBSan build and tests"
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPMM_SANITIZE=ON >/dev/null
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPMM_SANITIZE=ON \
+		-DPMM_WERROR=ON >/dev/null
 	cmake --build build-asan -j"$J"
 	# the long crash and fault suites run once, in the plain build above
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \

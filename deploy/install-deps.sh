@@ -1,17 +1,39 @@
 #!/usr/bin/env bash
-# install-deps.sh — install what pmm needs to build and test from Debian 12's
-# packages. Safe to run again: apt-get skips what is already there. Needs
-# root (or sudo) only when something is missing.
+# install-deps.sh — install the Debian 12 packages pmm needs, for one use:
+#
+#   install-deps.sh run     the shared libraries the installed programs load
+#                           (a machine that got them by `cmake --install`)
+#   install-deps.sh build   run + compiler, cmake and the -dev packages:
+#                           what ./run.sh needs
+#   install-deps.sh test    build + what the tests drive: libcheck, clang
+#                           (the fuzzers and the clang build), valgrind,
+#                           jq, openssl, iproute2, systemd-analyze,
+#                           prometheus, debootstrap + systemd-nspawn...:
+#                           what ./test.sh and .ci/run need
+#
+# Without an argument: test (everything). Safe to run again: only missing
+# packages are installed. Needs root (or sudo) only when something is
+# missing.
 set -euo pipefail
 
-PKGS=(build-essential cmake pkg-config
-      libwebsockets-dev libmsgpack-dev libjansson-dev libcurl4-openssl-dev
-      libssl-dev libyaml-dev libsystemd-dev zlib1g-dev libuv1-dev check
-      libmicrohttpd-dev prometheus
-      clang libclang-rt-14-dev valgrind
-      curl jq openssl python3 procps iproute2 systemd
-      debootstrap systemd-container   # tests/systemd: a real systemd in a container
-      gdb)   # gdb: gcore for tests/crash/core_secrets.sh
+RUN_PKGS=(libwebsockets17 libmsgpackc2 libjansson4 libcurl4 libssl3
+          libyaml-0-2 libsystemd0 zlib1g libuv1 libmicrohttpd12)
+BUILD_PKGS=(build-essential cmake pkg-config
+            libwebsockets-dev libmsgpack-dev libjansson-dev libcurl4-openssl-dev
+            libssl-dev libyaml-dev libsystemd-dev zlib1g-dev libuv1-dev
+            libmicrohttpd-dev)
+TEST_PKGS=(check clang libclang-rt-14-dev valgrind
+           curl jq openssl python3 procps iproute2 systemd util-linux
+           prometheus                       # tests: a real scrape of /metrics
+           debootstrap systemd-container    # tests/systemd: a real systemd in a container
+           gdb)                             # gcore for tests/crash/core_secrets.sh
+
+case "${1:-test}" in
+run)	PKGS=("${RUN_PKGS[@]}") ;;
+build)	PKGS=("${RUN_PKGS[@]}" "${BUILD_PKGS[@]}") ;;
+test)	PKGS=("${RUN_PKGS[@]}" "${BUILD_PKGS[@]}" "${TEST_PKGS[@]}") ;;
+*)	echo "usage: $0 [run|build|test]" >&2; exit 64 ;;
+esac
 
 missing=()
 for p in "${PKGS[@]}"; do
@@ -21,7 +43,7 @@ done
 
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-echo "installing: ${missing[*]}"
+echo "installing (${1:-test}): ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
