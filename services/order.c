@@ -214,6 +214,12 @@ struct order_ctx {
 	uint64_t		 reject_logs;
 	bool			 dirty;		/* shm record to publish */
 	bool			 reload;
+	/* the stop's cancels as the exchange answered them, for its
+	 * last line: asking is not the same as having cancelled */
+	struct {
+		bool	 on;
+		int	 canceled, gone, refused;
+	}			 stop;
 };
 
 static void	order_quote(struct order_ctx *oc, bool refresh);
@@ -564,6 +570,14 @@ order_cancel_item(struct order_ctx *oc, struct order_req *q, int i,
 {
 	const char *cid = q->cids[i];
 
+	if (oc->stop.on && q->kind == RQ_CANCEL_OTHER) {
+		if (!it->is_error)
+			oc->stop.canceled++;
+		else if (it->err.code == -2011 || it->err.code == -2013)
+			oc->stop.gone++;
+		else
+			oc->stop.refused++;
+	}
 	if (it->is_error) {
 		if (it->err.code != -2011 && it->err.code != -2013)
 			order_log_reject(oc, "cancel", cid, it->err.code,
@@ -604,6 +618,9 @@ order_cancel_cb(struct bn_rest *r, const struct bn_resp *resp, void *arg)
 	struct order_ctx *oc = q->oc;
 
 	(void)r;
+	if (oc->stop.on && q->kind == RQ_CANCEL_OTHER &&
+	    resp->outcome == BN_OUT_REJECTED)
+		oc->stop.refused += q->n;
 	order_batch_answer(oc, q, resp, &order_cancel_ops);
 	if (oc->phase == PH_RECONCILE && q->kind == RQ_CANCEL_OTHER &&
 	    --oc->recon_left <= 0) {
@@ -2537,6 +2554,30 @@ order_stop_countdown(struct order_ctx *oc, int64_t deadline)
 	}
 }
 
+/* What the exchange answered to the stop's cancels: an order it did not
+ * confirm gone may still be open (until the countdown removes it). */
+static void
+order_stop_report(struct order_ctx *oc, int n)
+{
+	int unanswered = n - oc->stop.canceled - oc->stop.gone -
+	    oc->stop.refused;
+
+	if (n == 0) {
+		log_info("stopped: no order of ours was open");
+		return;
+	}
+	if (unanswered > 0 || oc->stop.refused > 0)
+		log_warnx("stopped: asked the exchange to cancel %d orders of "
+		    "ours: %d cancelled, %d already gone, %d refused, %d "
+		    "without an answer (left to the exchange's countdown)", n,
+		    oc->stop.canceled, oc->stop.gone, oc->stop.refused,
+		    unanswered);
+	else
+		log_info("stopped: the exchange confirmed all %d orders of "
+		    "ours gone: %d cancelled, %d already filled or cancelled",
+		    n, oc->stop.canceled, oc->stop.gone);
+}
+
 /* Everything of ours: the table (whatever its state) and what the
  * exchange lists. */
 static void
@@ -2553,13 +2594,12 @@ order_stop_cancel(struct order_ctx *oc, int64_t deadline)
 		if (!order_cid_in(cids, n, oc->book.o[i].cid))
 			snprintf(cids[n++], PMM_ID_MAX, "%s",
 			    oc->book.o[i].cid);
+	memset(&oc->stop, 0, sizeof(oc->stop));
+	oc->stop.on = true;
 	if (n > 0)
 		order_cancel_others(oc, (const char (*)[PMM_ID_MAX])cids, n);
 	order_drain(oc, deadline);
-	/* n is what we asked to cancel; the answers (and any failure) are
-	 * logged by the cancel path, so do not claim success here */
-	log_info("stopped: asked the exchange to cancel %d orders of ours%s", n,
-	    bn_rest_inflight(oc->rest) > 0 ? " (some answers not seen)" : "");
+	order_stop_report(oc, n);
 	order_stop_countdown(oc, deadline);
 }
 

@@ -294,8 +294,8 @@ PMMD_PID=""
 exch_signed GET /fapi/v1/openOrders "symbol=BTCUSDT" |
 	jq -e '[.[] | select(.clientOrderId == "foreign-1")] | length == 1' >/dev/null ||
 	fail "the foreign order was cancelled on stop"
-grep -Eq "order: stopped: asked the exchange to cancel [0-9]+ orders of ours" "$PMMD_LOG" ||
-	fail "no stop line from the order service"
+grep -Eq "order: stopped: the exchange confirmed all [0-9]+ orders of ours gone" "$PMMD_LOG" ||
+	fail "no stop line from the order service saying its cancels were answered: $(grep 'order: stopped' "$PMMD_LOG")"
 pass "pmmd SIGTERM: no order of ours left, the foreign one untouched"
 
 # ---- a size the exchange refuses: exit 78 ----------------------------------------------------
@@ -311,6 +311,14 @@ grep "order:" "$PMMD_LOG" | grep -q "MIN_NOTIONAL" ||
 msgs=$(grep -c "MIN_NOTIONAL" "$PMMD_LOG" || true)
 [ "$msgs" -eq 1 ] || fail "$msgs lines name MIN_NOTIONAL, want one"
 pass "quantity_per_order_usdt 10: exit 78 after one line: $(grep -m1 MIN_NOTIONAL "$PMMD_LOG" | sed 's/^<[0-9]>//')"
+# pmmd's last line says it was the configuration, not a crash loop
+last=$(grep -v '^\s*$' "$PMMD_LOG" | tail -n 1 | sed 's/^<[0-9]>//')
+case "$last" in
+"pmmd: stopped: order refused the configuration"*"exit 78") ;;
+*) fail "pmmd's last line after a refused order size: '$last'" ;;
+esac
+grep -q "escalation" "$PMMD_LOG" && fail "a refused config reported as an escalation: $(grep escalation "$PMMD_LOG")"
+pass "last line: $last"
 [ "$(n_ours)" -eq 0 ] || fail "orders placed with a refused config"
 
 # ---- an unknown strategy: exit 78 with the names that exist ---------------------------------
