@@ -114,6 +114,12 @@ proc_exec_child(struct pmmd *d, struct proc *p, int fd)
 	sigset_t none;
 	int i;
 
+	/* A session of its own: a terminal's Ctrl-C (SIGINT to its whole
+	 * foreground process group) must reach pmmd alone, which stops the
+	 * services in order — order first, to cancel, logger last, to write
+	 * it down. The child still dies with pmmd: PR_SET_PDEATHSIG (svc.c)
+	 * and the EOF on fd 3 do not depend on the process group. */
+	setsid();
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	signal(SIGPIPE, SIG_DFL);
