@@ -65,6 +65,20 @@ start_tree() {
 	PMMD_PID=$!
 }
 
+# as_terminal_job CMD...: exec CMD as a terminal starts a job: the leader
+# of a process group (its own session here) with SIGINT and SIGQUIT at
+# their defaults — a script's `cmd &` would inherit them ignored, and a
+# shell cannot trap a signal ignored on entry. `kill -INT -- -$!` is then
+# the terminal's Ctrl-C. Only as `as_terminal_job CMD... &`: it execs, so
+# that $! is the job's pid and process group.
+as_terminal_job() {
+	exec python3 -c 'import os, signal, sys
+signal.signal(signal.SIGINT, signal.SIG_DFL)
+signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+os.setsid()
+os.execvp(sys.argv[1], sys.argv[1:])' "$@"
+}
+
 ctl() { "$PMMCTL" "$@"; }
 status_json() { "$PMMCTL" status --json 2>/dev/null; }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tree_sigint.sh — Ctrl-C in a terminal: SIGINT to the whole foreground
-# process group, here a wrapper shell and the pmmd it started (setsid makes
-# the wrapper a group leader, as a terminal's job is). pmmd alone must take
+# process group, here a wrapper shell and the pmmd it started (the wrapper
+# leads its group, as a terminal's job does: as_terminal_job in lib.sh). pmmd alone must take
 # it: the services are in sessions of their own, and pmmd stops them in
 # order — order first, whose cancels the exchange answers (its request log)
 # and the logger still writes (CSV), logger last. No order is left.
@@ -9,7 +9,7 @@
 # ladder is whole when the signal comes.
 . "$(dirname "$0")/lib.sh"
 exch_trap
-for tool in jq curl openssl setsid; do
+for tool in jq curl openssl python3; do
 	command -v "$tool" >/dev/null || fail "missing $tool"
 done
 
@@ -22,7 +22,7 @@ exch_env
 
 # the wrapper is the process group's leader; pmmd and its services are
 # started by it, so before the fix they were all in its group
-setsid bash -c "\"$PMMD\" -c \"$T/config.yaml\" -e \"$T/.env\" & echo \$! >\"$T/pmmd.pid\"; wait" \
+as_terminal_job bash -c "\"$PMMD\" -c \"$T/config.yaml\" -e \"$T/.env\" & echo \$! >\"$T/pmmd.pid\"; wait" \
 	>"$PMMD_LOG" 2>&1 &
 PGID=$!
 wait_for "pmmd started" 10 test -s "$T/pmmd.pid"
@@ -54,7 +54,7 @@ wait_for "pmmd exits" 60 bash -c "! kill -0 $PMMD_PID"
 wait "$PGID" 2>/dev/null || true
 PMMD_PID=""
 
-grep -E "^(<[0-9]>)?(order|risk|market|logger): signal [0-9]+, stopping" "$PMMD_LOG" &&
+grep -E "^(<[0-9]>)?(order|risk|market|logger): signal 2, stopping" "$PMMD_LOG" &&
 	fail "services took the terminal's SIGINT themselves"
 order=$(grep -nE "pmmd: stopping (order|risk|market|logger) " "$PMMD_LOG" |
 	sed -E 's/^.*stopping ([a-z]+) .*$/\1/' | tr '\n' ' ')
