@@ -141,6 +141,27 @@ exch_trap() {
 	    fi; (exit $rc); cleanup' EXIT
 }
 
+# ---- a pinned book ---------------------------------------------------------
+# A synthetic market fills the ladder whenever it likes: a test that waits
+# for "quoting" races it (two fills can cross a small position limit before
+# the first poll). For such steps start the exchange --manual and pin the
+# book: nothing trades unless the script says so (/sim/trade, /sim/mid).
+# exch_pin BID ASK: the outside book, one level a side of 5 BTC.
+exch_pin() {
+	exch_post "/sim/book?symbol=BTCUSDT&bid=$1&ask=$2&qty=5" >/dev/null ||
+		fail "pin the book at $1/$2"
+}
+# exch_ticker: a pinned book is published once; a tree whose
+# market_stale_after must see updates gets it again every 0.2 s (POST
+# /sim/tick) while this script lives, through exchange restarts on the
+# same port. A stall under load only delays: the stale pause clears itself.
+exch_ticker() {
+	( while kill -0 $$ 2>/dev/null; do
+		curl -s -o /dev/null -X POST "http://127.0.0.1:$EXCH_PORT/sim/tick" || true
+		sleep 0.2
+	  done ) >/dev/null 2>&1 &
+}
+
 # exch_get PATH: GET from the exchange (REST or /sim), body on stdout.
 exch_get() { curl -sf "http://127.0.0.1:$EXCH_PORT$1"; }
 exch_post() { curl -sf -X POST "http://127.0.0.1:$EXCH_PORT$1"; }

@@ -18,7 +18,10 @@
 #  5. the exchange going away pauses for stale market data; its return
 #     clears that without any operator action.
 # The exchange is asked with the demo key from config/.env.example,
-# signed with openssl.
+# signed with openssl. The book is pinned (--manual, exch_pin, kept fresh
+# by exch_ticker): nothing fills but what the script trades, so "quoting
+# again" cannot lose to a market that fills two orders and crosses the
+# 200 USDT limit before the first poll (it did, under ASan).
 . "$(dirname "$0")/lib.sh"
 exch_trap
 for tool in jq curl openssl; do
@@ -30,9 +33,11 @@ KEY=$(sed -n 's/^BINANCE_API_KEY=//p' "$PMM_SRC/config/.env.example")
 SECRET=$(sed -n 's/^BINANCE_SECRET_KEY=//p' "$PMM_SRC/config/.env.example")
 [ -n "$KEY" ] && [ -n "$SECRET" ] || fail "no demo key in config/.env.example"
 
-exch_start
+exch_start --manual
+exch_pin 60000.0 60000.2
+exch_ticker
 write_config "initial_capital: 1000" "max_net_position_ratio: 0.2" \
-	"market_stale_after: 1" \
+	"market_stale_after: 2" \
 	"refresh_config:" "  risk_check_interval: 0.5" \
 	"  orderbook_refresh_interval: 1" \
 	"risk:" "  max_loss_usdt: 0" "  auto_resume_after: 0"
@@ -230,7 +235,8 @@ paused_stale() { jst '.strategy_paused == true and .pause_reason == "market data
 wait_for "paused for stale market data" 30 paused_stale
 [ "$(svc_field risk state)" = ready ] || fail "risk not ready while the exchange is down"
 pass "exchange down: $(show)"
-exch_start
+exch_start --manual
+exch_pin 60000.0 60000.2
 if [ $QUOTING = 1 ]; then
 	running() { jst '.strategy_paused == false'; }
 	wait_for "running again without the operator" 60 running
