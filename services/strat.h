@@ -199,8 +199,10 @@ int64_t		 strat_ticks_up(double px, double tick);
 int64_t		 strat_ticks_near(double px, double tick);
 /*
  * Steps of an order worth qty_usdt at px_ticks: rounded down to stepSize,
- * one step up when that falls below minQty or minNotional; 0 when even
- * that does not reach them (the rung cannot be placed).
+ * so the notional is at most qty_usdt (the README's rule: a configured
+ * amount is a ceiling, not a target to overshoot); one step up when that
+ * falls below minQty or minNotional; 0 when even that does not reach them
+ * (the rung cannot be placed).
  */
 int64_t		 strat_qty_steps(double qty_usdt, int64_t px_ticks,
 		    const struct strat_filters *f);

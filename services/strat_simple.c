@@ -3,7 +3,9 @@
  *
  * Level k (1..levels) bids at mid x (1 - k x offset/100) rounded DOWN to the
  * tick and asks at mid x (1 + k x offset/100) rounded UP, each for
- * qty_usdt / price rounded to the step (see strat_qty_steps()). Rungs come
+ * qty_usdt / price rounded DOWN to the step — never worth more than
+ * qty_usdt unless the exchange's minimum needs one step more (see
+ * strat_qty_steps()). Rungs come
  * out innermost first (B1, S1, B2, S2, ...) so a caller short of rate
  * limit places what matters most first.
  *

@@ -275,6 +275,37 @@ END_TEST
 
 /* ---- quantity ------------------------------------------------------------ */
 
+/*
+ * The rule the README states: an order is worth at most
+ * quantity_per_order_usdt — the largest multiple of the step whose notional
+ * at the rung's price does not exceed it — unless that is below minQty or
+ * MIN_NOTIONAL, when it is the one step more that reaches them.
+ */
+START_TEST(test_qty_at_most_configured)
+{
+	/* the README's example: 150 USDT at 60000.0 is 0.002 BTC, 120 USDT */
+	ck_assert_int_eq(strat_qty_steps(150, 600000, &in.flt), 2);
+	for (int64_t px = 300000; px <= 1200000; px += 977) {
+		for (double usdt = 100; usdt <= 1000; usdt += 7.5) {
+			double p = (double)px * in.flt.tick;
+			int64_t n = strat_qty_steps(usdt, px, &in.flt);
+			double v = (double)n * in.flt.step * p;
+
+			ck_assert_int_gt(n, 0);
+			if (v > usdt + 1e-9) {
+				/* raised: one step less is under the minimum */
+				ck_assert((double)(n - 1) * in.flt.step * p <
+				    in.flt.min_notional - 1e-9);
+			} else {
+				/* at most usdt, and the closest below it */
+				ck_assert((double)(n + 1) * in.flt.step * p >
+				    usdt - 1e-9);
+			}
+		}
+	}
+}
+END_TEST
+
 START_TEST(test_qty_rounding)
 {
 	/* 150 / 59994.0 = 0.0025003 -> 0.002 (119.99 USDT) */
@@ -939,6 +970,7 @@ strat_suite(void)
 	    (int)(sizeof(px_cases) / sizeof(px_cases[0])));
 	tcase_add_test(tc, test_sweep_rounding_and_qty);
 	tcase_add_test(tc, test_qty_rounding);
+	tcase_add_test(tc, test_qty_at_most_configured);
 	tcase_add_test(tc, test_below_min_notional_skips_and_check_says_so);
 	tcase_add_test(tc, test_nonpositive_bids_dropped);
 	tcase_add_test(tc, test_clamp_mid_above_book);
