@@ -285,7 +285,7 @@ START_TEST(test_qty_at_most_configured)
 {
 	/* the README's example: 150 USDT at 60000.0 is 0.002 BTC, 120 USDT */
 	ck_assert_int_eq(strat_qty_steps(150, 600000, &in.flt), 2);
-	for (int64_t px = 300000; px <= 1200000; px += 977) {
+	for (int64_t px = 300000; px <= 1200000; px += 9973) {
 		for (double usdt = 100; usdt <= 1000; usdt += 7.5) {
 			double p = (double)px * in.flt.tick;
 			int64_t n = strat_qty_steps(usdt, px, &in.flt);
