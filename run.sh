@@ -85,7 +85,7 @@ exch_start() {
 }
 
 if ! exch_start "$PORT"; then
-	if ! grep -q "address already in use" "$EXCH_LOG"; then
+	if ! grep -qi "address already in use" "$EXCH_LOG"; then
 		cat "$EXCH_LOG"
 		say "pmm-exchange did not start (its log is above, in $EXCH_LOG)"
 		exit 1

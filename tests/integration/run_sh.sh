@@ -55,7 +55,7 @@ show1() { echo "---- run.sh ----"; cat "$T/run1.out"; }
 [ $rc = 0 ] || { show1; fail "run.sh exited $rc with its port taken"; }
 grep -q "run.sh: 127.0.0.1:$OTHER is in use" "$T/run1.out" ||
 	{ show1; fail "run.sh did not say its port is in use"; }
-grep -q "cannot listen on 127.0.0.1:$OTHER: address already in use" "$SRC/logs/pmm-exchange.log" ||
+grep -qi "cannot listen on 127.0.0.1:$OTHER: address already in use" "$SRC/logs/pmm-exchange.log" ||
 	{ cat "$SRC/logs/pmm-exchange.log"; fail "pmm-exchange did not say the address is in use"; }
 port=$(sed -n 's/^pmm-exchange up on 127.0.0.1:\([0-9]*\) .*/\1/p' "$T/run1.out")
 [ -n "$port" ] && [ "$port" != "$OTHER" ] ||
