@@ -198,9 +198,9 @@ if jq -en --argjson p "$p" '$p < 0.002' >/dev/null; then
 fi
 long_inside() { signed GET /fapi/v2/positionRisk "symbol=BTCUSDT" | jq -e '.[] | select(.symbol == "BTCUSDT") | (.positionAmt | tonumber) >= 0.002'; }
 wait_for "a long position" 10 long_inside
-# the limit out of the way from here on: the synthetic market keeps moving
-# after the drop and could fill the ladder past 200 USDT again, and that
-# latch would hide what parts 4 and 5 look at
+# the limit out of the way from here on: with the book pinned nothing
+# fills the ladder, and even so a limit latch would hide what parts 4 and 5
+# look at
 sed -i -e 's/^  max_loss_usdt: .*/  max_loss_usdt: 2/' \
 	-e 's/^max_net_position_ratio: .*/max_net_position_ratio: 5/' "$T/config.yaml"
 ctl reload >/dev/null || fail "reload"
