@@ -2,6 +2,10 @@
 # reject_storm.sh — a feed that lags the book must not make the order
 # service hammer the exchange (issue 12, item 1).
 #
+# refresh_mode tolerance: a pinned book re-places nothing by itself, so
+# every placement in the window is the bot's answer to the move (replace
+# mode would re-place the asks once before the move, by chance of timing).
+#
 # The book is pinned (pmm-exchange --manual); the market feed is muted and
 # the book moved 200 USDT up under the ladder: the asks fill, and every new
 # ask the bot computes from the old mid is below the new best bid, so the
@@ -36,7 +40,7 @@ write_config \
 	"  levels: $LEVELS" \
 	"  quantity_per_order_usdt: 150" \
 	"  price_offset_percent: 0.05" \
-	"  refresh_mode: replace" \
+	"  refresh_mode: tolerance" \
 	"refresh_config:" \
 	"  orderbook_refresh_interval: 1" \
 	"  risk_check_interval: 0.5" \
