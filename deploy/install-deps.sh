@@ -16,8 +16,12 @@
 # missing.
 set -euo pipefail
 
-RUN_PKGS=(libwebsockets17 libmsgpackc2 libjansson4 libcurl4 libssl3
-          libyaml-0-2 libsystemd0 zlib1g libuv1 libmicrohttpd12)
+# libwebsockets-evlib-uv: libwebsockets loads its libuv loop as a plugin
+# (ldd does not list it; without it market and order exit at start). The
+# same list as deploy/README.md's runtime line (tests/systemd checks it).
+RUN_PKGS=(libwebsockets17 libwebsockets-evlib-uv libmsgpackc2 libjansson4
+          libcurl4 libssl3 libyaml-0-2 libsystemd0 zlib1g libuv1
+          libmicrohttpd12)
 BUILD_PKGS=(build-essential cmake pkg-config
             libwebsockets-dev libmsgpack-dev libjansson-dev libcurl4-openssl-dev
             libssl-dev libyaml-dev libsystemd-dev zlib1g-dev libuv1-dev
