@@ -47,6 +47,7 @@ enum cfg_key {
 	CFG_LOG_TO_CSV,
 	CFG_LOG_DIRECTORY,
 	CFG_LOG_LEVEL,
+	CFG_LOG_SUMMARY_INTERVAL,
 	CFG_MARKET_STALE_AFTER,
 	CFG_RISK_MAX_LOSS_USDT,
 	CFG_RISK_AUTO_RESUME_AFTER,
@@ -107,6 +108,7 @@ struct cfg {
 		bool	log_to_csv;
 		char	log_directory[PATH_MAX];
 		int	log_level;			/* enum log_level */
+		int	summary_interval;		/* s; 0 = off */
 	} logging;
 
 	struct {

@@ -37,6 +37,7 @@ struct logger_ctx {
 	struct csvlog		*csv;		/* NULL: not writing CSV */
 	struct logrow_self	 self;
 	int64_t			 next_sample_ns;	/* monotonic */
+	int64_t			 next_summary_ns;	/* monotonic */
 	int64_t			 next_open_ns;		/* monotonic */
 	int			 reopen;	/* config changed the CSV */
 
@@ -215,10 +216,43 @@ logger_sample(struct svc *s)
 		s->hb.errors++;
 }
 
+/* Every logging.summary_interval s a line for `journalctl -f`: how it goes. */
+static void
+logger_summary(struct svc *s, int64_t now)
+{
+	struct logger_ctx *lc = s->priv;
+	struct shm_state *st = s->shm;
+	int64_t every = (int64_t)s->cfg.logging.summary_interval * NS_PER_S;
+	struct shm_market m;
+	struct shm_orders o;
+	struct shm_risk k;
+	struct shm_procs p;
+	char line[512];
+	int hm, ho, hk, hp;
+
+	if (every <= 0 || now < lc->next_summary_ns)
+		return;
+	if (lc->next_summary_ns == 0) {		/* the first after a minute */
+		lc->next_summary_ns = now + every;
+		return;
+	}
+	lc->next_summary_ns = now + every;
+	memset(&o, 0, sizeof(o));
+	hm = LOGGER_SNAP(&st->market, &m);
+	ho = LOGGER_SNAP(&st->orders, &o);
+	hk = LOGGER_SNAP(&st->risk, &k);
+	hp = LOGGER_SNAP(&st->procs, &p);
+	logrow_summary(line, sizeof(line), lc->base, &m, hm, &o, ho, &k, hk,
+	    hp && p.p[SVC_ORDER].state == PROC_READY);
+	log_info("%s", line);
+}
+
 static void
 logger_on_timer(struct svc *s, int64_t now)
 {
 	struct logger_ctx *lc = s->priv;
+
+	logger_summary(s, now);
 
 	if (lc->rehttp || (lc->http.d == NULL && s->cfg.metrics.enabled &&
 	    now >= lc->next_http_ns)) {

@@ -7,6 +7,7 @@
  * the logger never writes secrets because it never writes the config.
  */
 #include "logrow.h"
+#include "qstate.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -480,4 +481,55 @@ logrow_event(struct csvlog *cl, const struct cfg *c, const struct pmm_msg *m,
 		return 0;
 	}
 	return r.rc == -1 ? -1 : 1;
+}
+
+/* Decimals that show a tick (0.1 -> 1), 2 when not known. */
+static int
+lr_decimals(double tick)
+{
+	int d;
+
+	if (!(tick > 0) || !isfinite(tick))
+		return 2;
+	for (d = 0; d < 8 && fabs(tick * pow(10, d) - round(tick * pow(10, d))) >
+	    1e-9 * pow(10, d); d++)
+		;
+	return d;
+}
+
+void
+logrow_summary(char *buf, size_t len, const char *base,
+    const struct shm_market *m, int have_m, const struct shm_orders *o,
+    int have_o, const struct shm_risk *k, int have_k, int order_up)
+{
+	char mid[48] = "-", q[QS_REASON_LEN + 48], pos[48] = "-", pnl[32] = "-";
+	int pd = have_o ? lr_decimals(o->tick_size) : 2;
+	const struct shm_fill_tally *t = &o->tally;
+	double up;
+
+	if (have_m && m->recv_ts_ns != 0 && m->mid > 0)
+		snprintf(mid, sizeof(mid), "%.*f spread %.*f (%.2f bp)%s",
+		    pd + 1, m->mid, pd, m->ask - m->bid,
+		    (m->ask - m->bid) / m->mid * 1e4, m->stale ? " STALE" : "");
+	if (!have_o || !order_up)
+		snprintf(q, sizeof(q), "not quoting: order service down");
+	else if (o->quote_state == QS_QUOTING)
+		snprintf(q, sizeof(q), "quoting %u orders", o->n_open);
+	else
+		snprintf(q, sizeof(q), "not quoting: %s%s%.*s",
+		    quote_state_name(o->quote_state),
+		    o->quote_reason[0] ? ": " : "",
+		    (int)sizeof(o->quote_reason), o->quote_reason);
+	if (have_k && isfinite(k->position))
+		snprintf(pos, sizeof(pos), "%.6g %s", k->position, base);
+	if (have_k && isfinite(k->realized_pnl)) {
+		up = isfinite(k->unrealized_pnl) ? k->unrealized_pnl : 0;
+		snprintf(pnl, sizeof(pnl), "%.4f USDT",
+		    k->realized_pnl + up - (have_o ? t->fees : 0));
+	}
+	snprintf(buf, len, "summary: mid %s, %s, position %s, fills %llu "
+	    "(%llu buy, %llu sell), net PnL %s", mid, q, pos,
+	    have_o ? (unsigned long long)(t->buys + t->sells) : 0ULL,
+	    have_o ? (unsigned long long)t->buys : 0ULL,
+	    have_o ? (unsigned long long)t->sells : 0ULL, pnl);
 }

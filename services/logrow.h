@@ -38,6 +38,16 @@ int		 logrow_sample(struct csvlog *cl, const struct cfg *c,
  */
 int		 logrow_event(struct csvlog *cl, const struct cfg *c,
 		    const struct pmm_msg *m, int64_t now_ns);
+/*
+ * The summary line for the log (logging.summary_interval): mid, spread,
+ * quoting or why not, position, fills, net PnL; "-" for what nobody
+ * published yet. order_up: the order service is running (else its
+ * quote state is stale and the line says so).
+ */
+void		 logrow_summary(char *buf, size_t len, const char *base,
+		    const struct shm_market *m, int have_m,
+		    const struct shm_orders *o, int have_o,
+		    const struct shm_risk *k, int have_k, int order_up);
 /* Metric names in table order, NULL past the end (docs and tests). */
 const char	*logrow_metric_name(int i);
 /* "BTC" and "USDT" from "BTCUSDT" (quote falls back to USDT). */

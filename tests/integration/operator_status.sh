@@ -8,6 +8,7 @@
 # the position from positionRisk; the ladder from openOrders.
 . "$(dirname "$0")/../faults/lib.sh"
 
+export PMM_LOGGING_SUMMARY_INTERVAL=1	# a summary line a second
 fault_tree
 filled() { cat "$T"/logs/metrics-*.csv | grep -q ",fill,[^,]*,[^,]*,BTCUSDT,$1,"; }
 pin_book
@@ -87,6 +88,11 @@ echo "$txt" | grep -q "^since start  $((nb + ns)) fills ($nb buy, $ns sell), vol
 echo "$txt" | grep -q "funding -," || fail "funding not '-'"
 echo "$txt" | grep -qE "[0-9]\.[0-9]{9,}" && fail "float noise in the text"
 pass "status text: quoting line first, BTC position, ladder, since start"
+
+# The summary line in the log: mid, spread, quoting, position, fills, PnL.
+summary() { grep -qE "summary: mid [0-9]+\.[0-9]{2} spread 0\.1 \([0-9.]+ bp\), quoting [0-9]+ orders, position -?[0-9.e-]+ BTC, fills $((nb + ns)) \($nb buy, $ns sell\), net PnL -?[0-9]+\.[0-9]{4} USDT$" "$PMMD_LOG"; }
+wait_for "a summary line in the log" 15 summary
+pass "log: $(grep -o 'summary: .*' "$PMMD_LOG" | tail -1)"
 
 # history: the same trades from the CSV files, on the stopped tree.
 kill -TERM "$PMMD_PID"; wait "$PMMD_PID" || fail "pmmd's stop exited $?"; PMMD_PID=""
