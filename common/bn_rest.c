@@ -182,7 +182,9 @@ bn_gov_on_done(struct bn_gov *g, int64_t now_ms, int weight, int orders,
 	if (status == 429) {
 		g->n429++;
 		if (h != NULL && h->retry_after_s > 0)
-			until = now_ms + (int64_t)h->retry_after_s * 1000;
+			until = now_ms + (h->retry_after_s > BN_RETRY_AFTER_MAX_MS
+			    / 1000 ? BN_RETRY_AFTER_MAX_MS :
+			    (int64_t)h->retry_after_s * 1000);
 		else if ((code == -1015 || orders > 0) &&
 		    (msg == NULL || strstr(msg, "MINUTE") == NULL))
 			until = win_of(now_ms, WIN_10S) + WIN_10S;
@@ -194,8 +196,13 @@ bn_gov_on_done(struct bn_gov *g, int64_t now_ms, int weight, int orders,
 		until = bn_parse_ban_until(msg);
 		if (until <= now_ms)
 			until = h != NULL && h->retry_after_s > 0 ?
-			    now_ms + (int64_t)h->retry_after_s * 1000 :
+			    now_ms + (h->retry_after_s > BN_BAN_MAX_MS / 1000 ?
+			    BN_BAN_MAX_MS : (int64_t)h->retry_after_s * 1000) :
 			    now_ms + BN_BAN_DEFAULT_MS;
+		/* a garbled or hostile "banned until" must not stop us for
+		 * years: no longer than Binance's longest ban */
+		if (until - now_ms > BN_BAN_MAX_MS)
+			until = now_ms + BN_BAN_MAX_MS;
 		g->ban_until = max64(g->ban_until, until);
 	}
 }

@@ -71,6 +71,10 @@ enum bn_class { BN_CLASS_PROTECT = 0, BN_CLASS_QUOTE };
 #define BN_GOV_QUOTE_PCT	60
 #define BN_GOV_PROTECT_PCT	95
 #define BN_BAN_DEFAULT_MS	(5 * 60 * 1000)	/* 418 with no end given */
+/* Binance: bans "scale from 2 minutes to 3 days"; no answer holds longer */
+#define BN_BAN_MAX_MS		(3LL * 24 * 3600 * 1000)
+/* a 429's windows are 10 s and 1 min: a Retry-After past this is noise */
+#define BN_RETRY_AFTER_MAX_MS	(10 * 60 * 1000)
 #define BN_REST_WAIT		(-2)	/* request refused by the governor */
 
 enum bn_method { BN_GET = 0, BN_POST, BN_PUT, BN_DELETE };
@@ -110,9 +114,10 @@ void	bn_gov_set_limits(struct bn_gov *g, int weight_1m, int orders_10s,
 	    int orders_1m);
 void	bn_gov_on_send(struct bn_gov *g, int weight, int orders);
 /*
- * A response: headers update usage; 429 backs off until Retry-After or the
- * window's end; 418 stops everything until the ban time in msg ("banned
- * until <ms>"), else Retry-After, else BN_BAN_DEFAULT_MS.
+ * A response: headers update usage; 429 backs off until Retry-After (at
+ * most BN_RETRY_AFTER_MAX_MS) or the window's end; 418 stops everything
+ * until the ban time in msg ("banned until <ms>"), else Retry-After, else
+ * BN_BAN_DEFAULT_MS, never more than BN_BAN_MAX_MS from now.
  */
 void	bn_gov_on_done(struct bn_gov *g, int64_t now_ms, int weight,
 	    int orders, long status, const struct bn_rl_hdr *h, int code,

@@ -330,6 +330,33 @@ START_TEST(test_gov_418)
 	bn_gov_init(&g);
 	bn_gov_on_done(&g, T0, 1, 0, 418, NULL, -1003, "banned until 5");
 	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100), BN_BAN_DEFAULT_MS);
+	/* a ban past Binance's longest (3 days), by message or Retry-After,
+	 * is cut to it: a garbled time must not stop trading for years */
+	bn_gov_init(&g);
+	bn_gov_on_done(&g, T0, 1, 0, 418, NULL, -1003,
+	    "banned until 6351628675370622222");
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100), BN_BAN_MAX_MS);
+	bn_gov_init(&g);
+	h.retry_after_s = 2000000000;
+	bn_gov_on_done(&g, T0, 1, 0, 418, &h, -1003, "banned");
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100), BN_BAN_MAX_MS);
+}
+END_TEST
+
+/* A 429's Retry-After is bounded: its windows are 10 s and a minute. */
+START_TEST(test_gov_429_cap)
+{
+	struct bn_gov		g;
+	struct bn_rl_hdr	h = hdr(-1, -1, -1, 2000000000);
+
+	bn_gov_init(&g);
+	bn_gov_on_done(&g, T0, 1, 0, 429, &h, -1003, "Too many requests");
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100),
+	    BN_RETRY_AFTER_MAX_MS);
+	h.retry_after_s = 600;		/* at the bound: as said */
+	bn_gov_init(&g);
+	bn_gov_on_done(&g, T0, 1, 0, 429, &h, -1003, "Too many requests");
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100), 600000);
 }
 END_TEST
 
@@ -1088,6 +1115,7 @@ rest_suite(void)
 	tcase_add_test(tc, test_gov_classes);
 	tcase_add_test(tc, test_gov_429);
 	tcase_add_test(tc, test_gov_418);
+	tcase_add_test(tc, test_gov_429_cap);
 	tcase_add_test(tc, test_share_holds_others);
 	tcase_add_test(tc, test_new_refuses);
 	tcase_add_test(tc, test_not_sent);
