@@ -95,15 +95,16 @@ struct bn_rest {
 static int64_t
 rest_wait_ms(const struct bn_rest *r, int weight, int orders, int pct)
 {
-	int64_t now = bn_rest_now_ms(r), wait, b = 0, ban = 0;
+	int64_t now = bn_rest_now_ms(r), mono = now_mono_ns() / NS_PER_MS;
+	int64_t wait, b = 0, ban = 0;
 
-	wait = bn_gov_wait_ms(&r->gov, now, weight, orders, pct);
+	wait = bn_gov_wait_ms(&r->gov, now, mono, weight, orders, pct);
 	if (r->share.get != NULL) {
 		r->share.get(r->share.arg, &b, &ban);
-		if (ban > now && ban - now > wait)
-			wait = ban - now;
-		if (b > now && b - now > wait)
-			wait = b - now;
+		if (ban > mono && ban - mono > wait)
+			wait = ban - mono;
+		if (b > mono && b - mono > wait)
+			wait = b - mono;
 	}
 	return wait;
 }
@@ -156,8 +157,9 @@ max64(int64_t a, int64_t b)
 }
 
 void
-bn_gov_on_done(struct bn_gov *g, int64_t now_ms, int weight, int orders,
-    long status, const struct bn_rl_hdr *h, int code, const char *msg)
+bn_gov_on_done(struct bn_gov *g, int64_t now_ms, int64_t mono_ms, int weight,
+    int orders, long status, const struct bn_rl_hdr *h, int code,
+    const char *msg)
 {
 	int64_t until;
 
@@ -190,7 +192,9 @@ bn_gov_on_done(struct bn_gov *g, int64_t now_ms, int weight, int orders,
 			until = win_of(now_ms, WIN_10S) + WIN_10S;
 		else
 			until = win_of(now_ms, WIN_1M) + WIN_1M;
-		g->backoff_until = max64(g->backoff_until, until);
+		/* measured on the server's clock, held on the monotonic */
+		g->backoff_until = max64(g->backoff_until,
+		    mono_ms + (until - now_ms));
 	} else if (status == 418) {
 		g->n418++;
 		until = bn_parse_ban_until(msg);
@@ -203,7 +207,7 @@ bn_gov_on_done(struct bn_gov *g, int64_t now_ms, int weight, int orders,
 		 * years: no longer than Binance's longest ban */
 		if (until - now_ms > BN_BAN_MAX_MS)
 			until = now_ms + BN_BAN_MAX_MS;
-		g->ban_until = max64(g->ban_until, until);
+		g->ban_until = max64(g->ban_until, mono_ms + (until - now_ms));
 	}
 }
 
@@ -224,15 +228,15 @@ win_wait(int used, int64_t win, int inflight, int n, int lim, int pct,
 }
 
 int64_t
-bn_gov_wait_ms(const struct bn_gov *g, int64_t now_ms, int weight,
-    int orders, int pct)
+bn_gov_wait_ms(const struct bn_gov *g, int64_t now_ms, int64_t mono_ms,
+    int weight, int orders, int pct)
 {
 	int64_t w = 0;
 
-	if (now_ms < g->ban_until)
-		return g->ban_until - now_ms;
-	if (now_ms < g->backoff_until)
-		return g->backoff_until - now_ms;
+	if (mono_ms < g->ban_until)
+		return g->ban_until - mono_ms;
+	if (mono_ms < g->backoff_until)
+		return g->backoff_until - mono_ms;
 	w = max64(w, win_wait(g->w1m, g->w1m_win, g->inflight_w, weight,
 	    g->lim_weight_1m, pct, now_ms, WIN_1M));
 	w = max64(w, win_wait(g->o10s, g->o10s_win, g->inflight_o, orders,
@@ -705,15 +709,15 @@ req_finish(struct bn_rest *r, struct bn_req *q, CURLcode cc)
 		snprintf(resp.msg, sizeof(resp.msg), "%s", q->overflow ?
 		    "response too large" : q->errbuf[0] ? q->errbuf :
 		    curl_easy_strerror(cc));
-	bn_gov_on_done(&r->gov, bn_rest_now_ms(r), q->weight, q->orders,
-	    status, &q->hdr, resp.code, resp.msg);
+	bn_gov_on_done(&r->gov, bn_rest_now_ms(r), now_mono_ns() / NS_PER_MS,
+	    q->weight, q->orders, status, &q->hdr, resp.code, resp.msg);
 	if ((status == 429 || status == 418) && r->share.put != NULL)
 		r->share.put(r->share.arg, r->gov.backoff_until,
 		    r->gov.ban_until);
 	if (status == 429 || status == 418)
 		log_warnx("%s: HTTP %ld: holding requests for %lld ms",
 		    q->path, status, (long long)bn_gov_wait_ms(&r->gov,
-		    bn_rest_now_ms(r), 0, 0, 100));
+		    bn_rest_now_ms(r), now_mono_ns() / NS_PER_MS, 0, 0, 100));
 	blame = resp.outcome == BN_OUT_REJECTED ? bn_auth_blame(resp.code) :
 	    NULL;
 	if (blame != NULL && r->auth_cb != NULL)

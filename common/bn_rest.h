@@ -95,7 +95,13 @@ struct bn_rl_hdr {
 	int	retry_after_s;
 };
 
-/* ---- rate-limit governor (pure state machine, times in server ms) ----- */
+/*
+ * ---- rate-limit governor (pure state machine) ---------------------------
+ * Two clocks: usage windows are the exchange's (server ms: its minute), holds
+ * (429 back-off, 418 ban) are deadlines on CLOCK_MONOTONIC ms, so a step of
+ * the wall clock (NTP, an operator) neither lengthens nor ends one. A hold is
+ * measured once, as a duration from the answer, and anchored on mono_ms.
+ */
 
 struct bn_gov {
 	int	lim_weight_1m, lim_orders_10s, lim_orders_1m;
@@ -103,8 +109,8 @@ struct bn_gov {
 	int	w1m, o10s, o1m;
 	int64_t	w1m_win, o10s_win, o1m_win;
 	int	inflight_w, inflight_o;	/* sent, not answered yet */
-	int64_t	backoff_until;		/* 429: nothing until then */
-	int64_t	ban_until;		/* 418: nothing until then */
+	int64_t	backoff_until;		/* 429: nothing until then (mono ms) */
+	int64_t	ban_until;		/* 418: nothing until then (mono ms) */
 	unsigned n429, n418;
 };
 
@@ -119,16 +125,16 @@ void	bn_gov_on_send(struct bn_gov *g, int weight, int orders);
  * until the ban time in msg ("banned until <ms>"), else Retry-After, else
  * BN_BAN_DEFAULT_MS, never more than BN_BAN_MAX_MS from now.
  */
-void	bn_gov_on_done(struct bn_gov *g, int64_t now_ms, int weight,
-	    int orders, long status, const struct bn_rl_hdr *h, int code,
-	    const char *msg);
+void	bn_gov_on_done(struct bn_gov *g, int64_t now_ms, int64_t mono_ms,
+	    int weight, int orders, long status, const struct bn_rl_hdr *h,
+	    int code, const char *msg);
 /*
  * 0 when a request of this weight and order count may go now, else the
  * milliseconds to wait. pct is the share of each limit usable (e.g. 80 for
  * the soft check, 100 for the hard one). A ban or back-off blocks all.
  */
-int64_t	bn_gov_wait_ms(const struct bn_gov *g, int64_t now_ms, int weight,
-	    int orders, int pct);
+int64_t	bn_gov_wait_ms(const struct bn_gov *g, int64_t now_ms, int64_t mono_ms,
+	    int weight, int orders, int pct);
 /* The share of each limit a class may use (BN_GOV_*_PCT). */
 int	bn_gov_class_pct(enum bn_class c);
 
@@ -237,7 +243,8 @@ void	bn_resp_release(struct bn_resp *out);
 /*
  * Binance counts weight and bans per IP, so every process behind one IP
  * must honour a 429 back-off or a 418 ban that any of them received.
- * get() returns the latest holds (server ms) the other processes reported;
+ * get() returns the latest holds (CLOCK_MONOTONIC ms: one clock for every
+ * process on the host, and no wall-clock step moves it) the others reported;
  * put() is told ours whenever a 429 or 418 changes it. Both optional.
  */
 struct bn_rest_share {

@@ -203,7 +203,9 @@ struct shm_hb {				/* writer: the service itself */
 	uint32_t	pad;
 	uint64_t	msgs_in, msgs_out, msgs_dropped, errors;
 	/* Binance limits and bans per IP: a 429 back-off or 418 ban one
-	 * service got holds the others too (server ms, 0 = none) */
+	 * service got holds the others too (CLOCK_MONOTONIC ms deadlines,
+	 * comparable across the processes of a host and immune to a wall
+	 * clock step; 0 = none) */
 	int64_t		rl_backoff_until_ms;
 	int64_t		rl_ban_until_ms;
 	/* records the service could not keep, and holds back for now

@@ -509,7 +509,8 @@ svc_rl_get(void *arg, int64_t *backoff_until, int64_t *ban_until)
 {
 	struct svc *s = arg;
 	struct shm_hb hb;
-	int64_t now_ms = now_real_ns() / NS_PER_MS, b, ban;
+	/* the holds are CLOCK_MONOTONIC ms: one clock for the host */
+	int64_t now_ms = now_mono_ns() / NS_PER_MS, b, ban;
 	int i;
 
 	*backoff_until = *ban_until = 0;

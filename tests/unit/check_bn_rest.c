@@ -155,34 +155,34 @@ START_TEST(test_gov_weight)
 	ck_assert_int_eq(g.lim_weight_1m, 2400);
 	ck_assert_int_eq(g.lim_orders_10s, 300);
 	ck_assert_int_eq(g.lim_orders_1m, 1200);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 1, 0, 80), 0);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, T0, 1, 0, 80), 0);
 	bn_gov_on_send(&g, 1, 0);
 	ck_assert_int_eq(g.inflight_w, 1);
-	bn_gov_on_done(&g, T0 + 1000, 1, 0, 200, &h, 0, NULL);
+	bn_gov_on_done(&g, T0 + 1000, T0 + 1000, 1, 0, 200, &h, 0, NULL);
 	ck_assert_int_eq(g.inflight_w, 0);
 	ck_assert_int_eq(g.w1m, 1900);
 	/* 80 % of 2400 is 1920: 20 more fits, 21 waits for the minute */
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 1000, 20, 0, 80), 0);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 1000, 21, 0, 80), 59000);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 1000, 21, 0, 100), 0);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 1000, 501, 0, 100), 59000);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 1000, T0 + 1000, 20, 0, 80), 0);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 1000, T0 + 1000, 21, 0, 80), 59000);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 1000, T0 + 1000, 21, 0, 100), 0);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 1000, T0 + 1000, 501, 0, 100), 59000);
 	/* weight-0 requests (order placement) never wait on weight */
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 1000, 0, 1, 80), 0);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 1000, T0 + 1000, 0, 1, 80), 0);
 	/* a new minute: the old count no longer applies */
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 60000, 21, 0, 80), 0);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 60000, T0 + 60000, 21, 0, 80), 0);
 	/* requests in flight count before their answers come */
 	bn_gov_on_send(&g, 1000, 0);
-	ck_assert_int_gt(bn_gov_wait_ms(&g, T0 + 60000, 1000, 0, 80), 0);
-	bn_gov_on_done(&g, T0 + 60001, 1000, 0, 200, NULL, 0, NULL);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 60001, 1000, 0, 80), 0);
+	ck_assert_int_gt(bn_gov_wait_ms(&g, T0 + 60000, T0 + 60000, 1000, 0, 80), 0);
+	bn_gov_on_done(&g, T0 + 60001, T0 + 60001, 1000, 0, 200, NULL, 0, NULL);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 60001, T0 + 60001, 1000, 0, 80), 0);
 	/* limits from exchangeInfo; 0 keeps the current one */
 	bn_gov_set_limits(&g, 6000, 0, 0);
 	ck_assert_int_eq(g.lim_weight_1m, 6000);
 	ck_assert_int_eq(g.lim_orders_10s, 300);
 	h = hdr(4700, -1, -1, -1);
-	bn_gov_on_done(&g, T0 + 120000, 0, 0, 200, &h, 0, NULL);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 120000, 100, 0, 80), 0);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 120000, 101, 0, 80), 60000);
+	bn_gov_on_done(&g, T0 + 120000, T0 + 120000, 0, 0, 200, &h, 0, NULL);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 120000, T0 + 120000, 100, 0, 80), 0);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 120000, T0 + 120000, 101, 0, 80), 60000);
 }
 END_TEST
 
@@ -190,9 +190,9 @@ END_TEST
  * Priority classes: a quoting storm stops at its share of the limits and
  * protective traffic (cancels, reads, a flatten order) still has the rest.
  */
-#define QUOTE_W(g, t, w, o)	bn_gov_wait_ms((g), (t), (w), (o), \
+#define QUOTE_W(g, t, w, o)	bn_gov_wait_ms((g), (t), (t), (w), (o), \
 				    bn_gov_class_pct(BN_CLASS_QUOTE))
-#define PROT_W(g, t, w, o)	bn_gov_wait_ms((g), (t), (w), (o), \
+#define PROT_W(g, t, w, o)	bn_gov_wait_ms((g), (t), (t), (w), (o), \
 				    bn_gov_class_pct(BN_CLASS_PROTECT))
 
 START_TEST(test_gov_classes)
@@ -221,7 +221,7 @@ START_TEST(test_gov_classes)
 	/* the exchange reports 1500 of 2400 weight used this minute (the
 	 * other processes count too): quoting waits for the next minute,
 	 * protection still has up to 95 % */
-	bn_gov_on_done(&g, T0 + 100, 0, 0, 200, &h, 0, NULL);
+	bn_gov_on_done(&g, T0 + 100, T0 + 100, 0, 0, 200, &h, 0, NULL);
 	ck_assert_int_eq(QUOTE_W(&g, T0 + 100, 1, 0), 59900);
 	while (PROT_W(&g, T0 + 100, 5, 0) == 0 && prot < 1000) {
 		bn_gov_on_send(&g, 5, 0);
@@ -230,7 +230,7 @@ START_TEST(test_gov_classes)
 	ck_assert_int_eq(prot, (2400 * BN_GOV_PROTECT_PCT / 100 - 1500 -
 	    sent * 5) / 5);
 	/* a 429 holds every class: the exchange refuses them all */
-	bn_gov_on_done(&g, T0 + 200, 0, 0, 429, NULL, -1003, "Too many");
+	bn_gov_on_done(&g, T0 + 200, T0 + 200, 0, 0, 429, NULL, -1003, "Too many");
 	ck_assert_int_gt(PROT_W(&g, T0 + 200, 1, 0), 0);
 	ck_assert_int_gt(QUOTE_W(&g, T0 + 200, 1, 0), 0);
 }
@@ -244,23 +244,23 @@ START_TEST(test_gov_orders)
 	bn_gov_init(&g);
 	bn_gov_on_send(&g, 0, 1);
 	ck_assert_int_eq(g.inflight_o, 1);
-	bn_gov_on_done(&g, T0, 0, 1, 200, &h, 0, NULL);
+	bn_gov_on_done(&g, T0, T0, 0, 1, 200, &h, 0, NULL);
 	ck_assert_int_eq(g.inflight_o, 0);
 	/* 240 of 300 in this 10 s: the next order waits for the next 10 s */
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 1, 80), 10000);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 2500, 0, 1, 80), 7500);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 1, 100), 0);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 10000, 0, 1, 80), 0);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, T0, 0, 1, 80), 10000);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 2500, T0 + 2500, 0, 1, 80), 7500);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, T0, 0, 1, 100), 0);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 10000, T0 + 10000, 0, 1, 80), 0);
 	/* next 10 s: 960 of 1200 this minute holds it to the minute's end */
 	h = hdr(10, 1, 960, -1);
-	bn_gov_on_done(&g, T0 + 10000, 0, 1, 200, &h, 0, NULL);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 10000, 0, 1, 80), 50000);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 60000, 0, 1, 80), 0);
+	bn_gov_on_done(&g, T0 + 10000, T0 + 10000, 0, 1, 200, &h, 0, NULL);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 10000, T0 + 10000, 0, 1, 80), 50000);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 60000, T0 + 60000, 0, 1, 80), 0);
 	/* a batch of 5 counts 5 */
 	h = hdr(10, 236, 10, -1);
-	bn_gov_on_done(&g, T0 + 60000, 0, 0, 200, &h, 0, NULL);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 60000, 5, 4, 80), 0);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 60000, 5, 5, 80), 10000);
+	bn_gov_on_done(&g, T0 + 60000, T0 + 60000, 0, 0, 200, &h, 0, NULL);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 60000, T0 + 60000, 5, 4, 80), 0);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 60000, T0 + 60000, 5, 5, 80), 10000);
 }
 END_TEST
 
@@ -271,30 +271,30 @@ START_TEST(test_gov_429)
 
 	bn_gov_init(&g);
 	/* Retry-After wins */
-	bn_gov_on_done(&g, T0, 1, 0, 429, &h, -1003, "Too many requests");
+	bn_gov_on_done(&g, T0, T0, 1, 0, 429, &h, -1003, "Too many requests");
 	ck_assert_int_eq(g.n429, 1);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100), 7000);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 6999, 0, 0, 100), 1);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, T0, 0, 0, 100), 7000);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 6999, T0 + 6999, 0, 0, 100), 1);
 	/* usage 2400 still holds weight until the minute ends */
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 7000, 1, 0, 100), 53000);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 7000, 0, 0, 100), 0);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 7000, T0 + 7000, 1, 0, 100), 53000);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 7000, T0 + 7000, 0, 0, 100), 0);
 
 	/* no Retry-After: an order 429 waits for the 10 s window */
 	bn_gov_init(&g);
 	h = hdr(5, -1, -1, -1);
-	bn_gov_on_done(&g, T0 + 3000, 0, 1, 429, &h, -1015,
+	bn_gov_on_done(&g, T0 + 3000, T0 + 3000, 0, 1, 429, &h, -1015,
 	    "Too many new orders; current limit is 300 orders per "
 	    "TEN_SECONDS.");
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 3000, 0, 0, 100), 7000);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 3000, T0 + 3000, 0, 0, 100), 7000);
 	/* ... a per-minute order limit to the minute */
 	bn_gov_init(&g);
-	bn_gov_on_done(&g, T0 + 3000, 0, 1, 429, &h, -1015,
+	bn_gov_on_done(&g, T0 + 3000, T0 + 3000, 0, 1, 429, &h, -1015,
 	    "Too many new orders; current limit is 1200 orders per MINUTE.");
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 3000, 0, 0, 100), 57000);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 3000, T0 + 3000, 0, 0, 100), 57000);
 	/* ... and a weight 429 to the end of the minute */
 	bn_gov_init(&g);
-	bn_gov_on_done(&g, T0 + 3000, 1, 0, 429, &h, -1003, "Too many");
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 3000, 0, 0, 100), 57000);
+	bn_gov_on_done(&g, T0 + 3000, T0 + 3000, 1, 0, 429, &h, -1003, "Too many");
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 3000, T0 + 3000, 0, 0, 100), 57000);
 }
 END_TEST
 
@@ -308,38 +308,76 @@ START_TEST(test_gov_418)
 	bn_gov_init(&g);
 	snprintf(msg, sizeof(msg), "Way too many requests; IP(1.2.3.4) banned "
 	    "until %lld. Please use the websocket", T0 + 123456);
-	bn_gov_on_done(&g, T0, 1, 0, 418, &h, -1003, msg);
+	bn_gov_on_done(&g, T0, T0, 1, 0, 418, &h, -1003, msg);
 	ck_assert_int_eq(g.n418, 1);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100), 123456);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 100000, 0, 1, 100), 23456);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, T0, 0, 0, 100), 123456);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 100000, T0 + 100000, 0, 1, 100), 23456);
 	/* a 429 meanwhile does not shorten the ban */
 	h.retry_after_s = 1;
-	bn_gov_on_done(&g, T0 + 100000, 1, 0, 429, &h, -1003, "x");
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 100000, 0, 0, 100), 23456);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 123456, 0, 0, 100), 0);
+	bn_gov_on_done(&g, T0 + 100000, T0 + 100000, 1, 0, 429, &h, -1003, "x");
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 100000, T0 + 100000, 0, 0, 100), 23456);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 123456, T0 + 123456, 0, 0, 100), 0);
 	/* no time in the message: Retry-After */
 	bn_gov_init(&g);
 	h.retry_after_s = 30;
-	bn_gov_on_done(&g, T0, 1, 0, 418, &h, -1003, "banned");
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100), 30000);
+	bn_gov_on_done(&g, T0, T0, 1, 0, 418, &h, -1003, "banned");
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, T0, 0, 0, 100), 30000);
 	/* neither: the conservative default */
 	bn_gov_init(&g);
-	bn_gov_on_done(&g, T0, 1, 0, 418, NULL, 0, NULL);
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100), BN_BAN_DEFAULT_MS);
+	bn_gov_on_done(&g, T0, T0, 1, 0, 418, NULL, 0, NULL);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, T0, 0, 0, 100), BN_BAN_DEFAULT_MS);
 	/* a ban time already past falls back too */
 	bn_gov_init(&g);
-	bn_gov_on_done(&g, T0, 1, 0, 418, NULL, -1003, "banned until 5");
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100), BN_BAN_DEFAULT_MS);
+	bn_gov_on_done(&g, T0, T0, 1, 0, 418, NULL, -1003, "banned until 5");
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, T0, 0, 0, 100), BN_BAN_DEFAULT_MS);
 	/* a ban past Binance's longest (3 days), by message or Retry-After,
 	 * is cut to it: a garbled time must not stop trading for years */
 	bn_gov_init(&g);
-	bn_gov_on_done(&g, T0, 1, 0, 418, NULL, -1003,
+	bn_gov_on_done(&g, T0, T0, 1, 0, 418, NULL, -1003,
 	    "banned until 6351628675370622222");
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100), BN_BAN_MAX_MS);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, T0, 0, 0, 100), BN_BAN_MAX_MS);
 	bn_gov_init(&g);
 	h.retry_after_s = 2000000000;
-	bn_gov_on_done(&g, T0, 1, 0, 418, &h, -1003, "banned");
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100), BN_BAN_MAX_MS);
+	bn_gov_on_done(&g, T0, T0, 1, 0, 418, &h, -1003, "banned");
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, T0, 0, 0, 100), BN_BAN_MAX_MS);
+}
+END_TEST
+
+/*
+ * Holds run on the monotonic clock: the wall (server) clock stepping back an
+ * hour does not lengthen a ban or back-off, stepping forward does not end
+ * one early. M0 is an arbitrary monotonic origin, unrelated to T0.
+ */
+#define M0	5000000LL
+
+START_TEST(test_gov_clock_step)
+{
+	struct bn_gov		g;
+	struct bn_rl_hdr	h = hdr(-1, -1, -1, -1);
+	char			msg[160];
+
+	bn_gov_init(&g);
+	snprintf(msg, sizeof(msg), "Way too many requests; IP(1.2.3.4) banned "
+	    "until %lld. Please use the websocket", T0 + 120000);
+	bn_gov_on_done(&g, T0, M0, 1, 0, 418, &h, -1003, msg);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, M0, 0, 0, 100), 120000);
+	/* 1 s later by the monotonic clock, the wall clock 1 h back */
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 - 3600000, M0 + 1000, 0, 0,
+	    100), 119000);
+	/* ... or 1 h ahead: still banned */
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 3600000, M0 + 1000, 0, 0,
+	    100), 119000);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 - 3600000, M0 + 120000, 0, 0,
+	    100), 0);
+
+	/* a 429's Retry-After the same */
+	bn_gov_init(&g);
+	h.retry_after_s = 7;
+	bn_gov_on_done(&g, T0, M0, 1, 0, 429, &h, -1003, "Too many requests");
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 - 86400000, M0 + 2000, 0, 0,
+	    100), 5000);
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0 + 86400000, M0 + 2000, 0, 0,
+	    100), 5000);
 }
 END_TEST
 
@@ -350,13 +388,13 @@ START_TEST(test_gov_429_cap)
 	struct bn_rl_hdr	h = hdr(-1, -1, -1, 2000000000);
 
 	bn_gov_init(&g);
-	bn_gov_on_done(&g, T0, 1, 0, 429, &h, -1003, "Too many requests");
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100),
+	bn_gov_on_done(&g, T0, T0, 1, 0, 429, &h, -1003, "Too many requests");
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, T0, 0, 0, 100),
 	    BN_RETRY_AFTER_MAX_MS);
 	h.retry_after_s = 600;		/* at the bound: as said */
 	bn_gov_init(&g);
-	bn_gov_on_done(&g, T0, 1, 0, 429, &h, -1003, "Too many requests");
-	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, 0, 0, 100), 600000);
+	bn_gov_on_done(&g, T0, T0, 1, 0, 429, &h, -1003, "Too many requests");
+	ck_assert_int_eq(bn_gov_wait_ms(&g, T0, T0, 0, 0, 100), 600000);
 }
 END_TEST
 
@@ -1007,19 +1045,20 @@ START_TEST(test_share_holds_others)
 	ck_assert_ptr_nonnull(r);
 	bn_rest_set_share(r, &sh);
 	ck_assert_int_eq(bn_rest_can_send(r, 1, 0), 0);
-	/* another process was banned for 10 s: we hold too */
-	sr.get_ban = bn_rest_now_ms(r) + 10000;
+	/* another process was banned for 10 s: we hold too (the shared
+	 * holds are CLOCK_MONOTONIC ms) */
+	sr.get_ban = now_mono_ns() / NS_PER_MS + 10000;
 	w = bn_rest_can_send(r, 1, 0);
 	ck_assert_msg(w > 9000 && w <= 10000, "wait %lld", (long long)w);
 	ck_assert_int_eq(bn_rest_request(r, BN_GET, "/fapi/v1/ping",
 	    BN_AUTH_NONE, NULL, -1, -1, got_cb, g, NULL), BN_REST_WAIT);
 	/* a back-off another one got, longer than nothing, also holds */
 	sr.get_ban = 0;
-	sr.get_backoff = bn_rest_now_ms(r) + 3000;
+	sr.get_backoff = now_mono_ns() / NS_PER_MS + 3000;
 	w = bn_rest_can_send(r, 0, 0);
 	ck_assert_msg(w > 2000 && w <= 3000, "wait %lld", (long long)w);
 	/* expired holds are ignored */
-	sr.get_backoff = bn_rest_now_ms(r) - 1;
+	sr.get_backoff = now_mono_ns() / NS_PER_MS - 1;
 	ck_assert_int_eq(bn_rest_can_send(r, 1, 0), 0);
 	ck_assert_int_eq(sr.puts, 0);
 	bn_rest_free(r);
@@ -1043,7 +1082,7 @@ START_TEST(test_live_418_shared)
 	/* our ban is told to the others at once */
 	ck_assert_int_eq(sr.puts, 1);
 	ck_assert_int_eq(sr.put_ban, bn_rest_gov(X.r)->ban_until);
-	ck_assert_int_gt(sr.put_ban, bn_rest_now_ms(X.r) + 100000);
+	ck_assert_int_gt(sr.put_ban, now_mono_ns() / NS_PER_MS + 100000);
 	bn_rest_set_share(X.r, NULL);
 	free(g);
 }
@@ -1116,6 +1155,7 @@ rest_suite(void)
 	tcase_add_test(tc, test_gov_429);
 	tcase_add_test(tc, test_gov_418);
 	tcase_add_test(tc, test_gov_429_cap);
+	tcase_add_test(tc, test_gov_clock_step);
 	tcase_add_test(tc, test_share_holds_others);
 	tcase_add_test(tc, test_new_refuses);
 	tcase_add_test(tc, test_not_sent);
