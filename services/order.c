@@ -196,6 +196,9 @@ struct order_ctx {
 	bool			 pos_held;	/* an answer waits for the verdict */
 	double			 pos_ex;	/* ... the exchange's position */
 	char			 fl_path[PATH_MAX];
+	char			 seq_path[PATH_MAX];	/* "" = none */
+	char			 seq_tmp[PATH_MAX + 8];
+	uint64_t		 seq_reserved;	/* ids below it may be used */
 	struct bn_backoff	 fl_backoff;
 	int64_t			 fl_log_ns;
 	int64_t			 fl_retry_ns;	/* a failed save, again at */
@@ -1034,6 +1037,8 @@ order_quote_state(struct order_ctx *oc, enum strat_why swhy, bool paused,
 		order_qstate(oc, QS_QUOTING, "%s", "");
 }
 
+static void	order_seq_reserve(struct order_ctx *);
+
 /*
  * Evaluate the strategy and send what it asks for, at once: cancels
  * first (in replace mode the old ladder leaves before the new arrives),
@@ -1063,6 +1068,10 @@ order_quote(struct order_ctx *oc, bool refresh)
 	/* an insane book is quoted like no book: everything cancelled */
 	if (oc->insane)
 		in.mkt.stale = true;
+	/* ids past the reservation are never handed out unsaved */
+	if (strat_seq_reserve(oc->next_seq + STRAT_MAX_QUOTES,
+	    oc->seq_reserved) != 0)
+		order_seq_reserve(oc);
 	strat_eval(oc->impl, &in, out);
 	oc->next_seq = out->next_seq;
 	oc->last_mid = ord_anchor(oc->last_mid, in.mkt.mid,
@@ -1545,6 +1554,60 @@ order_fills_save(struct order_ctx *oc)
 	}
 }
 
+/*
+ * Client ids unique across a clock step: "reserved N" in
+ * <log_directory>/.seq-<instance>-<env>, written before an id at or past
+ * the last reservation is handed out (once per STRAT_SEQ_BLOCK orders).
+ */
+static void
+order_seq_reserve(struct order_ctx *oc)
+{
+	char line[64];
+	uint64_t r;
+	int n, err;
+
+	if (oc->seq_path[0] == '\0' ||
+	    (r = strat_seq_reserve(oc->next_seq, oc->seq_reserved)) == 0)
+		return;
+	n = snprintf(line, sizeof(line), "reserved %llu\n",
+	    (unsigned long long)r);
+	snprintf(oc->seq_tmp, sizeof(oc->seq_tmp), "%s.tmp", oc->seq_path);
+	if ((err = order_fills_write(oc->seq_path, oc->seq_tmp, line,
+	    (size_t)n)) != 0) {
+		log_warnx("%s: %s: client ids rely on the clock alone",
+		    oc->seq_path, strerror(err));
+		oc->seq_path[0] = '\0';
+		return;
+	}
+	oc->seq_reserved = r;
+}
+
+/* The first seq of this run: past the clock and past what was reserved. */
+static void
+order_seq_load(struct order_ctx *oc)
+{
+	const struct cfg *c = &oc->s->cfg;
+	unsigned long long r = 0;
+	FILE *fp;
+
+	oc->seq_reserved = 0;
+	if (snprintf(oc->seq_path, sizeof(oc->seq_path), "%s/.seq-%s-%s",
+	    c->logging.log_directory, c->instance_id,
+	    cfg_env_name(c->exchange_env)) >= (int)sizeof(oc->seq_path))
+		oc->seq_path[0] = '\0';
+	else if ((fp = fopen(oc->seq_path, "re")) != NULL) {
+		if (fscanf(fp, "reserved %llu", &r) != 1)
+			log_warnx("%s is not one this program wrote; ids "
+			    "start from the clock", oc->seq_path);
+		fclose(fp);
+	}
+	oc->next_seq = strat_seq_start(now_real_ns(), r);
+	if (r > strat_seq_seed(now_real_ns()))
+		log_info("client ids start at the reservation of an earlier "
+		    "run (%llu), past the clock: it stepped back", r);
+	order_seq_reserve(oc);
+}
+
 static void
 order_fills_load(struct order_ctx *oc)
 {
@@ -1979,8 +2042,10 @@ order_ph_open(struct order_ctx *oc, const struct bn_resp *resp)
 	ours = ord_reconcile(os, n, oc->s->cfg.instance_id, cids,
 	    ORDER_OPEN_MAX, &max_seq, &foreign);
 	free(os);
-	if (max_seq >= oc->next_seq)
+	if (max_seq >= oc->next_seq) {
 		oc->next_seq = max_seq + 1;
+		order_seq_reserve(oc);
+	}
 	if (ours == 0 || ++oc->recon_rounds > ORDER_RECONCILE_ROUNDS) {
 		if (ours > 0)
 			log_warnx("reconcile: %d orders of ours still open "
@@ -2673,7 +2738,7 @@ order_init(struct svc *s)
 		return 0;
 	}
 	strat_config_from_cfg(&oc->scfg, &s->cfg, false);
-	oc->next_seq = strat_seq_seed(now_real_ns());
+	order_seq_load(oc);
 	ordr_init(&oc->rej, ORDR_BASE_NS, ORDR_MAX_NS);
 	order_pxg_config(oc, &s->cfg, true);
 	oc->stale = true;

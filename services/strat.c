@@ -292,6 +292,22 @@ strat_seq_seed(int64_t real_ns)
 	return real_ns > 0 ? (uint64_t)real_ns / 1000 : 0;
 }
 
+uint64_t
+strat_seq_start(int64_t real_ns, uint64_t reserved)
+{
+	uint64_t clock = strat_seq_seed(real_ns);
+
+	return clock > reserved ? clock : reserved;
+}
+
+uint64_t
+strat_seq_reserve(uint64_t next_seq, uint64_t reserved)
+{
+	if (reserved > next_seq && reserved - next_seq > STRAT_SEQ_BLOCK / 2)
+		return 0;
+	return next_seq + STRAT_SEQ_BLOCK;
+}
+
 /* ---- config ------------------------------------------------------------- */
 
 void

@@ -239,5 +239,16 @@ bool		 strat_instance_ok(const char *instance);
  * an earlier run's (Binance refuses a duplicate id: -4116).
  */
 uint64_t	 strat_seq_seed(int64_t real_ns);
+/*
+ * The wall clock can step back (NTP, a VM restored): then microseconds
+ * alone could hand out an id an earlier run used. Each run therefore
+ * reserves its seqs ahead, STRAT_SEQ_BLOCK at a time, in a file the next
+ * run reads: a run starts past both the clock and that reservation.
+ */
+#define STRAT_SEQ_BLOCK	(1ULL << 20)
+uint64_t	 strat_seq_start(int64_t real_ns, uint64_t reserved);
+/* The reservation to write before handing out next_seq, or 0 if the
+ * current one still has room (refreshed at half a block left). */
+uint64_t	 strat_seq_reserve(uint64_t next_seq, uint64_t reserved);
 
 #endif

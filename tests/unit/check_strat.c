@@ -732,6 +732,33 @@ START_TEST(test_cid_exact)
 }
 END_TEST
 
+/*
+ * A clock stepped back: the next run starts at the earlier run's
+ * reservation, not at the (smaller) clock, and reservations are renewed
+ * half a block before they run out.
+ */
+START_TEST(test_seq_across_clock_step)
+{
+	int64_t t = 1700000000123456789LL;		/* seeds 1700000000123456 */
+	uint64_t r;
+
+	/* a first run: nothing reserved, the clock decides */
+	ck_assert_uint_eq(strat_seq_start(t, 0), 1700000000123456ULL);
+	/* it reserves a block at once, then nothing until half is used */
+	r = strat_seq_reserve(1700000000123456ULL, 0);
+	ck_assert_uint_eq(r, 1700000000123456ULL + STRAT_SEQ_BLOCK);
+	ck_assert_uint_eq(strat_seq_reserve(1700000000123456ULL + 1000, r), 0);
+	ck_assert_uint_eq(strat_seq_reserve(r - STRAT_SEQ_BLOCK / 2, r),
+	    r - STRAT_SEQ_BLOCK / 2 + STRAT_SEQ_BLOCK);
+	/* the clock steps back an hour: the next run starts at r, above
+	 * every id the first run could have used */
+	ck_assert_uint_eq(strat_seq_start(t - 3600LL * 1000000000, r), r);
+	/* the clock ahead of the reservation again: the clock */
+	ck_assert_uint_eq(strat_seq_start(t + 3600LL * 1000000000, r),
+	    1700000000123456ULL + 3600000000ULL);
+}
+END_TEST
+
 /* The longest instance and level with the largest seq still fit in 36,
  * and seq wraps modulo 36^11 rather than growing past it. */
 START_TEST(test_cid_longest_fits)
@@ -1007,6 +1034,7 @@ strat_suite(void)
 	tcase_add_test(tc, test_cid_roundtrip_all_rungs);
 	tcase_add_test(tc, test_cid_unique_across_seq);
 	tcase_add_test(tc, test_cid_ours_and_refusals);
+	tcase_add_test(tc, test_seq_across_clock_step);
 	suite_add_tcase(s, tc);
 	return s;
 }
