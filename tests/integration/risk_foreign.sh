@@ -113,6 +113,11 @@ wait_for "quoting after the latch cleared" 60 quoting
 manual_open >/dev/null || fail "the manual order went while quoting"
 pass "quoting: $(status_json | jq -c '{strategy_paused, position, open_orders}'), manual order open"
 
+# the flatten's fill reached risk like any other: no "a fill did not
+# reach risk" once the exchange's position is read again after it
+sleep 3
+grep "differed from the one kept from fills" "$PMMD_LOG" &&
+	fail "risk missed the flatten's own fill"
 ctl stop >/dev/null
 wait_for "pmmd exits" 30 bash -c "! kill -0 $PMMD_PID"
 PMMD_PID=""
