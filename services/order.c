@@ -808,6 +808,8 @@ order_place_batch(struct order_ctx *oc, const struct strat_quote *const *qs,
 static bool
 order_paused_why(struct order_ctx *oc, char *why, size_t len)
 {
+	if (why != NULL && len > 0)
+		why[0] = '\0';		/* not paused: no reason */
 	/* on any error the last good copy stands */
 	SVC_READ(oc->s, risk, &oc->seen_risk);
 	SVC_READ(oc->s, procs, &oc->seen_procs);

@@ -90,7 +90,7 @@ echo "$txt" | grep -qE "[0-9]\.[0-9]{9,}" && fail "float noise in the text"
 pass "status text: quoting line first, BTC position, ladder, since start"
 
 # The summary line in the log: mid, spread, quoting, position, fills, PnL.
-summary() { grep -qE "summary: mid [0-9]+\.[0-9]{2} spread 0\.1 \([0-9.]+ bp\), quoting [0-9]+ orders, position -?[0-9.e-]+ BTC, fills $((nb + ns)) \($nb buy, $ns sell\), net PnL -?[0-9]+\.[0-9]{4} USDT$" "$PMMD_LOG"; }
+summary() { grep -qE "summary: mid [0-9]+\.[0-9]{2} spread [0-9]+(\.[0-9]+)? \([0-9.]+ bp\), quoting [0-9]+ orders, position -?[0-9.e-]+ BTC, fills $((nb + ns)) \($nb buy, $ns sell\), net PnL -?[0-9]+\.[0-9]{4} USDT$" "$PMMD_LOG"; }
 wait_for "a summary line in the log" 15 summary
 pass "log: $(grep -o 'summary: .*' "$PMMD_LOG" | tail -1)"
 

@@ -110,9 +110,7 @@ while kill -0 "$PMMD_PID" 2>/dev/null; do
 done
 wait "$PMMD_PID" || rc=$?
 PMMD_PID=""
-grep -q "exited on code 99" "$PMMD_LOG" && fail "a service exited with valgrind's error code: $(grep 'exited on code 99' "$PMMD_LOG")"
-[ "$rc" = 0 ] || fail "pmmd exited $rc (99: valgrind found errors in pmmd)"
-pass "SIGTERM: the tree stopped, pmmd exited 0"
+# (judged after the logs below are shown: a failure must say what valgrind saw)
 
 # One log per process that ran to its end. A forked child's log before its
 # exec has no summary (the exec replaces that valgrind); the exec'd
@@ -135,6 +133,9 @@ for f in "$VG"/*.log; do
 	fi
 done
 [ $bad = 0 ] || fail "valgrind found leaks or errors (logs above)"
+grep -q "exited on code 99" "$PMMD_LOG" && fail "a service exited with valgrind's error code: $(grep 'exited on code 99' "$PMMD_LOG")"
+[ "$rc" = 0 ] || fail "pmmd exited $rc (99: valgrind found errors in pmmd)"
+pass "SIGTERM: the tree stopped, pmmd exited 0"
 for p in pmmd pmm-market pmm-order pmm-risk pmm-logger; do
 	case " $seen " in *" $p "*) ;; *) fail "no valgrind summary for $p (ran: $seen)" ;; esac
 done
