@@ -51,7 +51,8 @@ sees() {
 }
 
 # tree 1: exchange A at 60000
-exch_start --manual
+# (an account for write_config's key: a refused key stops a tree with 78)
+exch_start --manual --config "$(exch_accounts)"
 book "$EXCH_PORT" 60000
 write_config "market_stale_after: 3600"
 exch_env
@@ -61,7 +62,8 @@ wait_for "tree 1 sees 60000" 30 sees 1 "$EXCH_PORT" 60000
 
 # tree 2: same instance, its own runtime dir, logs and exchange B at 30000
 mkdir -p "$T2"
-"$EXCH_BIN" --port 0 --port-file "$T2/port" --manual >>"$T2/exchange.log" 2>&1 &
+"$EXCH_BIN" --port 0 --port-file "$T2/port" --manual --config "$T/accounts" \
+	>>"$T2/exchange.log" 2>&1 &
 EXB_PID=$!
 wait_for "exchange B listening" 30 test -s "$T2/port"
 EXB_PORT=$(cat "$T2/port")
