@@ -92,7 +92,7 @@ struct cfg {
 		double		 price_offset_percent;	/* per level */
 		enum cfg_refresh refresh_mode;
 		double		 refresh_tolerance_percent;
-		/* book sanity before quoting (services/pxguard.c) */
+		/* book sanity before quoting (services/core/pxguard.c) */
 		double		 max_spread_percent;
 		double		 max_mark_deviation_percent;
 		double		 max_mid_jump_percent;

@@ -1,7 +1,7 @@
 /*
  * market.c — the market data service.
  *
- * Keeps two Binance streams up with common/bn_ws: <symbol>@bookTicker on
+ * Keeps two Binance streams up with common/binance/bn_ws: <symbol>@bookTicker on
  * the /public route and <symbol>@markPrice@1s on /market (the routes carry
  * different streams, so two connections). Every bookTicker becomes a TICK
  * on the bus to order and risk — sent first, it is what the quoting path

@@ -6,7 +6,7 @@
  * caller publishes the TICK first and the record second. Nothing here
  * allocates beyond what jansson needs to parse one frame.
  *
- * Parsing is common/bn_parse (the project's parsers for every Binance
+ * Parsing is common/binance/bn_parse (the project's parsers for every Binance
  * payload); what is checked here is what a parser cannot know: that the
  * numbers make a book (positive prices, bid not above ask, no negative
  * size) and that the symbol is ours.

@@ -51,7 +51,7 @@
 #include "pxguard.h"
 #include "qstate.h"
 #include "strat.h"
-#include "svc.h"
+#include "svc_rest.h"
 #include "timeutil.h"
 
 #define ORDER_REQ_MAX		48	/* requests of ours in flight */

@@ -2,9 +2,9 @@
  * risk.c — the risk service: the only writer of the "risk" section of the
  * state segment (position, PnL, the strategy pause flag and its reason).
  *
- * The decisions live in services/risk_eval.c; this file is the process:
+ * The decisions live in services/core/risk_eval.c; this file is the process:
  * it feeds risk_eval what the tree and the exchange say and carries out the
- * requests it makes, over one REST client (common/bn_rest) in the service
+ * requests it makes, over one REST client (common/binance/bn_rest) in the service
  * loop.
  *
  *  - Every risk_check_interval: GET /fapi/v2/positionRisk (signed) replaces
@@ -45,7 +45,7 @@
 #include "log.h"
 #include "ord.h"
 #include "risk_eval.h"
-#include "svc.h"
+#include "svc_rest.h"
 #include "timeutil.h"
 
 #define RISK_TIMER_MAX_NS	(100 * NS_PER_MS)
@@ -206,7 +206,7 @@ risk_after(struct risk_ctx *rc, const struct risk_out *o, int64_t now)
 	risk_act(rc, now);
 }
 
-/* ---- REST glue (see common/bn_rest.h) --------------------------------- */
+/* ---- REST glue (see common/binance/bn_rest.h) --------------------------------- */
 
 static void
 risk_rest_fd(struct svc *s, int fd, uint32_t events, void *rest)

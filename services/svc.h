@@ -14,7 +14,6 @@
 
 #include <stdint.h>
 
-#include "bn_rest.h"
 #include "bus.h"
 #include "cfg.h"
 #include "msg.h"
@@ -95,19 +94,6 @@ int	svc_publish(struct svc *s, uint8_t type, struct pmm_msg *m);
 int	svc_watch_fd(struct svc *s, int fd, uint32_t events, svc_fd_cb cb,
 	    void *arg);
 void	svc_unwatch_fd(struct svc *s, int fd);
-/*
- * Share rate-limit holds with the other services through the state
- * segment: a 429 back-off or 418 ban this client receives is published in
- * our heartbeat record, and the holds the others published stop this
- * client too (Binance limits per IP, not per process).
- */
-void	svc_share_rate_limits(struct svc *s, struct bn_rest *r);
-/*
- * Stop the service with exit 78 (said once, with the setting's name and the
- * exchange's answer) when the exchange refuses the API key or the signature
- * (bn_auth_blame()): no retry can fix that, and pmmd stops the tree.
- */
-void	svc_refuse_bad_keys(struct svc *s, struct bn_rest *r);
 /* Ask the loop to stop after this iteration. */
 void	svc_stop(struct svc *s, int code);
 

@@ -1,6 +1,6 @@
 /*
  * check_bn_resolve.c — host name lookups off the caller's thread
- * (common/bn_resolve.c): literals need no lookup; localhost resolves to an
+ * (common/binance/bn_resolve.c): literals need no lookup; localhost resolves to an
  * IPv4 address first; lookups held by a resolver that does not answer
  * neither block the caller nor exceed BN_RESOLVE_MAX; each answer arrives
  * once, with its own id, and wakes the fd; a resolver freed while lookups

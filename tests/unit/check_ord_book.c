@@ -1,6 +1,6 @@
 /*
  * check_ord_book.c — the order service's table of its own orders
- * (services/ord_book.c): every transition from REST answers and
+ * (services/core/ord_book.c): every transition from REST answers and
  * user-stream events, in both arrival orders (they race), each order
  * announced and counted once, fills for anyone's trades (level 0 for
  * orders not ours), the unknown-outcome resolution (never a blind

@@ -1,5 +1,5 @@
 /*
- * check_ord_fills.c — the fill ledger (services/ord_fills.c): stream fills
+ * check_ord_fills.c — the fill ledger (services/core/ord_fills.c): stream fills
  * move the watermark only while nothing is owed; a catch-up publishes
  * exactly the trades nobody heard, in id order, with their orders named;
  * a fill the stream and the catch-up both see goes out once; a full page

@@ -1,6 +1,6 @@
 /*
  * check_ord_plan.c — from the strategy's diff to requests
- * (services/ord_plan.c): cancels of unanswered placements held back, one
+ * (services/core/ord_plan.c): cancels of unanswered placements held back, one
  * placement per rung in flight, room in the table; batches of at most 5
  * places and 10 cancels; the batch JSON Binance reads (post-only LIMIT,
  * every value a string, exact prices from ticks); and the start-up

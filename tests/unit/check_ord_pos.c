@@ -1,5 +1,5 @@
 /*
- * check_ord_pos.c — the start-up position check (services/ord_pos.c) and
+ * check_ord_pos.c — the start-up position check (services/core/ord_pos.c) and
  * the position kept in the fill ledger's line: a position this instance
  * left, moved only by its own fills, is accepted; a flat account always;
  * anyone else's is refused unless adopted; races with a fill are read

@@ -1,6 +1,6 @@
 /*
  * check_ord_rej.c — the per-rung memory of post-only rejects
- * (services/ord_rej.c) on a fake clock: a rejected price waits for newer
+ * (services/core/ord_rej.c) on a fake clock: a rejected price waits for newer
  * market data, another price or another rung does not; repeated rejects
  * back off 250 ms, 500 ms, 1 s, ... capped; an accept forgets it all.
  */

@@ -1,6 +1,6 @@
 /*
  * check_ord_sched.c — the order service's periodic requests
- * (services/ord_sched.c) on a fake clock: countdownCancelAll renewed every
+ * (services/core/ord_sched.c) on a fake clock: countdownCancelAll renewed every
  * countdown/3 counted from when the renewal left, never twice in flight,
  * a failure retried after a second (sooner than the period), "off" (0)
  * sent exactly once; a new countdown on reload due at once; the listenKey

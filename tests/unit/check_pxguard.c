@@ -1,5 +1,5 @@
 /*
- * check_pxguard.c — the book sanity checks (services/pxguard.c) on
+ * check_pxguard.c — the book sanity checks (services/core/pxguard.c) on
  * hand-computed books: the tiny bid of issue 12 (spread ~200 %), a mid away
  * from the mark, a +50 % jump refused until it has held for the window, a
  * glitch that comes back, unusable books, and the limits' edges.

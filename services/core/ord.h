@@ -32,7 +32,6 @@
 #include <stdint.h>
 
 #include "bn_parse.h"
-#include "bn_rest.h"
 #include "msg.h"
 #include "shm.h"
 #include "strat.h"

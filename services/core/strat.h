@@ -176,7 +176,7 @@ int		 strat_check(const struct strat_config *c,
 		    const struct strat_filters *f, double mid, char *err,
 		    size_t errlen);
 /*
- * The filters of the Binance client (common/bn_filters.h, parsed from
+ * The filters of the Binance client (common/binance/bn_filters.h, parsed from
  * exchangeInfo) as the strategy takes them. Counts are on the same grid:
  * a quote's px_ticks / qty_steps go straight to bn_fmt_price() /
  * bn_fmt_qty(). -1 if f has no usable tick or step.

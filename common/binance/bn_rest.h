@@ -80,13 +80,6 @@ enum bn_class { BN_CLASS_PROTECT = 0, BN_CLASS_QUOTE };
 enum bn_method { BN_GET = 0, BN_POST, BN_PUT, BN_DELETE };
 enum bn_auth { BN_AUTH_NONE = 0, BN_AUTH_KEY, BN_AUTH_SIGNED };
 
-enum bn_outcome {
-	BN_OUT_OK = 0,		/* 2xx: body is the answer */
-	BN_OUT_REJECTED,	/* the exchange refused it (4xx, or 5xx on GET) */
-	BN_OUT_NOT_SENT,	/* never left (connect/TLS/resolve failed) */
-	BN_OUT_UNKNOWN		/* may or may not have been executed */
-};
-
 /* Rate-limit headers of one response; -1 when absent. */
 struct bn_rl_hdr {
 	int	used_weight_1m;

@@ -27,6 +27,18 @@
 
 #include "bn_filters.h"
 
+/*
+ * What became of a REST request, as far as the caller can tell. Here and
+ * not in bn_rest.h because the trading core (ord_book.c) judges answers
+ * by it without linking the transport.
+ */
+enum bn_outcome {
+	BN_OUT_OK = 0,		/* 2xx: body is the answer */
+	BN_OUT_REJECTED,	/* the exchange refused it (4xx, or 5xx on GET) */
+	BN_OUT_NOT_SENT,	/* never left (connect/TLS/resolve failed) */
+	BN_OUT_UNKNOWN		/* may or may not have been executed */
+};
+
 #define BN_WHYLEN	160
 #define BN_SYMLEN	24
 #define BN_CIDLEN	40	/* clientOrderId: 1..36 chars */
