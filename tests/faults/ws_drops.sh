@@ -39,16 +39,20 @@ exch_pos() { exch_signed GET /fapi/v2/positionRisk "symbol=BTCUSDT" | jq -r '.[0
 p0=$(exch_pos)
 t0=$(now_ns)
 exch_post "/sim/fault/mute?which=user" >/dev/null || fail "mute user"
-# B1 as it is now (a refresh may have replaced it), traded through
+# B1's price as it is now, traded through. The ladder is replaced every
+# second, so the B1 that fills may be a newer order than the one read here
+# (same price: the market is paused): which one filled is the exchange's
+# word — its last trade of ours, and that order's client id.
 fill_b1() {
-	local o
+	local o tid
 	o=$(ours | jq -c --arg p "$INST-B1-" '[.[] | select(.clientOrderId | startswith($p))][0] // empty')
 	[ -n "$o" ] || return 1
-	b1c=$(echo "$o" | jq -r .clientOrderId)
-	b1id=$(echo "$o" | jq .orderId)
 	b1=$(echo "$o" | jq -r .price)
 	exch_post "/sim/trade?symbol=BTCUSDT&price=$b1&qty=0.01&side=SELL" >/dev/null || return 1
-	awk -v a="$(exch_pos)" -v b="$p0" 'BEGIN { exit !(a - b > 0.0009) }'
+	awk -v a="$(exch_pos)" -v b="$p0" 'BEGIN { exit !(a - b > 0.0009) }' || return 1
+	b1id=$(exch_signed GET /fapi/v1/userTrades "symbol=BTCUSDT&limit=1" | jq -r '.[0].orderId')
+	b1c=$(exch_signed GET /fapi/v1/order "symbol=BTCUSDT&orderId=$b1id" | jq -r .clientOrderId)
+	[[ "$b1c" == "$INST-B1-"* ]] || fail "the trade at B1's price $b1 filled $b1c, not a B1"
 }
 wait_for "a fill through B1 the bot cannot hear" 30 fill_b1
 exch_post "/sim/fault/drop?which=user" >/dev/null || fail "drop user"
