@@ -44,6 +44,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+/* What the backtest writes into its --out DIR (and sweep reads back). */
+#define BTS_SUMMARY_JSON	"summary.json"
+#define BTS_SUMMARY_TEXT	"summary.txt"
+
 #define BTS_MAX_LEVELS		20	/* per side: STRAT_MAX_LEVELS */
 #define BTS_NHORIZONS		3	/* markouts at +1 s, +10 s, +60 s */
 
@@ -75,7 +79,8 @@ struct bts_fill {
  *   quote = s * (mid(t + h) - m) * qty
  * s = +1 buy / -1 sell, m = the mid at the fill, mid(t + h) = the latest
  * mid sample at or before t + h. Averaged over the fills whose horizon
- * ends by the end of the run; the others are counted in `excluded`. */
+ * ends by the end of the run; the others (and fills before the first mid
+ * sample, which have no m) are counted in `excluded`. */
 struct bts_markout {
 	int64_t		 horizon_ns;
 	uint64_t	 n;
@@ -114,7 +119,8 @@ struct bts_summary {
 
 	/* Risk-adjusted: simple returns of equity between closes of UTC
 	 * minutes (days); the first bucket starts from the capital at
-	 * start_ns, the last may be partial. Risk-free rate 0.
+	 * start_ns, the first and last may be partial, a window without
+	 * events returns 0. Risk-free rate 0.
 	 * Sharpe  = mean / sample stdev (n - 1) * sqrt(periods per year)
 	 * Sortino = mean / sqrt(sum(min(r, 0)^2) / n) * sqrt(periods per year)
 	 * NaN when n < 2 or the denominator is 0. */
@@ -137,8 +143,9 @@ struct bts_summary {
 						   filled), 0..BTS_MAX_LEVELS */
 	struct bts_level level[BTS_MAX_LEVELS + 1];	/* [0] = not ladder */
 
-	/* state samples: each holds until the next (or the end); the
-	 * position is 0 and nothing is paused before the first */
+	/* |position| from the fills (exact between state samples), time-
+	 * weighted over the run; the flags from the state samples: each holds
+	 * until the next (or the end), nothing is paused before the first */
 	double		 avg_abs_pos;		/* time-weighted */
 	double		 max_abs_pos;
 	double		 at_limit_s, at_limit_pct;
@@ -171,6 +178,9 @@ void	bts_mid(struct bts *, int64_t ts_ns, double mid);
 void	bts_place(struct bts *, int64_t ts_ns, int side, int level);
 void	bts_fill(struct bts *, const struct bts_fill *);
 void	bts_funding(struct bts *, int64_t ts_ns, double amount);
+/* `position` is the driver's view, not used by the figures (they use the
+ * fills' own position, exact between samples); kept so a driver can feed
+ * its state as it is. */
 void	bts_state(struct bts *, int64_t ts_ns, double position, bool paused,
 	    bool at_limit);
 /* One REST request of `weight`, which placed `orders` orders (a batch of
