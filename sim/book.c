@@ -565,14 +565,12 @@ book_insert(struct book *b, struct bk_order *o)
 }
 
 void
-book_remove(struct book *b, struct bk_order *o)
+book_unlink(struct book *b, struct bk_order *o)
 {
 	struct bk_level *l;
 
-	if (!o->resting) {
-		book_release(b, o);
+	if (!o->resting)
 		return;
-	}
 	l = &b->lv[o->level];
 	if (o->prev != BK_NIL)
 		node(b, o->prev)->next = o->next;
@@ -588,6 +586,14 @@ book_remove(struct book *b, struct bk_order *o)
 	id_del(b, o->self);
 	cid_del(b, o->self);
 	b->count--;
+	o->resting = false;
+	o->prev = o->next = BK_NIL;
+}
+
+void
+book_remove(struct book *b, struct bk_order *o)
+{
+	book_unlink(b, o);
 	book_release(b, o);
 }
 

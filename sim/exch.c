@@ -1345,6 +1345,121 @@ exch_order_cancel(struct exch *ex, struct exch_account *a, const char *symbol,
 	return 0;
 }
 
+/* ------------------------------------------------------------------ */
+/* modify                                                              */
+
+#define MODIFY_MAX	10000	/* amendments of one order */
+
+/* The amended price and quantity, through the symbol's filters. */
+static int
+modify_check(struct exch *ex, int sym, const struct bk_order *o,
+    const struct exch_modify_req *r, int64_t *px, int64_t *lots,
+    struct exch_err *e)
+{
+	struct exch_sym *s = &ex->sym[sym];
+	struct flt_order f;
+	int64_t bpx = 0, bqty;
+
+	if (r->side != (enum exch_side)o->side)
+		return exch_err_set(e, 400, -1102, "Param 'side' does not "
+		    "match the order's side.");
+	memset(&f, 0, sizeof(f));
+	f.side = r->side;
+	f.type = EXCH_LIMIT;
+	f.price = r->price;
+	f.qty = r->quantity;
+	f.reduce_only = (o->flags & BK_F_REDUCE) != 0;
+	f.mark = s->mark;
+	if (ext_best(&s->ext, r->side == EXCH_BUY ? BK_ASK : BK_BID, &bpx, &bqty))
+		f.best_opposite = px_of(s, bpx);
+	f.last_price = f.best_opposite > 0 ? f.best_opposite : s->last.price;
+	if (flt_check(&s->spec, &f, px, lots, e) == -1)
+		return -1;
+	if (*px == o->px && *lots == o->orig)
+		return exch_err_set(e, 400, -5027, "No need to modify the order.");
+	if (o->mods >= MODIFY_MAX)
+		return exch_err_set(e, 400, -5026, "Exceed maximum modify order "
+		    "limit.");
+	return 0;
+}
+
+/* Would the amended order take? (Checked on a copy: o still rests.) */
+static bool
+modify_takes(struct exch_sym *s, const struct bk_order *o, int64_t px)
+{
+	struct bk_order t = *o;
+
+	t.px = px;
+	return book_taker_crosses(s->book, &s->ext, &t);
+}
+
+/* The margin of the amended order, with the original's taken out. */
+static int
+modify_margin(struct exch *ex, struct exch_account *a, int sym,
+    struct bk_order *o, int64_t px, int64_t lots, struct exch_err *e)
+{
+	struct exch_sym *s = &ex->sym[sym];
+	struct bk_order t = *o;
+	int rc;
+
+	acct_order_sub(&a->pos[sym], o->side, o->qty, px_of(s, o->px) *
+	    qty_of(s, o->qty));
+	t.px = px;
+	t.qty = lots - o->exec;
+	rc = check_margin(ex, a, sym, &t, px_of(s, px), e);
+	acct_order_add(&a->pos[sym], o->side, o->qty, px_of(s, o->px) *
+	    qty_of(s, o->qty));
+	return rc;
+}
+
+int
+exch_order_modify(struct exch *ex, struct exch_account *a,
+    const struct exch_modify_req *r, struct exch_order *out,
+    struct exch_err *e)
+{
+	struct exch_sym *s;
+	struct bk_order *o;
+	struct hook_ctx hc;
+	struct bk_hooks h;
+	int64_t px, lots;
+	int sym;
+	bool stp;
+
+	if ((s = sym_by_name(ex, r->symbol, &sym, e)) == NULL ||
+	    need_id(r->order_id, r->orig_client_id, e) == -1)
+		return -1;
+	if ((o = find_open(s, a, r->order_id, r->orig_client_id)) == NULL)
+		return exch_err_set(e, 400, -2013, "Order does not exist.");
+	if (modify_check(ex, sym, o, r, &px, &lots, e) == -1)
+		return -1;
+	ex->ev_ns = 0;
+	if (lots <= o->exec || (o->tif == EXCH_GTX && modify_takes(s, o, px))) {
+		/* Binance cancels it rather than refuse the request */
+		if (out != NULL) {
+			order_export(s, o, out);	/* before the node goes */
+			out->status = EXCH_ST_CANCELED;
+		}
+		order_close(ex, sym, o, EXCH_ST_CANCELED, EXCH_X_CANCELED);
+		return 0;
+	}
+	if (modify_margin(ex, a, sym, o, px, lots, e) == -1)
+		return -1;
+	alist_del(ex, sym, o);
+	book_unlink(s->book, o);
+	o->px = px;
+	o->orig = lots;
+	o->qty = lots - o->exec;
+	o->mods++;
+	o->update_ms = exch_now_ms(ex);
+	emit_order(ex, sym, o, EXCH_X_AMENDMENT, 0, 0, 0, false, 0, 0);
+	hooks_init(ex, sym, &hc, &h);
+	stp = book_match_taker(s->book, &s->ext, o, &h);
+	/* what rests goes in at the back of its level, its queue anew */
+	order_settle(ex, sym, o, stp, out);
+	ro_process(ex);
+	return 0;
+}
+
 static int
 cancel_all_sym(struct exch *ex, struct exch_account *a, int sym)
 {

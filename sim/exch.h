@@ -568,6 +568,28 @@ int	exch_order_place(struct exch *, struct exch_account *,
 int	exch_order_cancel(struct exch *, struct exch_account *,
 	    const char *symbol, int64_t order_id, const char *orig_client_id,
 	    struct exch_order *out, struct exch_err *);
+/*
+ * Modify (PUT /fapi/v1/order): a resting LIMIT order gets a new price and
+ * quantity, keeps its orderId and clientOrderId, and goes to the BACK of
+ * the queue at its (new) price, as Binance re-queues an amended order.
+ * Refused, the original stays: -2013 not open, -5027 nothing changes,
+ * -5026 past 10000 amendments, a filter or margin failure. The order is
+ * cancelled instead when the new quantity is not above what it executed
+ * already, or when it is post-only (GTX) and the new price would take; a
+ * GTC order at a price that takes trades at once. ORDER_TRADE_UPDATE with
+ * execution type AMENDMENT.
+ */
+struct exch_modify_req {
+	const char *symbol;
+	int64_t	order_id;		/* > 0, or orig_client_id */
+	const char *orig_client_id;
+	enum exch_side side;		/* must be the order's */
+	double	quantity;
+	double	price;
+};
+int	exch_order_modify(struct exch *, struct exch_account *,
+	    const struct exch_modify_req *, struct exch_order *out,
+	    struct exch_err *);
 /* Cancel all the account's open orders on symbol; returns the count. */
 int	exch_order_cancel_all(struct exch *, struct exch_account *,
 	    const char *symbol, struct exch_err *);

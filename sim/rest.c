@@ -1022,6 +1022,9 @@ static const struct route routes[] = {
 	  ep_order_cancel, "symbol=BTCUSDT&origClientOrderId=sweep-1" },
 	{ WM_GET, "/fapi/v1/order", AUTH_SIGNED, 1, 0, NULL, ep_order_query,
 	  "symbol=BTCUSDT&origClientOrderId=sweep-1" },
+	{ WM_PUT, "/fapi/v1/order", AUTH_SIGNED, 1, 1, NULL, ep_order_modify,
+	  "symbol=BTCUSDT&origClientOrderId=sweep-1&side=BUY&quantity=0.01&"
+	  "price=59000" },
 	{ WM_DELETE, "/fapi/v1/allOpenOrders", AUTH_SIGNED, 1, 0, NULL,
 	  ep_cancel_all, "symbol=BTCUSDT" },
 	{ WM_POST, "/fapi/v1/batchOrders", AUTH_SIGNED, 5, -1, NULL,

@@ -338,6 +338,52 @@ ep_order_query(struct wire *w, struct exch_account *a, struct wire_req *req,
 	order_by_ref(w, a, req, r, exch_order_query, 1);
 }
 
+/* PUT /fapi/v1/order: the USD-M form needs side, quantity and price. */
+static int
+modify_parse(struct getter *g, struct exch_modify_req *m, struct exch_err *e)
+{
+	const char *v;
+
+	if ((v = g->get(g->arg, "side")) == NULL || !*v)
+		return err_set(e, -1102, "Mandatory parameter '%s' was not "
+		    "sent, was empty/null, or malformed.", "side");
+	if (exch_side_parse(v, &m->side) == -1)
+		return exch_err_set(e, 400, -1117, "Invalid side.");
+	if (get_dec(g, "quantity", &m->quantity, e) == -1 ||
+	    get_dec(g, "price", &m->price, e) == -1)
+		return -1;
+	if (m->quantity <= 0 || m->price <= 0)
+		return err_set(e, -1102, "Mandatory parameter '%s' was not "
+		    "sent, was empty/null, or malformed.", m->quantity <= 0 ?
+		    "quantity" : "price");
+	if ((v = g->get(g->arg, "priceMatch")) != NULL && *v &&
+	    strcmp(v, "NONE") != 0)
+		return bad_value(e, "priceMatch");
+	return 0;
+}
+
+void
+ep_order_modify(struct wire *w, struct exch_account *a, struct wire_req *req,
+    struct wire_resp *r)
+{
+	struct getter		 g = { get_req, req };
+	struct exch_modify_req	 m;
+	struct exch_order	 o;
+	struct exch_err		 e;
+
+	memset(&m, 0, sizeof(m));
+	memset(&e, 0, sizeof(e));
+	if (rest_symbol(w, req, r, 1) < 0 || get_order_ref(req, r,
+	    &m.order_id, &m.orig_client_id) == -1)
+		return;
+	m.symbol = wire_param(req, "symbol");
+	if (modify_parse(&g, &m, &e) == -1 ||
+	    exch_order_modify(w->ex, a, &m, &o, &e) == -1)
+		resp_exch_err(r, &e);
+	else
+		resp_json(r, 200, order_json(&o, 0));
+}
+
 void
 ep_cancel_all(struct wire *w, struct exch_account *a, struct wire_req *req,
     struct wire_resp *r)

@@ -91,6 +91,7 @@ struct bk_order {
 	uint16_t acct;
 	uint8_t	side, type, tif, status, stp, flags;
 	bool	resting;
+	uint16_t mods;			/* amendments so far (at most 10000) */
 	char	cid[EXCH_CIDLEN];
 };
 
@@ -114,6 +115,9 @@ void	book_release(struct book *, struct bk_order *);
 int	book_insert(struct book *, struct bk_order *);
 /* Take a resting order out of the book and release it. */
 void	book_remove(struct book *, struct bk_order *);
+/* Take a resting order out of the book, keeping the node (an amended
+ * order goes back in with book_insert(): at the back of its level). */
+void	book_unlink(struct book *, struct bk_order *);
 struct bk_order *book_find(const struct book *, int64_t id);
 struct bk_order *book_find_cid(const struct book *, unsigned acct,
 	    const char *cid);

@@ -223,6 +223,7 @@ struct exch_account *wire_lkey_account(struct wire *, const char *key);
 REST_EP(ep_order_new);
 REST_EP(ep_order_cancel);
 REST_EP(ep_order_query);
+REST_EP(ep_order_modify);
 REST_EP(ep_cancel_all);
 REST_EP(ep_batch_new);
 REST_EP(ep_batch_cancel);

@@ -43,6 +43,12 @@ sreq POST /fapi/v1/order "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&qua
 check "duplicate clientOrderId: -4116" expect_err 400 -4116
 sreq GET /fapi/v1/openOrders "symbol=BTCUSDT"
 check "openOrders has it" [ "$(jqb 'length')" = 1 -a "$(jqb '.[0].orderId')" = "$ID1" ]
+sreq PUT /fapi/v1/order "symbol=BTCUSDT&orderId=$ID1&side=BUY&quantity=0.020&price=58999.0"
+check "modify: same id, new price and quantity" [ "$STATUS" = 200 -a "$(jqb .orderId)" = "$ID1" -a "$(jqb .price)" = 58999.00 -a "$(jqb .origQty)" = 0.020 ]
+sreq PUT /fapi/v1/order "symbol=BTCUSDT&origClientOrderId=t-1&side=BUY&quantity=0.020&price=58999.0"
+check "modify to the same values: -5027" expect_err 400 -5027
+sreq PUT /fapi/v1/order "symbol=BTCUSDT&orderId=$ID1&side=BUY&quantity=0.020"
+check "modify without a price: -1102" expect_err 400 -1102
 sreq DELETE /fapi/v1/order "symbol=BTCUSDT&orderId=$ID1"
 check "cancel" [ "$STATUS" = 200 -a "$(jqb .status)" = CANCELED ]
 sreq DELETE /fapi/v1/order "symbol=BTCUSDT&orderId=$ID1"

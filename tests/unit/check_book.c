@@ -625,6 +625,157 @@ START_TEST(test_gtd_expiry)
 }
 END_TEST
 
+/* ---- modify (PUT /fapi/v1/order) --------------------------------------------- */
+
+static int
+modify(struct exch_account *a, int64_t id, enum exch_side side, double qty,
+    double price, struct exch_order *out, struct exch_err *e)
+{
+	struct exch_modify_req r = { "BTCUSDT", id, NULL, side, qty, price };
+
+	memset(e, 0, sizeof(*e));
+	return exch_order_modify(f->ex, a, &r, out, e);
+}
+
+static struct exch_order
+query(struct exch_account *a, int64_t id)
+{
+	struct exch_order q;
+	struct exch_err e;
+
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(exch_order_query(f->ex, a, "BTCUSDT", id, NULL, &q,
+	    &e), 0);
+	return q;
+}
+
+/* An amended order goes to the back of its level: a1 was first at
+ * 59999.0 (no outside liquidity there), amends its quantity, and the next
+ * trade fills a2, which was second. Same id, new quantity, AMENDMENT. */
+START_TEST(test_modify_requeues)
+{
+	struct exch_order a = tfix_place(f, f->a1, EXCH_BUY, EXCH_LIMIT,
+	    EXCH_GTC, 0.01, 59999.0);
+	struct exch_order b = tfix_place(f, f->a2, EXCH_BUY, EXCH_LIMIT,
+	    EXCH_GTC, 0.01, 59999.0);
+	struct exch_order m;
+	struct exch_err e;
+
+	ck_assert_int_eq(modify(f->a1, a.order_id, EXCH_BUY, 0.02, 59999.0, &m,
+	    &e), 0);
+	ck_assert_int_eq(m.order_id, a.order_id);
+	ck_assert_str_eq(m.client_id, a.client_id);
+	ck_assert_int_eq(m.status, EXCH_ST_NEW);
+	ck_assert_near(m.orig_qty, 0.02, 1e-12);
+	ck_assert_ptr_nonnull(tfix_last_ou(f, f->a1, EXCH_X_AMENDMENT));
+	ck_assert_int_eq(exch_ext_trade(f->ex, 0, 59999.0, 0.01, true), 0);
+	ck_assert_int_eq(query(f->a2, b.order_id).status, EXCH_ST_FILLED);
+	ck_assert_near(query(f->a1, a.order_id).executed_qty, 0, 1e-12);
+	/* then a1, for its new quantity */
+	ck_assert_int_eq(exch_ext_trade(f->ex, 0, 59999.0, 0.02, true), 0);
+	ck_assert_int_eq(query(f->a1, a.order_id).status, EXCH_ST_FILLED);
+	ck_assert_near(tfix_pos(f, f->a1), 0.02, 1e-12);
+}
+END_TEST
+
+/* The queue ahead is measured anew: 0.5 at 60000.0 behind 2 BTC outside;
+ * 1.5 trades (0.5 left ahead); amended, it is behind the whole level again,
+ * so the 0.7 that would have filled 0.2 fills nothing. */
+START_TEST(test_modify_resets_queue)
+{
+	struct exch_order o = tfix_place(f, f->a1, EXCH_BUY, EXCH_LIMIT,
+	    EXCH_GTC, 0.5, 60000.0);
+	struct exch_order m;
+	struct exch_err e;
+
+	exch_ext_trade(f->ex, 0, 60000.0, 1.5, true);
+	ck_assert_int_eq(modify(f->a1, o.order_id, EXCH_BUY, 0.6, 60000.0, &m,
+	    &e), 0);
+	exch_ext_trade(f->ex, 0, 60000.0, 0.7, true);
+	ck_assert_near(query(f->a1, o.order_id).executed_qty, 0, 1e-12);
+}
+END_TEST
+
+/* A new price: the order rests there, and a trade at the old price no
+ * longer reaches it. */
+START_TEST(test_modify_price)
+{
+	struct exch_order o = tfix_place(f, f->a1, EXCH_BUY, EXCH_LIMIT,
+	    EXCH_GTC, 0.01, 59999.0);
+	struct exch_order m;
+	struct exch_err e;
+
+	ck_assert_int_eq(modify(f->a1, o.order_id, EXCH_BUY, 0.01, 59998.0, &m,
+	    &e), 0);
+	ck_assert_near(query(f->a1, o.order_id).price, 59998.0, 1e-9);
+	exch_ext_trade(f->ex, 0, 59999.0, 0.01, true);
+	ck_assert_near(query(f->a1, o.order_id).executed_qty, 0, 1e-12);
+	ck_assert_int_eq(exch_open_order_count(f->ex, f->a1, "BTCUSDT"), 1);
+}
+END_TEST
+
+/* Refused, the original stays as it was. */
+START_TEST(test_modify_refused)
+{
+	struct exch_order o = tfix_place(f, f->a1, EXCH_SELL, EXCH_LIMIT,
+	    EXCH_GTC, 0.01, 60001.0);
+	struct exch_order m;
+	struct exch_err e;
+
+	ck_assert_int_eq(modify(f->a1, o.order_id, EXCH_SELL, 0.01, 60001.0, &m,
+	    &e), -1);
+	ck_assert_int_eq(e.code, -5027);		/* nothing to change */
+	ck_assert_int_eq(modify(f->a1, o.order_id + 99, EXCH_SELL, 0.02,
+	    60001.0, &m, &e), -1);
+	ck_assert_int_eq(e.code, -2013);		/* no such order */
+	ck_assert_int_eq(modify(f->a2, o.order_id, EXCH_SELL, 0.02, 60001.0,
+	    &m, &e), -1);
+	ck_assert_int_eq(e.code, -2013);		/* not a2's */
+	ck_assert_int_eq(modify(f->a1, o.order_id, EXCH_BUY, 0.02, 60001.0, &m,
+	    &e), -1);
+	ck_assert_int_eq(e.code, -1102);		/* the other side */
+	ck_assert_int_eq(modify(f->a1, o.order_id, EXCH_SELL, 0.02, 60001.05,
+	    &m, &e), -1);
+	ck_assert_int_eq(e.code, -4014);		/* off the tick */
+	ck_assert_near(query(f->a1, o.order_id).price, 60001.0, 1e-9);
+	ck_assert_near(query(f->a1, o.order_id).orig_qty, 0.01, 1e-12);
+	ck_assert_int_eq(tfix_count_ou(f, f->a1, EXCH_X_AMENDMENT), 0);
+}
+END_TEST
+
+/* Cancelled instead: post-only amended to a price that takes; a quantity
+ * not above what already executed. A GTC amended through the book takes. */
+START_TEST(test_modify_cancels_or_takes)
+{
+	struct exch_order g = tfix_place(f, f->a1, EXCH_BUY, EXCH_LIMIT,
+	    EXCH_GTX, 0.01, 59999.0);
+	struct exch_order p = tfix_place(f, f->a1, EXCH_BUY, EXCH_LIMIT,
+	    EXCH_GTC, 0.5, 60000.0);
+	struct exch_order c = tfix_place(f, f->a1, EXCH_BUY, EXCH_LIMIT,
+	    EXCH_GTC, 0.01, 59998.0);
+	struct exch_order m;
+	struct exch_err e;
+
+	ck_assert_int_eq(modify(f->a1, g.order_id, EXCH_BUY, 0.01, 60000.1, &m,
+	    &e), 0);
+	ck_assert_int_eq(m.status, EXCH_ST_CANCELED);
+	ck_assert_int_eq(query(f->a1, g.order_id).status, EXCH_ST_CANCELED);
+	ck_assert_near(tfix_pos(f, f->a1), 0, 1e-12);
+	/* 0.2 of p executes (behind 2 outside), then p is cut to 0.2 */
+	exch_ext_trade(f->ex, 0, 60000.0, 2.2, true);
+	ck_assert_near(query(f->a1, p.order_id).executed_qty, 0.2, 1e-12);
+	ck_assert_int_eq(modify(f->a1, p.order_id, EXCH_BUY, 0.2, 60000.0, &m,
+	    &e), 0);
+	ck_assert_int_eq(query(f->a1, p.order_id).status, EXCH_ST_CANCELED);
+	/* GTC through the ask: it trades 0.01 at 60000.1 as taker */
+	ck_assert_int_eq(modify(f->a1, c.order_id, EXCH_BUY, 0.01, 60000.1, &m,
+	    &e), 0);
+	ck_assert_int_eq(m.status, EXCH_ST_FILLED);
+	ck_assert_near(tfix_pos(f, f->a1), 0.21, 1e-12);
+	ck_assert_int_eq(exch_open_order_count(f->ex, f->a1, "BTCUSDT"), 0);
+}
+END_TEST
+
 static Suite *
 book_suite(void)
 {
@@ -660,6 +811,11 @@ book_suite(void)
 	tcase_add_test(tc, test_cancel_query);
 	tcase_add_test(tc, test_max_num_orders);
 	tcase_add_test(tc, test_gtd_expiry);
+	tcase_add_test(tc, test_modify_requeues);
+	tcase_add_test(tc, test_modify_resets_queue);
+	tcase_add_test(tc, test_modify_price);
+	tcase_add_test(tc, test_modify_refused);
+	tcase_add_test(tc, test_modify_cancels_or_takes);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
