@@ -25,7 +25,9 @@
  *
  * The hot path is a TICK: strategy, plan, batch JSON, signed request —
  * sent from inside the message handler, before the loop turns again.
- * The decisions (order table, plans, batches, schedules) are ord_*.c.
+ * The decisions are pure modules this file carries out: when to quote and
+ * what (quoter.c: refresh, tolerance, pause, staleness, sanity, rejects),
+ * the order table, plans, batches and schedules (ord_*.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,6 +52,7 @@
 #include "ord_rej.h"
 #include "pxguard.h"
 #include "qstate.h"
+#include "quoter.h"
 #include "strat.h"
 #include "svc_rest.h"
 #include "timeutil.h"
@@ -149,39 +152,23 @@ struct order_ctx {
 
 	struct bn_filters	 flt;
 	struct strat_filters	 sflt;
-	struct strat_config	 scfg;
 	struct ord_book		 book;
 	struct ord_counts	 cnt;
 	struct shm_orders	 rec;
-	uint64_t		 next_seq;
 	double			 position;
 
-	/* market and pause as last seen */
-	double			 bid, ask;
-	bool			 have_book, stale, op_paused, was_paused;
+	/* when to quote and what (quoter.c): the market as last seen, the
+	 * refresh schedule, book sanity, the post-only reject memory */
+	struct quoter		 q;
+	struct qt_plan		 plan;		/* 7 KB, reused by every quote */
+	bool			 op_paused;
 	char			 op_reason[64];	/* of the PAUSE message */
-	/* the last evaluation, for quote_state between evaluations */
-	enum strat_why		 last_why;
-	char			 pause_why[QS_REASON_LEN];
 	/* the last answer was a transport failure: nobody there */
 	bool			 unreachable;
 	char			 unreach_why[QS_REASON_LEN];
-	/* post-only rejects: per rung memory, and the rate for the CSV */
-	struct ordr		 rej;
-	struct ordr_rate	 rej_rate;
-	uint64_t		 data_id;	/* TICKs seen: market data age */
-	int			 held;		/* rungs held by the last quote */
-	/* book sanity (pxguard.c): a book that fails is not quoted */
-	struct pxg		 pxg;
-	bool			 insane;
-	char			 insane_why[QS_REASON_LEN + 64];
+	struct ordr_rate	 rej_rate;	/* post-only rejects, for the CSV */
 	struct shm_market	 seen_mkt;	/* for the mark price */
-	uint64_t		 out_of_band;	/* PERCENT_PRICE drops */
 	int64_t			 band_log_ns;
-	double			 last_mid;	/* mid of the last refresh */
-	int64_t			 next_refresh_ns;
-	int64_t			 eval_at_ns;	/* 0: none wanted */
-	bool			 eval_refresh;
 
 	/* user stream */
 	char			 lkey[BN_KEYLEN];
@@ -209,9 +196,7 @@ struct order_ctx {
 	struct ord_countdown	 cd;
 	bool			 cd_armed;	/* by this process, or the dead
 						   one a cancel-only run follows */
-	struct strat_out	 out;		/* 5 KB, reused by every quote */
 	bool			 time_reachable;
-	int64_t			 last_tick_ns;
 	uint64_t		 gov_skips, gov_skips_logged;
 	int64_t			 gov_log_ns;
 	uint64_t		 reject_logs;
@@ -307,8 +292,7 @@ order_apply(struct order_ctx *oc, struct ord_effect *e)
 		oc->dirty = true;
 		/* the diff may want something new now (e.g. a cancel that
 		 * waited for an acknowledgement) */
-		if (oc->eval_at_ns == 0)
-			oc->eval_at_ns = now_mono_ns();
+		qt_table_changed(&oc->q, now_mono_ns());
 	}
 	memset(e, 0, sizeof(*e));
 }
@@ -333,25 +317,6 @@ order_event_other(struct order_ctx *oc, enum pmm_order_kind kind,
 	snprintf(m.u.order.text, sizeof(m.u.order.text), "%s",
 	    "not in the order table (an earlier run's, or a stray)");
 	svc_publish(oc->s, PMM_MSG_ORDER_EVENT, &m);
-}
-
-/* The book's sanity changed: one ORDER_EVENT (a CSV row) and a log line. */
-static void
-order_event_book(struct order_ctx *oc, bool insane, double mid,
-    const char *why)
-{
-	struct pmm_msg m;
-
-	memset(&m, 0, sizeof(m));
-	m.u.order.kind = insane ? ORD_BOOK_INSANE : ORD_BOOK_SANE;
-	m.u.order.side = UINT8_MAX;	/* neither */
-	m.u.order.price = mid;
-	snprintf(m.u.order.text, sizeof(m.u.order.text), "%s", why);
-	svc_publish(oc->s, PMM_MSG_ORDER_EVENT, &m);
-	if (insane)
-		log_warnx("not quoting: %s; our orders cancelled", why);
-	else
-		log_info("book sane again (mid %.10g): quoting", mid);
 }
 
 /* ---- REST client glue (bn_rest.h's banner) ----------------------------------- */
@@ -415,8 +380,7 @@ order_req_put(struct order_req *q)
 	q->used = false;
 }
 
-static void	order_quote_state(struct order_ctx *oc, enum strat_why swhy,
-		    bool paused, const char *pause_why);
+static void	order_quote_state(struct order_ctx *oc);
 
 /*
  * Whether the exchange is there, from every answer: a request that never
@@ -439,8 +403,7 @@ order_note_reach(struct order_ctx *oc, const struct bn_resp *r)
 		return;
 	oc->unreachable = down;
 	if (oc->phase == PH_RUNNING && !oc->s->stopping)
-		order_quote_state(oc, oc->last_why, oc->was_paused,
-		    oc->pause_why);
+		order_quote_state(oc);
 }
 
 static void
@@ -474,8 +437,7 @@ order_gov_skip(struct order_ctx *oc, int64_t wait_ms)
 		wait_ms = 1;
 	if (wait_ms > SHM_HOLD_MAX_MS)	/* no overflow below, whatever */
 		wait_ms = SHM_HOLD_MAX_MS;
-	if (oc->eval_at_ns == 0 || oc->eval_at_ns > now + wait_ms * NS_PER_MS)
-		oc->eval_at_ns = now + wait_ms * NS_PER_MS;
+	qt_retry_at(&oc->q, now + wait_ms * NS_PER_MS);
 	if (now - oc->gov_log_ns >= 60 * NS_PER_S) {
 		log_warnx("rate-limit governor: holding requests for %lld ms "
 		    "(%" PRIu64 " rounds skipped so far)", (long long)wait_ms,
@@ -700,13 +662,9 @@ order_rej_note(struct order_ctx *oc, const char *cid, int code,
 
 	if (o == NULL)
 		return;
-	if (code == 0)
-		ordr_on_accept(&oc->rej, o->side, o->level);
-	else if (code == -5022) {
-		ordr_on_reject(&oc->rej, o->side, o->level, o->px_ticks,
-		    data_id, now);
-		ordr_rate_add(&oc->rej_rate, now, 1);
-	} else
+	qt_on_placed(&oc->q, o->side, o->level, o->px_ticks, code, data_id,
+	    now);
+	if (code != 0)
 		ordr_rate_add(&oc->rej_rate, now, 1);
 }
 
@@ -791,7 +749,7 @@ order_place_batch(struct order_ctx *oc, const struct strat_quote *const *qs,
 	}
 	now_real = now_real_ns();
 	q->n = n;
-	q->data_id = oc->data_id;
+	q->data_id = oc->q.data_id;
 	for (i = 0; i < n; i++) {
 		snprintf(q->cids[i], PMM_ID_MAX, "%s", qs[i]->client_id);
 		ord_add(&oc->book, qs[i], now_real);
@@ -832,12 +790,6 @@ order_paused_why(struct order_ctx *oc, char *why, size_t len)
 		return true;
 	}
 	return false;
-}
-
-static bool
-order_paused(struct order_ctx *oc)
-{
-	return order_paused_why(oc, NULL, 0);
 }
 
 static void
@@ -899,200 +851,105 @@ order_send_places(struct order_ctx *oc, const struct strat_out *out,
 	}
 }
 
+/* What the service knows now, for the quoter; why holds the pause's. */
 static void
-order_strat_in(struct order_ctx *oc, struct strat_in *in,
-    struct strat_order *open, bool paused, bool refresh)
+order_facts(struct order_ctx *oc, struct qt_facts *f, char *why, size_t len)
 {
-	memset(in, 0, sizeof(*in));
-	in->mkt.bid = oc->have_book ? oc->bid : 0;
-	in->mkt.ask = oc->have_book ? oc->ask : 0;
-	in->mkt.mid = oc->have_book ? (oc->bid + oc->ask) / 2 : 0;
-	in->mkt.stale = oc->stale || !oc->have_book;
-	in->position = oc->position;
-	in->n_open = ord_to_strat(&oc->book, oc->sflt.step, open,
-	    STRAT_MAX_OPEN);
-	in->open = open;
-	in->cfg = oc->scfg;
-	in->cfg.paused = paused;
-	in->flt = oc->sflt;
-	in->instance = oc->s->cfg.instance_id;
-	in->next_seq = oc->next_seq;
-	in->refresh = refresh;
+	memset(f, 0, sizeof(*f));
+	f->paused = order_paused_why(oc, why, len);
+	f->pause_why = why;
+	/* on a read error the last good copy stands, and says nothing of
+	 * staleness */
+	f->market_stale = SVC_READ(oc->s, market, &oc->seen_mkt) == SHM_OK &&
+	    oc->seen_mkt.stale;
+	f->mark_price = oc->seen_mkt.mark_price;
+	f->stream_up = oc->stream_up;
+	f->unreachable = oc->unreachable ? oc->unreach_why : NULL;
+	f->position = oc->position;
 }
 
-/* Orders still standing on the book for the strategy (not cancelling). */
-static int
-order_live(const struct strat_order *open, int n)
-{
-	int i, live = 0;
-
-	for (i = 0; i < n; i++)
-		if (open[i].state != STRAT_OS_CANCELING)
-			live++;
-	return live;
-}
-
-/*
- * The book's sanity (pxguard.c) against the mark price market publishes;
- * a change is said once (log, ORDER_EVENT). True when it just became
- * sane again. An unusable or stale book is the strategy's to judge.
- */
-static bool
-order_guard(struct order_ctx *oc, int64_t now)
-{
-	char why[sizeof(oc->insane_why)];
-	double mid = (oc->bid + oc->ask) / 2;
-	bool was = oc->insane;
-
-	if (!oc->have_book || oc->stale)
-		return false;
-	/* on a read error the last good copy stands */
-	SVC_READ(oc->s, market, &oc->seen_mkt);
-	oc->insane = pxg_check(&oc->pxg, oc->bid, oc->ask,
-	    oc->seen_mkt.mark_price, now, why, sizeof(why)) != PXG_OK;
-	if (oc->insane && strcmp(why, oc->insane_why) != 0)
-		memcpy(oc->insane_why, why, sizeof(why));
-	if (oc->insane != was)
-		order_event_book(oc, oc->insane, mid, oc->insane ? why : "");
-	return was && !oc->insane;
-}
-
-/* PERCENT_PRICE: a price outside the exchange's band around the mark
- * would be refused; counted and said once a minute, never sent. */
-static bool
-order_in_band(struct order_ctx *oc, const struct strat_quote *q, int64_t now)
-{
-	if (bn_price_in_band(&oc->flt, q->px_ticks, oc->seen_mkt.mark_price))
-		return true;
-	oc->out_of_band++;
-	if (now - oc->band_log_ns >= 60 * NS_PER_S) {
-		log_warnx("%s %d at %.10g is outside PERCENT_PRICE around mark "
-		    "%.10g: not sent (%" PRIu64 " so far)", q->side ==
-		    STRAT_SELL ? "ask" : "bid", q->level, q->price,
-		    oc->seen_mkt.mark_price, oc->out_of_band);
-		oc->band_log_ns = now;
-	}
-	return false;
-}
-
-/*
- * Drop from the plan the rungs the exchange just rejected post-only at
- * the same price, when no newer market data has come since (or their
- * backoff runs), and any price outside PERCENT_PRICE; look again when a
- * backoff ends. Returns how many rungs the rejects hold.
- */
-static int
-order_place_filter(struct order_ctx *oc, const struct strat_out *out,
-    struct ord_plan *pl, int64_t now)
-{
-	const struct strat_quote *q;
-	int64_t next;
-	int i, k = 0, held = 0;
-
-	for (i = 0; i < pl->n_place; i++) {
-		q = &out->place[pl->place[i]];
-		if (!ordr_may_place(&oc->rej, q->side, q->level, q->px_ticks,
-		    oc->data_id, now))
-			held++;
-		else if (order_in_band(oc, q, now))
-			pl->place[k++] = pl->place[i];
-	}
-	pl->n_place = k;
-	if (held > 0 && (next = ordr_next_ns(&oc->rej, now)) != 0 &&
-	    (oc->eval_at_ns == 0 || next < oc->eval_at_ns))
-		oc->eval_at_ns = next;
-	return held;
-}
-
-/* What this evaluation means for quote_state (the governor may still
- * override it with a hold while sending). */
+/* The quote state between evaluations (the link changed). */
 static void
-order_quote_state(struct order_ctx *oc, enum strat_why swhy, bool paused,
-    const char *pause_why)
+order_quote_state(struct order_ctx *oc)
 {
-	oc->last_why = swhy;
-	if (pause_why != oc->pause_why)
-		snprintf(oc->pause_why, sizeof(oc->pause_why), "%s", pause_why);
-	if (oc->unreachable)
-		order_qstate(oc, QS_EXCHANGE_UNREACHABLE, "%s",
-		    oc->unreach_why);
-	else if (paused)
-		order_qstate(oc, QS_PAUSED, "%s", pause_why);
-	else if (!oc->stream_up)
-		order_qstate(oc, QS_USER_STREAM_DOWN, "user data stream down: "
-		    "no new orders until it is back");
-	else if (oc->insane && !oc->stale)
-		order_qstate(oc, QS_BOOK_INSANE, "%s", oc->insane_why);
-	else if (swhy == STRAT_WHY_STALE)
-		order_qstate(oc, QS_MARKET_STALE, oc->have_book ?
-		    "market data stale" : "no market data yet");
-	else if (swhy == STRAT_WHY_BAD_BOOK)
-		order_qstate(oc, QS_BOOK_INSANE, "book unusable: bid %g ask %g",
-		    oc->bid, oc->ask);
-	else if (swhy != STRAT_WHY_QUOTING)
-		order_qstate(oc, QS_BOOK_INSANE, "strategy: %s",
-		    strat_why_name(swhy));
-	else if (oc->held > 0)
-		order_qstate(oc, QS_REJECT_BACKOFF, "%d rungs rejected post-only "
-		    "(-5022): held until newer market data", oc->held);
+	char reason[QS_REASON_LEN];
+	enum quote_state st;
+
+	st = qt_state(&oc->q, oc->stream_up, oc->unreachable ?
+	    oc->unreach_why : NULL, reason, sizeof(reason));
+	order_qstate(oc, st, "%s", reason);
+}
+
+/* The book's sanity changed: one ORDER_EVENT (a CSV row) and a log line. */
+static void
+order_event_book(struct order_ctx *oc, const struct qt_plan *p)
+{
+	bool insane = p->book == QT_BOOK_INSANE;
+	struct pmm_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.u.order.kind = insane ? ORD_BOOK_INSANE : ORD_BOOK_SANE;
+	m.u.order.side = UINT8_MAX;	/* neither */
+	m.u.order.price = p->mid;
+	snprintf(m.u.order.text, sizeof(m.u.order.text), "%s", insane ?
+	    oc->q.insane_why : "");
+	svc_publish(oc->s, PMM_MSG_ORDER_EVENT, &m);
+	if (insane)
+		log_warnx("not quoting: %s; our orders cancelled",
+		    oc->q.insane_why);
 	else
-		order_qstate(oc, QS_QUOTING, "%s", "");
+		log_info("book sane again (mid %.10g): quoting", p->mid);
+}
+
+/* PERCENT_PRICE drops are counted by the quoter and said here once a
+ * minute, never once a tick. */
+static void
+order_band_log(struct order_ctx *oc, const struct qt_plan *p, int64_t now)
+{
+	const struct strat_quote *q = &p->out.place[p->first_oob];
+
+	if (now - oc->band_log_ns < 60 * NS_PER_S)
+		return;
+	log_warnx("%s %d at %.10g is outside PERCENT_PRICE around mark %.10g: "
+	    "not sent (%" PRIu64 " so far)", q->side == STRAT_SELL ? "ask" :
+	    "bid", q->level, q->price, oc->seen_mkt.mark_price,
+	    oc->q.out_of_band);
+	oc->band_log_ns = now;
 }
 
 static void	order_seq_reserve(struct order_ctx *);
 
 /*
- * Evaluate the strategy and send what it asks for, at once: cancels
- * first (in replace mode the old ladder leaves before the new arrives),
- * then places. No logging here above debug: this is the tick path.
+ * Evaluate (quoter.c decides) and send what the plan asks for, at once:
+ * cancels first (in replace mode the old ladder leaves before the new
+ * arrives), then places. No logging here above debug: this is the tick
+ * path.
  */
 static void
 order_quote(struct order_ctx *oc, bool refresh)
 {
-	struct strat_out *out = &oc->out;
-	struct strat_order open[STRAT_MAX_OPEN];
-	struct strat_in in;
-	struct ord_plan pl;
+	struct qt_plan *p = &oc->plan;
+	struct qt_facts f;
 	int64_t now = now_mono_ns();
-	char why[QS_REASON_LEN + 64];	/* cut to fit in order_qstate */
-	bool paused;
+	char why[QS_REASON_LEN + 64];	/* cut to fit in the quote state */
 
 	if (oc->phase != PH_RUNNING || oc->s->stopping)
 		return;
-	paused = order_paused_why(oc, why, sizeof(why));
-	if (paused != oc->was_paused) {
-		oc->was_paused = paused;
-		refresh = !paused;	/* resume: a whole new ladder */
-	}
-	if (order_guard(oc, now))
-		refresh = true;		/* sane again: a whole new ladder */
-	order_strat_in(oc, &in, open, paused, refresh);
-	/* an insane book is quoted like no book: everything cancelled */
-	if (oc->insane)
-		in.mkt.stale = true;
+	order_facts(oc, &f, why, sizeof(why));
 	/* ids past the reservation are never handed out unsaved */
-	if (strat_seq_reserve(oc->next_seq + STRAT_MAX_QUOTES,
+	if (strat_seq_reserve(oc->q.next_seq + STRAT_MAX_QUOTES,
 	    oc->seq_reserved) != 0)
 		order_seq_reserve(oc);
-	strat_eval(oc->impl, &in, out);
-	oc->next_seq = out->next_seq;
-	oc->last_mid = ord_anchor(oc->last_mid, in.mkt.mid,
-	    out->why == STRAT_WHY_QUOTING, refresh, order_live(in.open,
-	    in.n_open));
-	if (refresh)
-		oc->next_refresh_ns = now + (int64_t)(oc->s->cfg.refresh.
-		    orderbook_refresh_interval * NS_PER_S);
-	oc->eval_at_ns = 0;
-	ord_plan_make(&oc->book, out, now, &pl);
-	/* blind without the user stream: no new orders until it is back */
-	if (!oc->stream_up)
-		pl.n_place = 0;
-	oc->held = order_place_filter(oc, out, &pl, now);
-	order_quote_state(oc, out->why, paused, why);
-	if (pl.n_cancel > 0)
-		order_send_cancels(oc, &pl);
-	if (pl.n_place > 0)
-		order_send_places(oc, out, &pl);
+	qt_eval(&oc->q, &f, &oc->book, refresh, now, p);
+	if (p->book != QT_BOOK_SAME)
+		order_event_book(oc, p);
+	if (p->out_of_band > 0)
+		order_band_log(oc, p, now);
+	order_qstate(oc, p->state, "%s", p->reason);
+	if (p->pl.n_cancel > 0)
+		order_send_cancels(oc, &p->pl);
+	if (p->pl.n_place > 0)
+		order_send_places(oc, &p->out, &p->pl);
 	if (oc->dirty)
 		order_publish(oc);
 }
@@ -1229,16 +1086,14 @@ order_user_state(struct bn_ws *ws, enum bn_ws_event ev, const char *why,
 		oc->stream_down_ns = now_mono_ns();
 		if (oc->phase == PH_RUNNING) {
 			oc->stream_gap = true;
-			order_quote_state(oc, oc->last_why, oc->was_paused,
-			    oc->pause_why);
+			order_quote_state(oc);
 		}
 		order_publish(oc);
 		return;
 	}
 	oc->stream_up = true;
 	if (oc->phase == PH_RUNNING)
-		order_quote_state(oc, oc->last_why, oc->was_paused,
-		    oc->pause_why);
+		order_quote_state(oc);
 	order_publish(oc);
 	if (oc->phase == PH_STREAM) {
 		log_info("user stream up");
@@ -1569,7 +1424,7 @@ order_seq_reserve(struct order_ctx *oc)
 	int n, err;
 
 	if (oc->seq_path[0] == '\0' ||
-	    (r = strat_seq_reserve(oc->next_seq, oc->seq_reserved)) == 0)
+	    (r = strat_seq_reserve(oc->q.next_seq, oc->seq_reserved)) == 0)
 		return;
 	n = snprintf(line, sizeof(line), "reserved %llu\n",
 	    (unsigned long long)r);
@@ -1603,7 +1458,7 @@ order_seq_load(struct order_ctx *oc)
 			    "start from the clock", oc->seq_path);
 		fclose(fp);
 	}
-	oc->next_seq = strat_seq_start(now_real_ns(), r);
+	oc->q.next_seq = strat_seq_start(now_real_ns(), r);
 	if (r > strat_seq_seed(now_real_ns()))
 		log_info("client ids start at the reservation of an earlier "
 		    "run (%llu), past the clock: it stepped back", r);
@@ -1955,7 +1810,8 @@ order_check_config(struct order_ctx *oc, double mid)
 		log_warnx("%s", msg);
 		break;
 	}
-	if (strat_check(&oc->scfg, &oc->sflt, mid, msg, sizeof(msg)) == -1) {
+	if (strat_check(&oc->q.c.scfg, &oc->sflt, mid, msg,
+	    sizeof(msg)) == -1) {
 		log_error("%s", msg);
 		return -1;
 	}
@@ -1998,6 +1854,7 @@ order_ph_info(struct order_ctx *oc, const struct bn_resp *resp)
 		order_phase_fail(oc, "no usable tick or step size");
 		return;
 	}
+	qt_filters(&oc->q, &oc->flt, &oc->sflt);
 	bn_rest_set_limits(oc->rest, info.weight_1m, info.orders_10s,
 	    info.orders_1m);
 	/* pmmctl status rounds prices and quantities to these */
@@ -2044,8 +1901,8 @@ order_ph_open(struct order_ctx *oc, const struct bn_resp *resp)
 	ours = ord_reconcile(os, n, oc->s->cfg.instance_id, cids,
 	    ORDER_OPEN_MAX, &max_seq, &foreign);
 	free(os);
-	if (max_seq >= oc->next_seq) {
-		oc->next_seq = max_seq + 1;
+	if (max_seq >= oc->q.next_seq) {
+		oc->q.next_seq = max_seq + 1;
 		order_seq_reserve(oc);
 	}
 	if (ours == 0 || ++oc->recon_rounds > ORDER_RECONCILE_ROUNDS) {
@@ -2080,15 +1937,10 @@ order_book_from_shm(struct order_ctx *oc)
 {
 	struct shm_market mk;
 
-	if (oc->have_book || SVC_READ(oc->s, market, &mk) != SHM_OK ||
+	if (oc->q.have_book || SVC_READ(oc->s, market, &mk) != SHM_OK ||
 	    mk.stale || !(mk.bid > 0) || !(mk.ask > mk.bid))
 		return;
-	oc->bid = mk.bid;
-	oc->ask = mk.ask;
-	oc->have_book = true;
-	oc->stale = false;
-	oc->last_tick_ns = now_mono_ns();
-	oc->data_id++;
+	qt_on_tick(&oc->q, mk.bid, mk.ask, now_mono_ns());
 }
 
 /* The exchange's position at start-up: ours, adopted, or refused. */
@@ -2158,7 +2010,7 @@ order_ph_ready(struct order_ctx *oc)
 	order_phase_next(oc, PH_RUNNING);
 	order_book_from_shm(oc);
 	log_info("exchange ready: position %g, next order seq %" PRIu64
-	    "; quoting %d levels a side", oc->position, oc->next_seq,
+	    "; quoting %d levels a side", oc->position, oc->q.next_seq,
 	    c->order.levels);
 	ord_cd_init(&oc->cd, c->exchange.countdown_cancel_ms);
 	order_quote(oc, true);
@@ -2306,7 +2158,8 @@ order_phase_run(struct order_ctx *oc, int64_t now)
 static void
 order_running(struct order_ctx *oc, int64_t now)
 {
-	struct shm_market mk;
+	char why[QS_REASON_LEN + 64];
+	struct qt_facts f;
 
 	if (ord_cd_due(&oc->cd, now))
 		order_countdown(oc, now);
@@ -2316,21 +2169,19 @@ order_running(struct order_ctx *oc, int64_t now)
 	    now - oc->stream_down_ns > ORDER_STREAM_WAIT_NS)
 		order_lk_new(oc, "user stream down for long");
 	order_queries(oc, now);
-	/* stale or a pause flipped without a message: the timer notices.
-	 * Market says stale only after market_stale_after without data, and
-	 * a TICK always ends it here (its record may follow the TICK). */
-	if (!oc->stale && SVC_READ(oc->s, market, &mk) == SHM_OK &&
-	    mk.stale && now - oc->last_tick_ns >
-	    (int64_t)(oc->s->cfg.market.stale_after * NS_PER_S)) {
-		oc->stale = true;
-		oc->eval_at_ns = now;
-	}
-	if (order_paused(oc) != oc->was_paused)
-		oc->eval_at_ns = now;
-	if (now >= oc->next_refresh_ns)
+	/* the refresh timer, and what changed without a message (a stale
+	 * feed, a pause flag): quoter.c decides */
+	order_facts(oc, &f, why, sizeof(why));
+	switch (qt_due(&oc->q, &f, now)) {
+	case QT_REFRESH:
 		order_quote(oc, true);
-	else if (oc->eval_at_ns != 0 && now >= oc->eval_at_ns)
+		break;
+	case QT_EVAL:
 		order_quote(oc, false);
+		break;
+	default:
+		break;
+	}
 }
 
 static int64_t
@@ -2352,9 +2203,7 @@ order_set_timer(struct order_ctx *oc, int64_t now)
 	if (oc->phase < PH_RUNNING && !oc->phase_busy)
 		t = order_min(t, oc->phase_at_ns - now);
 	if (oc->phase == PH_RUNNING) {
-		t = order_min(t, oc->next_refresh_ns - now);
-		if (oc->eval_at_ns != 0)
-			t = order_min(t, oc->eval_at_ns - now);
+		t = order_min(t, qt_next_ns(&oc->q) - now);
 		if (!oc->cd.inflight)
 			t = order_min(t, ord_cd_next(&oc->cd) - now);
 	}
@@ -2363,37 +2212,39 @@ order_set_timer(struct order_ctx *oc, int64_t now)
 	oc->s->timer_ns = t;
 }
 
-/* The book sanity limits from the config (reload keeps the reference). */
+/* The quoter's settings from the config. */
 static void
-order_pxg_config(struct order_ctx *oc, const struct cfg *c, bool init)
+order_qt_config(struct order_ctx *oc, const struct cfg *c,
+    struct qt_config *qc)
 {
-	struct pxg_config pc = {
-		.max_spread_pct = c->order.max_spread_percent,
-		.max_mark_dev_pct = c->order.max_mark_deviation_percent,
-		.max_jump_pct = c->order.max_mid_jump_percent,
-		.jump_window_ns = (int64_t)(c->order.mid_jump_window * NS_PER_S),
-	};
-
-	if (init)
-		pxg_init(&oc->pxg, &pc);
-	else
-		pxg_set_config(&oc->pxg, &pc);
+	memset(qc, 0, sizeof(*qc));
+	qc->impl = oc->impl;
+	qc->instance = oc->s->cfg.instance_id;	/* fixed for the run */
+	strat_config_from_cfg(&qc->scfg, c, false);
+	qc->pxg.max_spread_pct = c->order.max_spread_percent;
+	qc->pxg.max_mark_dev_pct = c->order.max_mark_deviation_percent;
+	qc->pxg.max_jump_pct = c->order.max_mid_jump_percent;
+	qc->pxg.jump_window_ns = (int64_t)(c->order.mid_jump_window *
+	    NS_PER_S);
+	qc->refresh_ns = (int64_t)(c->refresh.orderbook_refresh_interval *
+	    NS_PER_S);
+	qc->stale_after_ns = (int64_t)(c->market.stale_after * NS_PER_S);
 }
 
 static void
 order_apply_reload(struct order_ctx *oc)
 {
 	const struct cfg *c = &oc->s->cfg;
+	struct qt_config qc;
 
 	oc->reload = false;
-	strat_config_from_cfg(&oc->scfg, c, false);
+	order_qt_config(oc, c, &qc);
+	qt_reconfig(&oc->q, &qc);	/* a new ladder now */
 	if (oc->cd.ms != (c->exchange.countdown_cancel_ms > 0 ?
 	    c->exchange.countdown_cancel_ms : 0))
 		ord_cd_set(&oc->cd, c->exchange.countdown_cancel_ms);
 	oc->lk.interval_ns = (int64_t)c->listen_key_refresh_interval *
 	    NS_PER_S;
-	order_pxg_config(oc, c, false);
-	oc->next_refresh_ns = 0;	/* a new ladder now */
 }
 
 /* The reject rate moves with time as well as with rejects. */
@@ -2437,20 +2288,14 @@ static void
 order_on_msg(struct svc *s, const struct pmm_msg *m)
 {
 	struct order_ctx *oc = s->priv;
-	double mid;
+	bool refresh;
 
 	switch (m->env.type) {
 	case PMM_MSG_TICK:
-		oc->bid = m->u.tick.bid;
-		oc->ask = m->u.tick.ask;
-		oc->have_book = true;
-		oc->stale = false;
-		oc->last_tick_ns = now_mono_ns();
-		oc->data_id++;
-		if (oc->phase != PH_RUNNING)
-			break;
-		mid = (oc->bid + oc->ask) / 2;
-		order_quote(oc, strat_mid_moved(&oc->scfg, oc->last_mid, mid));
+		refresh = qt_on_tick(&oc->q, m->u.tick.bid, m->u.tick.ask,
+		    now_mono_ns());
+		if (oc->phase == PH_RUNNING)
+			order_quote(oc, refresh);
 		break;
 	case PMM_MSG_RISK_ACTION:
 		/* risk has published its flag already: look at it now */
@@ -2494,8 +2339,8 @@ order_on_reload(struct svc *s, const struct cfg *nc)
 		return -1;
 	}
 	strat_config_from_cfg(&sc, nc, false);
-	if (oc->phase > PH_PRICE && oc->have_book &&
-	    strat_check(&sc, &oc->sflt, (oc->bid + oc->ask) / 2, err,
+	if (oc->phase > PH_PRICE && oc->q.have_book &&
+	    strat_check(&sc, &oc->sflt, (oc->q.bid + oc->q.ask) / 2, err,
 	    sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return -1;
@@ -2709,6 +2554,7 @@ order_init(struct svc *s)
 	struct order_ctx *oc = s->priv;
 	struct bn_rest_hooks h = { s, order_rest_add, NULL, order_rest_del };
 	struct bn_rest_opts o;
+	struct qt_config qc;
 	char err[512];
 
 	oc->s = s;
@@ -2739,11 +2585,9 @@ order_init(struct svc *s)
 		svc_stop(s, CFG_EXIT);
 		return 0;
 	}
-	strat_config_from_cfg(&oc->scfg, &s->cfg, false);
-	order_seq_load(oc);
-	ordr_init(&oc->rej, ORDR_BASE_NS, ORDR_MAX_NS);
-	order_pxg_config(oc, &s->cfg, true);
-	oc->stale = true;
+	order_qt_config(oc, &s->cfg, &qc);
+	qt_init(&oc->q, &qc);
+	order_seq_load(oc);	/* the quoter's first client id */
 	bn_backoff_init(&oc->backoff, ORDER_BACKOFF_MIN_NS,
 	    ORDER_BACKOFF_MAX_NS, 0);
 	ord_cd_init(&oc->cd, 0);
