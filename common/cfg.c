@@ -1961,3 +1961,22 @@ cfg_peek_instance(const char *yaml_path, char *buf, size_t len)
 	snprintf(buf, len, "%s", cfg_keys[CFG_STRATEGY_NAME].def);
 	return 0;
 }
+
+void
+cfg_symbol_assets(const char *symbol, char *base, size_t blen, char *quote,
+    size_t qlen)
+{
+	static const char *const q[] = { "USDT", "USDC", "FDUSD", "BUSD" };
+	size_t i, n = strlen(symbol), k;
+
+	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
+		k = strlen(q[i]);
+		if (n > k && strcmp(symbol + n - k, q[i]) == 0) {
+			snprintf(base, blen, "%.*s", (int)(n - k), symbol);
+			snprintf(quote, qlen, "%s", q[i]);
+			return;
+		}
+	}
+	snprintf(base, blen, "%s", symbol);
+	snprintf(quote, qlen, "USDT");
+}

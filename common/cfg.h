@@ -244,5 +244,12 @@ void		 cfg_print(const struct cfg *c, FILE *fp);
 const char	*cfg_key_name(enum cfg_key k);
 const char	*cfg_src_name(enum cfg_src s);
 const char	*cfg_env_name(enum cfg_env e);
+/*
+ * "BTC" and "USDT" from the symbol "BTCUSDT": the quote asset is the
+ * suffix among USDT, USDC, FDUSD, BUSD (USDT when none matches, and the
+ * base is then the whole symbol). The one place pmm splits a symbol.
+ */
+void		 cfg_symbol_assets(const char *symbol, char *base, size_t blen,
+		    char *quote, size_t qlen);
 
 #endif

@@ -197,7 +197,7 @@ logger_init(struct svc *s)
 	int64_t now = now_mono_ns();
 
 	lc->s = s;
-	logrow_assets(s->cfg.symbol, lc->base, sizeof(lc->base), lc->quote,
+	cfg_symbol_assets(s->cfg.symbol, lc->base, sizeof(lc->base), lc->quote,
 	    sizeof(lc->quote));
 	logger_csv_open(s, now);
 	logger_http_start(s, now);

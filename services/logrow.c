@@ -77,25 +77,6 @@ logrow_metric_name(int i)
 	return lr_metrics[i].name;
 }
 
-void
-logrow_assets(const char *symbol, char *base, size_t blen, char *quote,
-    size_t qlen)
-{
-	static const char *quotes[] = { "USDT", "USDC", "BUSD", "FDUSD" };
-	size_t i, n = strlen(symbol), q;
-
-	for (i = 0; i < sizeof(quotes) / sizeof(quotes[0]); i++) {
-		q = strlen(quotes[i]);
-		if (n > q && strcmp(symbol + n - q, quotes[i]) == 0) {
-			snprintf(base, blen, "%.*s", (int)(n - q), symbol);
-			snprintf(quote, qlen, "%s", quotes[i]);
-			return;
-		}
-	}
-	snprintf(base, blen, "%s", symbol);
-	snprintf(quote, qlen, "USDT");
-}
-
 static const char *
 lr_unit_name(const struct lr *r, enum lr_unit u)
 {
@@ -130,7 +111,7 @@ lr_init(struct lr *r, struct csvlog *cl, const struct cfg *c, int64_t ts)
 	r->cl = cl;
 	r->c = c;
 	r->ts = ts;
-	logrow_assets(c->symbol, r->base, sizeof(r->base), r->quote,
+	cfg_symbol_assets(c->symbol, r->base, sizeof(r->base), r->quote,
 	    sizeof(r->quote));
 }
 

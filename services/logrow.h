@@ -50,8 +50,5 @@ void		 logrow_summary(char *buf, size_t len, const char *base,
 		    const struct shm_risk *k, int have_k, int order_up);
 /* Metric names in table order, NULL past the end (docs and tests). */
 const char	*logrow_metric_name(int i);
-/* "BTC" and "USDT" from "BTCUSDT" (quote falls back to USDT). */
-void		 logrow_assets(const char *symbol, char *base, size_t blen,
-		    char *quote, size_t qlen);
 
 #endif

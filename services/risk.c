@@ -105,23 +105,6 @@ risk_params(const struct cfg *c, struct risk_params *p)
 	p->retry_ns = (int64_t)(c->refresh.risk_check_interval * NS_PER_S);
 }
 
-/* BTCUSDT -> USDT: the asset the wallet balance is read in. */
-static void
-risk_quote_asset(const char *symbol, char *buf, size_t len)
-{
-	static const char *const q[] = { "USDT", "USDC", "FDUSD", "BUSD" };
-	size_t n = strlen(symbol), i, k;
-
-	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
-		k = strlen(q[i]);
-		if (n > k && strcasecmp(symbol + n - k, q[i]) == 0) {
-			snprintf(buf, len, "%s", q[i]);
-			return;
-		}
-	}
-	snprintf(buf, len, "USDT");
-}
-
 /* ---- the published record and the bus --------------------------------- */
 
 static void
@@ -928,9 +911,12 @@ risk_init(struct svc *s)
 {
 	struct risk_ctx *rc = s->priv;
 	int64_t now = now_mono_ns();
+	char base[32];
 
 	rc->s = s;
-	risk_quote_asset(s->cfg.symbol, rc->quote, sizeof(rc->quote));
+	/* the asset the wallet balance is read in */
+	cfg_symbol_assets(s->cfg.symbol, base, sizeof(base), rc->quote,
+	    sizeof(rc->quote));
 	/* ids unique across runs: microseconds of wall time */
 	rc->cid_seq = (uint64_t)(now_real_ns() / 1000);
 	rc->stale = true;

@@ -313,23 +313,6 @@ control_quoting(struct pmmd *d, const struct shm_orders *od,
 	    "since_s", control_num((now - since) / 1e9, since > 0));
 }
 
-/* BTCUSDT -> BTC (quote suffixes as docs/METRICS.md says). */
-static void
-control_base_asset(const char *symbol, char *buf, size_t len)
-{
-	static const char *const q[] = { "USDT", "USDC", "FDUSD", "BUSD" };
-	size_t n = strlen(symbol), i, k;
-
-	for (i = 0; i < sizeof(q) / sizeof(q[0]); i++) {
-		k = strlen(q[i]);
-		if (n > k && strcmp(symbol + n - k, q[i]) == 0) {
-			snprintf(buf, len, "%.*s", (int)(n - k), symbol);
-			return;
-		}
-	}
-	snprintf(buf, len, "%s", symbol);
-}
-
 /* Each open order: side, level, price, distance from the mid, age. */
 static json_t *
 control_ladder(const struct shm_orders *od, double mid, int64_t now)
@@ -398,7 +381,7 @@ control_status(struct pmmd *d)
 	int64_t now = now_real_ns();
 	int have_mid, paused;
 	const char *reason;
-	char base[32];
+	char base[32], quote[16];
 	double limit = d->cfg.initial_capital * d->cfg.max_net_position_ratio;
 	json_t *o;
 
@@ -443,7 +426,8 @@ control_status(struct pmmd *d)
 	json_object_set_new(o, "open_orders", json_integer(od.n_open));
 	json_object_set_new(o, "segment", shmck_status(d));
 	json_object_set_new(o, "quoting", control_quoting(d, &od, &rk, now));
-	control_base_asset(d->cfg.symbol, base, sizeof(base));
+	cfg_symbol_assets(d->cfg.symbol, base, sizeof(base), quote,
+	    sizeof(quote));
 	json_object_set_new(o, "base_asset", json_string(base));
 	json_object_set_new(o, "tick_size", control_num(od.tick_size,
 	    od.tick_size > 0));

@@ -1287,6 +1287,25 @@ START_TEST(test_keys_take_env)
 }
 END_TEST
 
+/* The one rule that splits a symbol into base and quote assets. */
+START_TEST(test_assets)
+{
+	char b[16], q[16];
+
+	cfg_symbol_assets("BTCUSDT", b, sizeof(b), q, sizeof(q));
+	ck_assert_str_eq(b, "BTC");
+	ck_assert_str_eq(q, "USDT");
+	cfg_symbol_assets("ETHUSDC", b, sizeof(b), q, sizeof(q));
+	ck_assert_str_eq(b, "ETH");
+	ck_assert_str_eq(q, "USDC");
+	cfg_symbol_assets("1000PEPEUSDT", b, sizeof(b), q, sizeof(q));
+	ck_assert_str_eq(b, "1000PEPE");
+	cfg_symbol_assets("USDT", b, sizeof(b), q, sizeof(q));
+	ck_assert_str_eq(b, "USDT");
+	ck_assert_str_eq(q, "USDT");
+}
+END_TEST
+
 static Suite *
 cfg_suite(void)
 {
@@ -1343,6 +1362,7 @@ cfg_suite(void)
 	tcase_add_test(tc, test_warn_margin);
 	tcase_add_test(tc, test_warn_env_typo);
 	tcase_add_test(tc, test_warn_countdown_off_live);
+	tcase_add_test(tc, test_assets);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("errors");

@@ -102,24 +102,6 @@ count(int n, const char *metric)
 	return k;
 }
 
-START_TEST(test_assets)
-{
-	char b[16], q[16];
-
-	logrow_assets("BTCUSDT", b, sizeof(b), q, sizeof(q));
-	ck_assert_str_eq(b, "BTC");
-	ck_assert_str_eq(q, "USDT");
-	logrow_assets("ETHUSDC", b, sizeof(b), q, sizeof(q));
-	ck_assert_str_eq(b, "ETH");
-	ck_assert_str_eq(q, "USDC");
-	logrow_assets("1000PEPEUSDT", b, sizeof(b), q, sizeof(q));
-	ck_assert_str_eq(b, "1000PEPE");
-	logrow_assets("USDT", b, sizeof(b), q, sizeof(q));
-	ck_assert_str_eq(b, "USDT");
-	ck_assert_str_eq(q, "USDT");
-}
-END_TEST
-
 /* Nothing published yet: every metric still has its rows, with a unit,
  * and the sections' values are empty with "no data yet". */
 START_TEST(test_sample_no_data)
@@ -466,7 +448,6 @@ logger_suite(void)
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
-	tcase_add_test(tc, test_assets);
 	tcase_add_test(tc, test_sample_no_data);
 	tcase_add_test(tc, test_sample_values);
 	tcase_add_test(tc, test_sample_partly_known);
