@@ -433,7 +433,9 @@ control_status(struct pmmd *d)
 	    od.tick_size > 0));
 	json_object_set_new(o, "step_size", control_num(od.step_size,
 	    od.step_size > 0));
-	json_object_set_new(o, "entry_price", control_num(rk.entry_price, 1));
+	/* flat, the exchange says entry 0: there is no entry price */
+	json_object_set_new(o, "entry_price", control_num(rk.entry_price,
+	    rk.position != 0));
 	json_object_set_new(o, "position_limit", json_real(limit));
 	json_object_set_new(o, "limit_share", control_num(
 	    fabs(rk.position_notional) / limit, limit > 0));

@@ -10,6 +10,10 @@
 
 export PMM_LOGGING_SUMMARY_INTERVAL=1	# a summary line a second
 fault_tree
+# flat: the exchange says entry 0, which is no entry price at all
+flat_entry() { status_json | jq -e '.position == 0 and .entry_price == null'; }
+wait_for "flat at the start, entry price null (not 0)" 15 flat_entry
+ctl status | grep -q "^position 0\(\.0*\)\? BTC  entry -  mark " || fail "flat: entry not '-': $(ctl status | grep ^position)"
 filled() { cat "$T"/logs/metrics-*.csv | grep -q ",fill,[^,]*,[^,]*,BTCUSDT,$1,"; }
 pin_book
 move_book -200
