@@ -88,6 +88,11 @@ static const struct cfg_enum cfg_refresh_enums[] = {
 	{ "tolerance", CFG_REFRESH_TOLERANCE },
 	{ NULL, 0 }
 };
+static const struct cfg_enum cfg_horizon_enums[] = {
+	{ "infinite", CFG_HORIZON_INFINITE },
+	{ "finite", CFG_HORIZON_FINITE },
+	{ NULL, 0 }
+};
 static const struct cfg_enum cfg_level_enums[] = {
 	{ "error", LOG_LVL_ERROR },
 	{ "warn", LOG_LVL_WARN },
@@ -202,6 +207,60 @@ static const struct cfg_keydef cfg_keys[CFG_KEY_COUNT] = {
 	[CFG_RISK_ADOPT_POSITION] = { "risk.adopt_position",
 	    "PMM_RISK_ADOPT_POSITION", CFG_T_BOOL, FLD(risk.adopt_position),
 	    .def = "false" },
+	/* signed; |target| within the soft limit: cfg_check_target() */
+	[CFG_INV_TARGET_USDT] = { "inventory.target_usdt",
+	    "PMM_INVENTORY_TARGET_USDT", CFG_T_DBL, FLD(inventory.target_usdt),
+	    .min = -CFG_NOMAX, .max = CFG_NOMAX, .def = "0" },
+	[CFG_INV_SOFT_LIMIT_RATIO] = { "inventory.soft_limit_ratio",
+	    "PMM_INVENTORY_SOFT_LIMIT_RATIO", CFG_T_DBL,
+	    FLD(inventory.soft_limit_ratio), .min = 0.05, .max = 0.95,
+	    .def = "0.8" },
+	[CFG_SKEW_PRICE_SKEW_PCT] = { "skew_mm.price_skew_percent",
+	    "PMM_SKEW_MM_PRICE_SKEW_PERCENT", CFG_T_DBL,
+	    FLD(skew.price_skew_percent), .min = 0, .max = 5, .def = "0.02" },
+	[CFG_SKEW_SIZE_SKEW] = { "skew_mm.size_skew",
+	    "PMM_SKEW_MM_SIZE_SKEW", CFG_T_DBL, FLD(skew.size_skew),
+	    .min = 0, .max = 1, .def = "0.5" },
+	[CFG_AS_GAMMA] = { "avellaneda_mm.gamma", "PMM_AVELLANEDA_MM_GAMMA",
+	    CFG_T_DBL, FLD(avellaneda.gamma), .min = 0, .max = 100,
+	    .flags = CFG_F_MINEXCL, .def = "0.1" },
+	[CFG_AS_HORIZON] = { "avellaneda_mm.horizon",
+	    "PMM_AVELLANEDA_MM_HORIZON", CFG_T_DBL, FLD(avellaneda.horizon),
+	    .min = 0.1, .max = 86400, .def = "1" },
+	[CFG_AS_HORIZON_MODE] = { "avellaneda_mm.horizon_mode",
+	    "PMM_AVELLANEDA_MM_HORIZON_MODE", CFG_T_ENUM,
+	    FLD(avellaneda.horizon_mode), .enums = cfg_horizon_enums,
+	    .def = "infinite" },
+	[CFG_GLFT_GAMMA] = { "glft_mm.gamma", "PMM_GLFT_MM_GAMMA", CFG_T_DBL,
+	    FLD(glft.gamma), .min = 0, .max = 100, .flags = CFG_F_MINEXCL,
+	    .def = "0.1" },
+	[CFG_EST_LIVE] = { "estimator.live", "PMM_ESTIMATOR_LIVE", CFG_T_BOOL,
+	    FLD(estimator.live), .def = "true" },
+	[CFG_EST_WINDOW] = { "estimator.window", "PMM_ESTIMATOR_WINDOW",
+	    CFG_T_DBL, FLD(estimator.window), .min = 10, .max = 3600,
+	    .def = "300" },
+	/* window / sample_interval returns fit EST_MAX_SAMPLES (3600) */
+	[CFG_EST_SAMPLE_INTERVAL] = { "estimator.sample_interval",
+	    "PMM_ESTIMATOR_SAMPLE_INTERVAL", CFG_T_DBL,
+	    FLD(estimator.sample_interval), .min = 0.1, .max = 60,
+	    .def = "1" },
+	[CFG_EST_DEPTH_STEP_BP] = { "estimator.depth_step_bp",
+	    "PMM_ESTIMATOR_DEPTH_STEP_BP", CFG_T_DBL,
+	    FLD(estimator.depth_step_bp), .min = 0.001, .max = 100,
+	    .def = "0.25" },
+	[CFG_EST_MIN_TRADES] = { "estimator.min_trades",
+	    "PMM_ESTIMATOR_MIN_TRADES", CFG_T_INT, FLD(estimator.min_trades),
+	    .min = 10, .max = 1000000, .def = "100" },
+	[CFG_EST_FALLBACK_SIGMA_BP] = { "estimator.fallback_sigma_bp",
+	    "PMM_ESTIMATOR_FALLBACK_SIGMA_BP", CFG_T_DBL,
+	    FLD(estimator.fallback_sigma_bp), .min = 0, .max = 1000,
+	    .flags = CFG_F_MINEXCL, .def = "2" },
+	[CFG_EST_FALLBACK_A] = { "estimator.fallback_a",
+	    "PMM_ESTIMATOR_FALLBACK_A", CFG_T_DBL, FLD(estimator.fallback_a),
+	    .min = 0, .max = 1000000, .flags = CFG_F_MINEXCL, .def = "20" },
+	[CFG_EST_FALLBACK_K] = { "estimator.fallback_k",
+	    "PMM_ESTIMATOR_FALLBACK_K", CFG_T_DBL, FLD(estimator.fallback_k),
+	    .min = 0, .max = 1000, .flags = CFG_F_MINEXCL, .def = "1" },
 	[CFG_EXCH_COUNTDOWN_MS] = { "exchange.countdown_cancel_ms",
 	    "PMM_EXCHANGE_COUNTDOWN_CANCEL_MS", CFG_T_INT,
 	    FLD(exchange.countdown_cancel_ms), .min = 5000, .max = 600000,
@@ -1586,6 +1645,28 @@ cfg_check_floor(struct cfg_loader *ld, enum cfg_key k)
 	return -1;
 }
 
+/*
+ * The inventory target must lie inside the soft limit the strategies keep
+ * the position in, or they could never reach it.
+ */
+static int
+cfg_check_target(struct cfg_loader *ld)
+{
+	struct cfg	*c = ld->c;
+	double		 soft = c->inventory.soft_limit_ratio *
+	    c->initial_capital * c->max_net_position_ratio;
+	char		 where[PATH_MAX + 128];
+
+	if (fabs(c->inventory.target_usdt) <= soft)
+		return 0;
+	cfg_where(ld, CFG_INV_TARGET_USDT, where, sizeof(where));
+	cfg_errf(ld, "%s: %.10g is out of range (valid: -%.10g to %.10g, "
+	    "inventory.soft_limit_ratio x initial_capital x "
+	    "max_net_position_ratio)", where, c->inventory.target_usdt, soft,
+	    soft);
+	return -1;
+}
+
 static int
 cfg_check_cross(struct cfg_loader *ld)
 {
@@ -1597,6 +1678,8 @@ cfg_check_cross(struct cfg_loader *ld)
 		if ((cfg_keys[k].flags & (CFG_F_FLOOR | CFG_F_FLOOREXCL)) &&
 		    cfg_check_floor(ld, k) == -1)
 			return -1;
+	if (cfg_check_target(ld) == -1)
+		return -1;
 	if (c->exchange_env == CFG_ENV_SIM)
 		return 0;
 	if (ld->flags & CFG_LOAD_NOKEYS)

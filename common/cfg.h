@@ -21,6 +21,7 @@
 enum cfg_src { CFG_SRC_DEFAULT = 0, CFG_SRC_ENV, CFG_SRC_YAML };
 enum cfg_env { CFG_ENV_SIM = 0, CFG_ENV_TESTNET, CFG_ENV_LIVE };
 enum cfg_refresh { CFG_REFRESH_REPLACE = 0, CFG_REFRESH_TOLERANCE };
+enum cfg_horizon { CFG_HORIZON_INFINITE = 0, CFG_HORIZON_FINITE };
 
 /*
  * Every key, in the order it is printed. The dotted YAML name, its
@@ -52,6 +53,22 @@ enum cfg_key {
 	CFG_RISK_MAX_LOSS_USDT,
 	CFG_RISK_AUTO_RESUME_AFTER,
 	CFG_RISK_ADOPT_POSITION,
+	CFG_INV_TARGET_USDT,
+	CFG_INV_SOFT_LIMIT_RATIO,
+	CFG_SKEW_PRICE_SKEW_PCT,
+	CFG_SKEW_SIZE_SKEW,
+	CFG_AS_GAMMA,
+	CFG_AS_HORIZON,
+	CFG_AS_HORIZON_MODE,
+	CFG_GLFT_GAMMA,
+	CFG_EST_LIVE,
+	CFG_EST_WINDOW,
+	CFG_EST_SAMPLE_INTERVAL,
+	CFG_EST_DEPTH_STEP_BP,
+	CFG_EST_MIN_TRADES,
+	CFG_EST_FALLBACK_SIGMA_BP,
+	CFG_EST_FALLBACK_A,
+	CFG_EST_FALLBACK_K,
 	CFG_EXCH_COUNTDOWN_MS,
 	CFG_EXCH_RECV_WINDOW_MS,
 	CFG_SUP_MAX_DEATHS,
@@ -121,6 +138,35 @@ struct cfg {
 		bool	adopt_position;			/* trade a position this
 							   instance did not leave */
 	} risk;
+
+	/* the inventory-aware strategies (services/strat_*.c) */
+	struct {
+		double	target_usdt;		/* signed notional to hold */
+		double	soft_limit_ratio;	/* of the position limit */
+	} inventory;
+	struct {
+		double	price_skew_percent;	/* ladder shift at the limit */
+		double	size_skew;		/* 0..1 */
+	} skew;
+	struct {
+		double	gamma;			/* 1/bp per order */
+		double	horizon;		/* s */
+		int	horizon_mode;		/* enum cfg_horizon */
+	} avellaneda;
+	struct {
+		double	gamma;			/* 1/bp per order */
+	} glft;
+	/* live sigma, A, k (services/estim.c, fed by the market service) */
+	struct {
+		bool	live;			/* false: the fallbacks only */
+		double	window;			/* s */
+		double	sample_interval;	/* s */
+		double	depth_step_bp;
+		int	min_trades;
+		double	fallback_sigma_bp;	/* bp per sqrt(s) */
+		double	fallback_a;		/* per s */
+		double	fallback_k;		/* per bp */
+	} estimator;
 
 	struct {
 		int	countdown_cancel_ms;		/* 0 = off */

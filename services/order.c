@@ -866,6 +866,10 @@ order_facts(struct order_ctx *oc, struct qt_facts *f, char *why, size_t len)
 	f->stream_up = oc->stream_up;
 	f->unreachable = oc->unreachable ? oc->unreach_why : NULL;
 	f->position = oc->position;
+	f->est.sigma_bp = oc->s->cfg.estimator.fallback_sigma_bp;
+	f->est.A = oc->s->cfg.estimator.fallback_a;
+	f->est.k = oc->s->cfg.estimator.fallback_k;
+	f->real_ns = now_real_ns();
 }
 
 /* The quote state between evaluations (the link changed). */

@@ -112,6 +112,8 @@ qt_strat_in(const struct quoter *q, const struct qt_facts *f,
 	in->cfg = q->c.scfg;
 	in->cfg.paused = f->paused;
 	in->flt = q->sflt;
+	in->est = f->est;
+	in->now_ns = f->real_ns;
 	in->instance = q->c.instance;
 	in->next_seq = q->next_seq;
 	in->refresh = refresh;

@@ -63,6 +63,9 @@ struct qt_facts {
 	bool		 stream_up;	/* the user data stream */
 	const char	*unreachable;	/* NULL, or why the exchange is not */
 	double		 position;	/* signed, base asset */
+	struct strat_est est;		/* sigma, A, k (avellaneda_mm,
+					   glft_mm): estim.c's or fallbacks */
+	int64_t		 real_ns;	/* wall clock: a finite AS horizon */
 };
 
 struct quoter {

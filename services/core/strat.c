@@ -18,6 +18,12 @@
 static const struct strat_impl strat_table[] = {
 	{ "simple_mm", "N levels each side of mid at k x offset",
 	    strat_simple_ladder },
+	{ "skew_mm", "the simple ladder shifted and sized against inventory",
+	    strat_skew_ladder },
+	{ "avellaneda_mm", "Avellaneda-Stoikov quotes around the reservation "
+	    "price", strat_as_ladder },
+	{ "glft_mm", "Gueant-Lehalle-Fernandez-Tapia asymptotic quotes",
+	    strat_glft_ladder },
 };
 #define STRAT_NIMPL	(sizeof(strat_table) / sizeof(strat_table[0]))
 
@@ -321,6 +327,15 @@ strat_config_from_cfg(struct strat_config *sc, const struct cfg *c,
 	sc->refresh_mode = c->order.refresh_mode;
 	sc->tolerance_pct = c->order.refresh_tolerance_percent;
 	sc->paused = paused;
+	sc->inv.limit_usdt = c->initial_capital * c->max_net_position_ratio;
+	sc->inv.target_usdt = c->inventory.target_usdt;
+	sc->inv.soft_ratio = c->inventory.soft_limit_ratio;
+	sc->skew.price_skew_pct = c->skew.price_skew_percent;
+	sc->skew.size_skew = c->skew.size_skew;
+	sc->as.gamma = c->avellaneda.gamma;
+	sc->as.horizon_s = c->avellaneda.horizon;
+	sc->as.finite = c->avellaneda.horizon_mode == CFG_HORIZON_FINITE;
+	sc->glft.gamma = c->glft.gamma;
 }
 
 int
@@ -411,6 +426,146 @@ strat_check(const struct strat_config *c, const struct strat_filters *f,
 	return -1;
 }
 
+/* ---- what the inventory-aware strategies share ------------------------ */
+
+static bool
+strat_book_ok(const struct strat_market *m)
+{
+	return isfinite(m->bid) && isfinite(m->ask) && isfinite(m->mid) &&
+	    m->bid > 0 && m->ask > 0 && m->mid > 0 && m->bid < m->ask;
+}
+
+bool
+strat_gate(const struct strat_in *in, struct strat_out *out)
+{
+	if (in->cfg.paused)
+		out->why = STRAT_WHY_PAUSED;
+	else if (in->mkt.stale)
+		out->why = STRAT_WHY_STALE;
+	else if (!strat_book_ok(&in->mkt))
+		out->why = STRAT_WHY_BAD_BOOK;
+	else
+		return true;
+	return false;
+}
+
+void
+strat_put_rung(const struct strat_in *in, struct strat_out *out, int side,
+    int level, double px, double qty_usdt)
+{
+	int64_t best_bid = strat_ticks_near(in->mkt.bid, in->flt.tick);
+	int64_t best_ask = strat_ticks_near(in->mkt.ask, in->flt.tick);
+	struct strat_quote *q;
+	int64_t t, steps;
+
+	if (!isfinite(px) || out->n_desired >= STRAT_MAX_QUOTES) {
+		out->n_skipped++;
+		return;
+	}
+	if (side == STRAT_BUY) {
+		t = strat_ticks_down(px, in->flt.tick);
+		if (t > best_ask - 1) {
+			t = best_ask - 1;
+			out->n_clamped++;
+		}
+	} else {
+		t = strat_ticks_up(px, in->flt.tick);
+		if (t < best_bid + 1) {
+			t = best_bid + 1;
+			out->n_clamped++;
+		}
+	}
+	if (t <= 0 || (steps = strat_qty_steps(qty_usdt, t, &in->flt)) == 0) {
+		out->n_skipped++;
+		return;
+	}
+	q = &out->desired[out->n_desired++];
+	q->side = (uint8_t)side;
+	q->level = (uint8_t)level;
+	q->px_ticks = t;
+	q->qty_steps = steps;
+	q->price = (double)t * in->flt.tick;
+	q->qty = (double)steps * in->flt.step;
+	q->client_id[0] = '\0';
+}
+
+double
+strat_inv_lots(const struct strat_in *in)
+{
+	double lot = in->cfg.qty_usdt / in->mkt.mid;
+
+	if (!(lot > 0) || !isfinite(lot))
+		return 0;
+	return (in->position - in->cfg.inv.target_usdt / in->mkt.mid) / lot;
+}
+
+double
+strat_inv_ratio(const struct strat_in *in)
+{
+	double qmax = in->cfg.inv.limit_usdt / in->mkt.mid, x;
+
+	if (!(qmax > 0) || !isfinite(qmax))
+		return 0;
+	x = (in->position - in->cfg.inv.target_usdt / in->mkt.mid) / qmax;
+	return fmax(-1.0, fmin(1.0, x));
+}
+
+/*
+ * Cut one side's rungs (innermost first, as the strategies emit them) to
+ * room base units in all; keep[] says which survive.
+ */
+static void
+strat_inv_side(const struct strat_in *in, struct strat_out *out, int side,
+    double room, bool *keep)
+{
+	double used = 0, left;
+	struct strat_quote *q;
+	int64_t steps;
+	int i;
+
+	for (i = 0; i < out->n_desired; i++) {
+		q = &out->desired[i];
+		if (q->side != side)
+			continue;
+		left = room - used;
+		if (q->qty <= left * (1 + STRAT_GRID_EPS)) {
+			used += q->qty;
+			continue;
+		}
+		out->n_capped++;
+		steps = left > 0 ? strat_ticks_down(left, in->flt.step) : 0;
+		if (steps <= 0 || !strat_qty_ok(steps, q->px_ticks, &in->flt)) {
+			keep[i] = false;
+			room = used;	/* nothing further out either */
+			continue;
+		}
+		q->qty_steps = steps;
+		q->qty = (double)steps * in->flt.step;
+		used += q->qty;
+	}
+}
+
+void
+strat_inv_guard(const struct strat_in *in, struct strat_out *out)
+{
+	double qmax = in->cfg.inv.limit_usdt / in->mkt.mid;
+	double soft = in->cfg.inv.soft_ratio * qmax;
+	bool keep[STRAT_MAX_QUOTES];
+	int i, n = 0;
+
+	if (!(qmax > 0) || !isfinite(qmax) || out->n_desired == 0)
+		return;
+	for (i = 0; i < out->n_desired; i++)
+		keep[i] = true;
+	/* a bid filled adds to the position, an ask takes from it */
+	strat_inv_side(in, out, STRAT_BUY, soft - in->position, keep);
+	strat_inv_side(in, out, STRAT_SELL, soft + in->position, keep);
+	for (i = 0; i < out->n_desired; i++)
+		if (keep[i])
+			out->desired[n++] = out->desired[i];
+	out->n_desired = n;
+}
+
 /* ---- the diff ----------------------------------------------------------- */
 
 static bool
@@ -489,7 +644,9 @@ strat_out_reset(const struct strat_in *in, struct strat_out *out)
 {
 	out->why = STRAT_WHY_QUOTING;
 	out->n_desired = out->n_keep = out->n_cancel = out->n_place = 0;
-	out->n_skipped = out->n_clamped = 0;
+	out->n_skipped = out->n_clamped = out->n_capped = 0;
+	out->reservation = out->half_spread = out->skew_bp = NAN;
+	out->q_lots = NAN;
 	out->next_seq = in != NULL ? in->next_seq : 0;
 }
 

@@ -65,6 +65,37 @@ struct strat_filters {
 	double	 min_notional;	/* MIN_NOTIONAL notional, quote currency */
 };
 
+/*
+ * Inventory, for the strategies that manage it (simple_mm ignores it).
+ * The hard limit is risk's (initial_capital x max_net_position_ratio,
+ * in USDT of notional); the ladder keeps its worst case — every resting
+ * order on the side that grows the position filled — inside soft_ratio of
+ * it, so risk's flatten stays the last resort (strat_inv_guard()).
+ */
+struct strat_inv_config {
+	double		 limit_usdt;		/* the hard limit; 0 = none */
+	double		 target_usdt;		/* inventory target, signed */
+	double		 soft_ratio;		/* (0, 1): of limit_usdt */
+};
+
+/* skew_mm (strat_skew.c) */
+struct strat_skew_config {
+	double		 price_skew_pct;	/* ladder shift at |x| = 1 */
+	double		 size_skew;		/* 0..1: growing side x (1-s|x|) */
+};
+
+/* avellaneda_mm (strat_as.c) */
+struct strat_as_config {
+	double		 gamma;			/* risk aversion, 1/bp per lot */
+	double		 horizon_s;		/* T - t, or the cycle T */
+	bool		 finite;		/* T - t runs down each cycle */
+};
+
+/* glft_mm (strat_glft.c) */
+struct strat_glft_config {
+	double		 gamma;			/* risk aversion, 1/bp per lot */
+};
+
 struct strat_config {
 	int		 levels;		/* 1..STRAT_MAX_LEVELS per side */
 	double		 qty_usdt;		/* quantity_per_order_usdt */
@@ -72,6 +103,22 @@ struct strat_config {
 	enum cfg_refresh refresh_mode;
 	double		 tolerance_pct;		/* refresh_tolerance_percent */
 	bool		 paused;		/* risk or operator pause */
+	/* the inventory-aware strategies (zero for simple_mm is fine) */
+	struct strat_inv_config	 inv;
+	struct strat_skew_config skew;
+	struct strat_as_config	 as;
+	struct strat_glft_config glft;
+};
+
+/*
+ * Market parameters for the model-based strategies (estim.c estimates
+ * them live; the configured fallbacks until it is ready). Distances are in
+ * basis points of the mid, so one set of figures fits any symbol.
+ */
+struct strat_est {
+	double		 sigma_bp;	/* volatility, bp of mid per sqrt(s) */
+	double		 A;		/* order arrivals at the mid, per s */
+	double		 k;		/* their decay with depth, 1/bp */
 };
 
 /* An order the order service has out; ours (see strat_cid_parse()). */
@@ -99,6 +146,8 @@ struct strat_in {
 	int			 n_open;	/* 0..STRAT_MAX_OPEN */
 	struct strat_config	 cfg;
 	struct strat_filters	 flt;
+	struct strat_est	 est;		/* avellaneda_mm, glft_mm */
+	int64_t			 now_ns;	/* realtime: a finite horizon */
 	const char		*instance;	/* instance_id, for client ids */
 	uint64_t		 next_seq;	/* first seq for new client ids */
 	/*
@@ -122,6 +171,15 @@ struct strat_out {
 	int			 n_skipped;	/* rungs dropped: price <= 0 or
 						   below minQty/minNotional */
 	int			 n_clamped;	/* rungs moved off the far side */
+	int			 n_capped;	/* rungs cut or dropped to keep
+						   the position inside the soft
+						   limit (strat_inv_guard) */
+	/* what the quotes were built around, for status and the CSV; the
+	 * inventory-aware strategies set them, NaN otherwise */
+	double			 reservation;	/* price the ladder centres on */
+	double			 half_spread;	/* price units, level 1 */
+	double			 skew_bp;	/* reservation - mid, bp of mid */
+	double			 q_lots;	/* (position - target) / order */
 	uint64_t		 next_seq;	/* store it for the next call */
 };
 
@@ -141,6 +199,42 @@ struct strat_impl {
 /* The strategies, one file each (strat_<name>.c). */
 void		 strat_simple_ladder(const struct strat_in *in,
 		    struct strat_out *out);
+void		 strat_skew_ladder(const struct strat_in *in,
+		    struct strat_out *out);
+void		 strat_as_ladder(const struct strat_in *in,
+		    struct strat_out *out);
+void		 strat_glft_ladder(const struct strat_in *in,
+		    struct strat_out *out);
+
+/*
+ * Helpers the inventory-aware strategies share (strat.c).
+ *
+ * strat_gate: paused, stale and an unusable book set out->why and return
+ * false, exactly as simple_mm judges them.
+ */
+bool		 strat_gate(const struct strat_in *in, struct strat_out *out);
+/*
+ * One rung at price px for qty_usdt: a bid rounded down, an ask up, moved
+ * off the far side of the book (a bid at most best ask - 1 tick, an ask at
+ * least best bid + 1: post-only never crosses; counted in n_clamped), its
+ * quantity by strat_qty_steps(); dropped (n_skipped) when the price is not
+ * positive or the quantity cannot be placed.
+ */
+void		 strat_put_rung(const struct strat_in *in, struct strat_out *out,
+		    int side, int level, double px, double qty_usdt);
+/* (position - target) in orders of qty_usdt at mid: the q of the models. */
+double		 strat_inv_lots(const struct strat_in *in);
+/* (position - target) / the hard limit in base, cut to [-1, 1]; 0 when
+ * there is no limit. */
+double		 strat_inv_ratio(const struct strat_in *in);
+/*
+ * The inventory guarantee, applied last: walking each side innermost
+ * first, the rungs that would grow the position are cut (to whole steps)
+ * or dropped once everything resting on that side, filled, would take
+ * |position| past soft_ratio x the hard limit. At or past it only the
+ * reducing side quotes. Counted in n_capped.
+ */
+void		 strat_inv_guard(const struct strat_in *in, struct strat_out *out);
 
 /* The implementation named by strategy_name; NULL and err listing the
  * known names when there is none. */

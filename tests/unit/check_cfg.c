@@ -525,6 +525,27 @@ static const struct keyval every[] = {
 	{ CFG_RISK_MAX_LOSS_USDT, "PMM_RISK_MAX_LOSS_USDT", "500", "500" },
 	{ CFG_RISK_AUTO_RESUME_AFTER, "PMM_RISK_AUTO_RESUME_AFTER", "0", "0" },
 	{ CFG_RISK_ADOPT_POSITION, "PMM_RISK_ADOPT_POSITION", "yes", "true" },
+	{ CFG_INV_TARGET_USDT, "PMM_INVENTORY_TARGET_USDT", "-250", "-250" },
+	{ CFG_INV_SOFT_LIMIT_RATIO, "PMM_INVENTORY_SOFT_LIMIT_RATIO", "0.7",
+	    "0.7" },
+	{ CFG_SKEW_PRICE_SKEW_PCT, "PMM_SKEW_MM_PRICE_SKEW_PERCENT", "0.05",
+	    "0.05" },
+	{ CFG_SKEW_SIZE_SKEW, "PMM_SKEW_MM_SIZE_SKEW", "1", "1" },
+	{ CFG_AS_GAMMA, "PMM_AVELLANEDA_MM_GAMMA", "0.5", "0.5" },
+	{ CFG_AS_HORIZON, "PMM_AVELLANEDA_MM_HORIZON", "30", "30" },
+	{ CFG_AS_HORIZON_MODE, "PMM_AVELLANEDA_MM_HORIZON_MODE", "finite",
+	    "finite" },
+	{ CFG_GLFT_GAMMA, "PMM_GLFT_MM_GAMMA", "0.02", "0.02" },
+	{ CFG_EST_LIVE, "PMM_ESTIMATOR_LIVE", "no", "false" },
+	{ CFG_EST_WINDOW, "PMM_ESTIMATOR_WINDOW", "120", "120" },
+	{ CFG_EST_SAMPLE_INTERVAL, "PMM_ESTIMATOR_SAMPLE_INTERVAL", "0.5",
+	    "0.5" },
+	{ CFG_EST_DEPTH_STEP_BP, "PMM_ESTIMATOR_DEPTH_STEP_BP", "0.1", "0.1" },
+	{ CFG_EST_MIN_TRADES, "PMM_ESTIMATOR_MIN_TRADES", "500", "500" },
+	{ CFG_EST_FALLBACK_SIGMA_BP, "PMM_ESTIMATOR_FALLBACK_SIGMA_BP", "3.5",
+	    "3.5" },
+	{ CFG_EST_FALLBACK_A, "PMM_ESTIMATOR_FALLBACK_A", "12", "12" },
+	{ CFG_EST_FALLBACK_K, "PMM_ESTIMATOR_FALLBACK_K", "0.6", "0.6" },
 	{ CFG_EXCH_COUNTDOWN_MS, "PMM_EXCHANGE_COUNTDOWN_CANCEL_MS", "0", "0" },
 	{ CFG_EXCH_RECV_WINDOW_MS, "PMM_EXCHANGE_RECV_WINDOW_MS", "10000",
 	    "10000" },
@@ -984,6 +1005,47 @@ static const struct bad bad[] = {
 	{ .yaml = "market_stale_after: 0\n",
 	    .msg = "config.yaml:1: market_stale_after: 0 is out of range "
 	    "(valid: 0.5..3600)" },
+	/* the inventory-aware strategies and the estimator */
+	{ .yaml = "inventory:\n  target_usdt: 900\n",
+	    .msg = "config.yaml:2: inventory.target_usdt: 900 is out of range "
+	    "(valid: -800 to 800, inventory.soft_limit_ratio x "
+	    "initial_capital x max_net_position_ratio)" },
+	{ .yaml = "inventory:\n  soft_limit_ratio: 1\n",
+	    .msg = "config.yaml:2: inventory.soft_limit_ratio: 1 is out of "
+	    "range (valid: 0.05..0.95)" },
+	{ .yaml = "skew_mm:\n  price_skew_percent: 6\n",
+	    .msg = "config.yaml:2: skew_mm.price_skew_percent: 6 is out of "
+	    "range (valid: 0..5)" },
+	{ .yaml = "skew_mm:\n  size_skew: 1.5\n",
+	    .msg = "config.yaml:2: skew_mm.size_skew: 1.5 is out of range "
+	    "(valid: 0..1)" },
+	{ .yaml = "avellaneda_mm:\n  gamma: 0\n",
+	    .msg = "config.yaml:2: avellaneda_mm.gamma: 0 is out of range "
+	    "(valid: > 0 and <= 100)" },
+	{ .yaml = "avellaneda_mm:\n  horizon: 0.01\n",
+	    .msg = "config.yaml:2: avellaneda_mm.horizon: 0.01 is out of range "
+	    "(valid: 0.1..86400)" },
+	{ .yaml = "avellaneda_mm:\n  horizon_mode: daily\n",
+	    .msg = "config.yaml:2: avellaneda_mm.horizon_mode: \"daily\" is "
+	    "not valid (valid: infinite, finite)" },
+	{ .yaml = "glft_mm:\n  gamma: -0.1\n",
+	    .msg = "config.yaml:2: glft_mm.gamma: -0.1 is out of range "
+	    "(valid: > 0 and <= 100)" },
+	{ .yaml = "estimator:\n  window: 5\n",
+	    .msg = "config.yaml:2: estimator.window: 5 is out of range "
+	    "(valid: 10..3600)" },
+	{ .yaml = "estimator:\n  sample_interval: 0\n",
+	    .msg = "config.yaml:2: estimator.sample_interval: 0 is out of range "
+	    "(valid: 0.1..60)" },
+	{ .yaml = "estimator:\n  min_trades: 5\n",
+	    .msg = "config.yaml:2: estimator.min_trades: 5 is out of range "
+	    "(valid: 10..1000000)" },
+	{ .yaml = "estimator:\n  fallback_k: 0\n",
+	    .msg = "config.yaml:2: estimator.fallback_k: 0 is out of range "
+	    "(valid: > 0 and <= 1000)" },
+	{ .yaml = "", .var = "PMM_ESTIMATOR_FALLBACK_SIGMA_BP", .val = "-2",
+	    .msg = "environment PMM_ESTIMATOR_FALLBACK_SIGMA_BP: -2 is out of "
+	    "range (valid: > 0 and <= 1000)" },
 	{ .yaml = "risk:\n  max_loss_usdt: -1\n",
 	    .msg = "config.yaml:2: risk.max_loss_usdt: -1 is out of range "
 	    "(valid: >= 0)" },

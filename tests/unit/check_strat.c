@@ -890,7 +890,7 @@ START_TEST(test_registry)
 	    strstr(err, "known: simple_mm") != NULL, "%s", err);
 	ck_assert_ptr_null(strat_find(NULL, err, sizeof(err)));
 	strat_names(names, sizeof(names));
-	ck_assert_str_eq(names, "simple_mm");
+	ck_assert_str_eq(names, "simple_mm, skew_mm, avellaneda_mm, glft_mm");
 }
 END_TEST
 
