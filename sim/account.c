@@ -24,7 +24,11 @@
  * - breakEvenPrice (approximate): the price at which closing pays back the
  *   opening and closing commissions at the taker rate:
  *   long entry x (1 + f) / (1 - f), short entry x (1 - f) / (1 + f).
- * - No funding payments are made.
+ * - Funding (exch.c says when): a position pays amount x mark x rate to
+ *   the wallet (longs pay when the rate is positive, shorts receive),
+ *   rounded to 8 decimals as Binance's wallet and income history show it,
+ *   so the payments a client adds up from the stream equal the sum of the
+ *   income records.
  *
  * The account's history (its fills for GET /fapi/v1/userTrades, its
  * closed orders for GET /fapi/v1/order and /fapi/v1/allOrders) is kept in
@@ -79,6 +83,23 @@ acct_fill(struct exch_account *a, int sym, const struct acct_sym *s,
 	p->cum_realized += realized;
 	a->wallet += realized - fee;
 	return realized;
+}
+
+double
+acct_funding(struct exch_account *a, int sym, const struct acct_sym *s,
+    double rate)
+{
+	const struct acct_pos *p = &a->pos[sym];
+	double pay;
+
+	if (p->amt == 0 || s->mark <= 0)
+		return 0;
+	pay = -(double)p->amt * s->spec->step_size * s->mark * rate;
+	pay = round(pay * 1e8) / 1e8;
+	if (pay == 0)
+		return 0;	/* also turns a -0 into 0 */
+	a->wallet += pay;
+	return pay;
 }
 
 double

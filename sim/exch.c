@@ -16,6 +16,16 @@
  * Orders never leave the book from inside a callback of the matcher:
  * work that would (reduce-only orders made void by a position change)
  * is queued and done once the matcher has returned.
+ *
+ * Funding: at every multiple of funding_interval_ms since the epoch on
+ * the engine clock (00:00, 08:00 and 16:00 UTC by default) each position
+ * pays or receives its funding at the mark price (account.c), before any
+ * market event stamped at or after that instant is applied: a position
+ * opened by an event exactly at the boundary does not pay it. The timer
+ * runs on market time (the events' stamps; the clock itself when the
+ * market keeps real time), so a max-speed replay settles on the
+ * recording's timeline, and a clock that jumps several intervals settles
+ * each of them.
  */
 #include <math.h>
 #include <stdio.h>
@@ -29,7 +39,6 @@
 #define CLIENT_TRADE_BASE	900000000000LL	/* client fills' trade ids */
 #define GTD_MIN_AHEAD_MS	600000LL
 #define GTD_MAX_MS		253402300799000LL
-#define FUNDING_RATE		0.0001
 #define FUNDING_EVERY_MS	(8 * 3600 * 1000LL)
 
 struct exch_sym {
@@ -39,6 +48,9 @@ struct exch_sym {
 	struct synth *synth;
 	double	mark;
 	int64_t	mark_ms;
+	double	rate;			/* funding rate in force */
+	bool	rec_mark;		/* the recording publishes our marks */
+	double	rec_index, rec_settle;	/* its i and P */
 	struct exch_last_trade last;
 	int64_t	agg_id;
 	int64_t	client_trade_id;
@@ -62,6 +74,8 @@ struct exch {
 	uint64_t cid_seq;
 	int64_t	ev_ns;			/* time of the event being processed */
 	int64_t	mark_due_ns;		/* next markPrice (market time) */
+	int64_t	funding_due_ns;		/* next funding settlement */
+	int64_t	funding_iv_ns;
 	int	nemitted;		/* market events in this exch_step */
 	/* reduce-only orders to re-check once matching is over */
 	int	ro_pending[EXCH_ACCT_MAX * EXCH_SYM_MAX][2];
@@ -115,8 +129,9 @@ exch_opts_default(struct exch_opts *o)
 	exch_opts_add_symbol(o, "ETHUSDT");
 	o->queue_model = EXCH_QUEUE_PESSIMISTIC;
 	o->queue_power = 2;
-	o->maker_fee = 0.0002;
-	o->taker_fee = 0.0005;
+	exch_opts_fee_tier(o, 0);
+	o->funding_rate = 0.0001;
+	o->funding_interval_ms = FUNDING_EVERY_MS;
 	o->market = EXCH_MKT_SYNTH;
 	o->synth.seed = 1;
 	o->synth.vol_mult = 2.5;
@@ -129,7 +144,41 @@ exch_opts_default(struct exch_opts *o)
 	o->first_order_id = 4000000001LL;
 	o->closed_keep = 100000;
 	o->trades_keep = 100000;
+	o->income_keep = 200000;
 	o->max_orders = 4096;
+}
+
+/*
+ * Binance USD-M futures regular fee schedule, USDT-margined contracts,
+ * without the BNB discount: VIP 0..9 maker / taker in percent
+ * 0.0200/0.0500, 0.0160/0.0400, 0.0140/0.0350, 0.0120/0.0320,
+ * 0.0100/0.0300, 0.0080/0.0270, 0.0060/0.0250, 0.0040/0.0220,
+ * 0.0020/0.0200, 0.0000/0.0170. Source: binance.com/en/fee/futureFee
+ * as quoted by zb-binance.com's "VIP futures" table and babianfox.com
+ * (VIP 0..6), read 2026-12-06.
+ */
+static const double fee_tiers[EXCH_FEE_TIERS][2] = {
+	{ 0.000200, 0.000500 }, { 0.000160, 0.000400 },
+	{ 0.000140, 0.000350 }, { 0.000120, 0.000320 },
+	{ 0.000100, 0.000300 }, { 0.000080, 0.000270 },
+	{ 0.000060, 0.000250 }, { 0.000040, 0.000220 },
+	{ 0.000020, 0.000200 }, { 0.000000, 0.000170 },
+};
+
+int
+exch_fee_tier(int tier, double *maker, double *taker)
+{
+	if (tier < 0 || tier >= EXCH_FEE_TIERS)
+		return -1;
+	*maker = fee_tiers[tier][0];
+	*taker = fee_tiers[tier][1];
+	return 0;
+}
+
+int
+exch_opts_fee_tier(struct exch_opts *o, int tier)
+{
+	return exch_fee_tier(tier, &o->maker_fee, &o->taker_fee);
 }
 
 int
@@ -253,6 +302,23 @@ trade_record(struct exch *ex, int sym, const struct bk_order *o,
 	t->sym = (uint8_t)sym;
 	t->side = o->side;
 	t->maker = maker;
+}
+
+/* A change of a's wallet for GET /fapi/v1/income (amount 0: none). */
+static void
+income_record(struct exch_account *a, enum exch_income_type type, int sym,
+    double amount, int64_t time_ms, int64_t trade_id)
+{
+	struct acct_income *r;
+
+	if (amount == 0 || (r = acct_ring_push(&a->income)) == NULL)
+		return;
+	r->tran_id = ++a->income_seq;
+	r->time_ms = time_ms;
+	r->trade_id = trade_id;
+	r->income = amount;
+	r->type = (uint8_t)type;
+	r->sym = (int8_t)sym;
 }
 
 /* ------------------------------------------------------------------ */
@@ -460,6 +526,8 @@ fill_one(struct exch *ex, int sym, struct bk_order *o, int64_t lots,
 	p->update_ms = a->update_ms = o->update_ms;
 	tid = ++s->client_trade_id;
 	trade_record(ex, sym, o, tid, lots, px, fee, maker, rp);
+	income_record(a, EXCH_INC_REALIZED_PNL, sym, rp, o->update_ms, tid);
+	income_record(a, EXCH_INC_COMMISSION, sym, -fee, o->update_ms, tid);
 	emit_order(ex, sym, o, EXCH_X_TRADE, lots, px, fee, maker, rp, tid);
 	account_update(ex, a, sym, "ORDER", 0);
 	if (o->resting && o->qty == 0) {
@@ -542,8 +610,16 @@ ro_process(struct exch *ex)
 /* ------------------------------------------------------------------ */
 /* the market sink                                                     */
 
+/* The first funding time after t_ns (markPrice's T). */
+static int64_t
+next_funding_ms(const struct exch *ex, int64_t t_ns)
+{
+	return (t_ns / ex->funding_iv_ns + 1) * ex->funding_iv_ns / NS_PER_MS;
+}
+
 static void
-emit_mark(struct exch *ex, int sym, int64_t t_ns)
+emit_mark(struct exch *ex, int sym, int64_t t_ns, const char *raw,
+    size_t rawlen)
 {
 	struct exch_sym *s = &ex->sym[sym];
 	struct exch_mkt_event ev;
@@ -553,12 +629,47 @@ emit_mark(struct exch *ex, int sym, int64_t t_ns)
 	ev.type = EXCH_EV_MARK_PRICE;
 	ev.E_ms = ev.T_ms = ms;
 	ev.mark.p = s->mark;
-	ev.mark.i = s->mark;
-	ev.mark.P = s->mark;
-	ev.mark.r = FUNDING_RATE;
-	ev.mark.next_funding_ms = (ms / FUNDING_EVERY_MS + 1) * FUNDING_EVERY_MS;
+	ev.mark.i = s->rec_mark ? s->rec_index : s->mark;
+	ev.mark.P = s->rec_mark ? s->rec_settle : s->mark;
+	ev.mark.r = s->rate;
+	ev.mark.next_funding_ms = next_funding_ms(ex, t_ns);
+	ev.raw = raw;
+	ev.raw_len = rawlen;
 	s->mark_ms = ms;
 	emit_market(ex, &ev, sym);
+}
+
+/*
+ * Settle the funding intervals due by t_ns: each account's position on
+ * each symbol pays (or receives) at the mark and the rate in force, and
+ * hears of it as ACCOUNT_UPDATE "FUNDING_FEE" with the balance only (a
+ * cross-margin position, as Binance's stream sends it), stamped at the
+ * funding time.
+ */
+static void
+funding_timer(struct exch *ex, int64_t t_ns)
+{
+	int64_t saved = ex->ev_ns;
+	int i, sym;
+
+	while (ex->funding_due_ns <= t_ns) {
+		ex->ev_ns = ex->funding_due_ns;
+		for (sym = 0; sym < ex->nsyms; sym++)
+			for (i = 0; i < ex->nacct; i++) {
+				struct exch_account *a = ex->acct[i];
+				double pay = acct_funding(a, sym, &ex->asym[sym],
+				    ex->sym[sym].rate);
+
+				if (pay == 0)
+					continue;
+				a->update_ms = ex->ev_ns / NS_PER_MS;
+				income_record(a, EXCH_INC_FUNDING_FEE, sym, pay,
+				    a->update_ms, 0);
+				account_update(ex, a, -1, "FUNDING_FEE", pay);
+			}
+		ex->funding_due_ns += ex->funding_iv_ns;
+	}
+	ex->ev_ns = saved;
 }
 
 /* markPrice every mark_interval_ms of market time, from the mid. */
@@ -575,12 +686,12 @@ mark_timer(struct exch *ex, int64_t t_ns)
 			struct exch_sym *s = &ex->sym[i];
 			int64_t b, bq, a, aq;
 
-			if (!ext_best(&s->ext, BK_BID, &b, &bq) ||
+			if (s->rec_mark || !ext_best(&s->ext, BK_BID, &b, &bq) ||
 			    !ext_best(&s->ext, BK_ASK, &a, &aq))
 				continue;
 			s->mark = px_of(s, b + a) / 2;
 			ex->asym[i].mark = s->mark;
-			emit_mark(ex, i, ex->mark_due_ns);
+			emit_mark(ex, i, ex->mark_due_ns, NULL, 0);
 		}
 		ex->mark_due_ns += iv;
 	}
@@ -598,6 +709,15 @@ first_mark(struct exch *ex, int sym)
 		return;
 	s->mark = px_of(s, b + a) / 2;
 	ex->asym[sym].mark = s->mark;
+}
+
+/* Settle funding due by now, when market time is the clock's (not in a
+ * max-speed replay, whose market time runs on the recording's own). */
+static void
+funding_catch_up(struct exch *ex)
+{
+	if (ex->replay == NULL || ex->o.replay.speed > 0)
+		funding_timer(ex, exch_now_ns(ex));
 }
 
 static void
@@ -621,6 +741,7 @@ sink_book_ticker(void *arg, int sym, int64_t t_ns, int64_t u, int64_t bid,
 
 	ex->ev_ns = t_ns;
 	mark_timer(ex, t_ns);
+	funding_timer(ex, t_ns);
 	ext_set_top(&s->ext, bid, bidq, ask, askq, u, t_ns / NS_PER_MS);
 	first_mark(ex, sym);
 	memset(&ev, 0, sizeof(ev));
@@ -649,6 +770,7 @@ sink_trade(void *arg, int sym, int64_t t_ns, int64_t id, int64_t px,
 
 	ex->ev_ns = t_ns;
 	mark_timer(ex, t_ns);
+	funding_timer(ex, t_ns);
 	s->last.price = px_of(s, px);
 	s->last.qty = qty_of(s, lots);
 	s->last.id = id;
@@ -751,6 +873,7 @@ sink_depth(void *arg, int sym, int64_t t_ns, int64_t U, int64_t u, int64_t pu,
 
 	ex->ev_ns = t_ns;
 	mark_timer(ex, t_ns);
+	funding_timer(ex, t_ns);
 	if (snapshot) {
 		snapshot_apply(s, lv, n, u);
 		first_mark(ex, sym);
@@ -797,6 +920,33 @@ sink_depth(void *arg, int sym, int64_t t_ns, int64_t U, int64_t u, int64_t pu,
 		run_top(ex, sym);
 }
 
+/*
+ * A recorded markPrice: from now on the recording publishes this symbol's
+ * marks (the engine stops deriving them from the mid) and its r is the
+ * funding rate. Its T is on the recording's clock; the funding the
+ * engine settles, and the T it serves, follow the engine's own grid
+ * (the same instants when the engine's clock is the recording's).
+ */
+static void
+sink_mark(void *arg, int sym, int64_t t_ns, double p, double i, double P,
+    double r, int64_t T_ms, const char *raw, size_t rawlen)
+{
+	struct exch *ex = arg;
+	struct exch_sym *s = &ex->sym[sym];
+
+	(void)T_ms;
+	ex->ev_ns = t_ns;
+	mark_timer(ex, t_ns);
+	funding_timer(ex, t_ns);
+	s->rec_mark = true;
+	s->mark = p;
+	s->rec_index = i > 0 ? i : p;
+	s->rec_settle = P > 0 ? P : p;
+	s->rate = r;
+	ex->asym[sym].mark = p;
+	emit_mark(ex, sym, t_ns, raw, rawlen);
+}
+
 static const struct mkt_sink *
 sink_of(struct exch *ex, struct mkt_sink *k)
 {
@@ -804,6 +954,7 @@ sink_of(struct exch *ex, struct mkt_sink *k)
 	k->book_ticker = sink_book_ticker;
 	k->trade = sink_trade;
 	k->depth = sink_depth;
+	k->mark = sink_mark;
 	return k;
 }
 
@@ -834,6 +985,8 @@ account_new(struct exch *ex, const char *key, const char *secret,
 	    ex->o.trades_keep);
 	acct_ring_init(&a->closed, sizeof(struct acct_closed),
 	    ex->o.closed_keep > 0 ? ex->o.closed_keep : 1);
+	acct_ring_init(&a->income, sizeof(struct acct_income),
+	    ex->o.income_keep);
 	for (i = 0; i < EXCH_SYM_MAX; i++) {
 		a->pos[i].leverage = leverage > 0 ? leverage : 20;
 		a->pos[i].ohead = BK_NIL;
@@ -864,6 +1017,7 @@ sym_init(struct exch *ex, int i, int64_t now)
 	}
 	s->client_trade_id = CLIENT_TRADE_BASE;
 	s->manual_u = 1;
+	s->rate = ex->o.funding_rate;
 	ex->asym[i].spec = &s->spec;
 	if (ex->o.market == EXCH_MKT_SYNTH) {
 		s->synth = synth_new(&ex->o.synth, i, &s->spec, now);
@@ -900,6 +1054,10 @@ exch_new(const struct exch_opts *o, const struct exch_cb *cb)
 	ex->nsyms = ex->o.nsymbols;
 	ex->next_order_id = ex->o.first_order_id > 0 ? ex->o.first_order_id : 1;
 	ex->mark_due_ns = now;
+	if (ex->o.funding_interval_ms <= 0)
+		ex->o.funding_interval_ms = FUNDING_EVERY_MS;
+	ex->funding_iv_ns = ex->o.funding_interval_ms * NS_PER_MS;
+	ex->funding_due_ns = (now / ex->funding_iv_ns + 1) * ex->funding_iv_ns;
 	for (i = 0; i < ex->nsyms; i++)
 		if (sym_init(ex, i, now) == -1)
 			goto fail;
@@ -943,6 +1101,7 @@ exch_free(struct exch *ex)
 	for (i = 0; i < ex->nacct; i++) {
 		acct_ring_free(&ex->acct[i]->trades);
 		acct_ring_free(&ex->acct[i]->closed);
+		acct_ring_free(&ex->acct[i]->income);
 		free(ex->acct[i]);
 	}
 	replay_close(ex->replay);
@@ -1038,6 +1197,7 @@ exch_account_deposit(struct exch *ex, struct exch_account *a, double amount)
 {
 	a->wallet += amount;
 	a->update_ms = exch_now_ms(ex);
+	income_record(a, EXCH_INC_TRANSFER, -1, amount, a->update_ms, 0);
 	account_update(ex, a, -1, "DEPOSIT", amount);
 	return 0;
 }
@@ -1269,6 +1429,9 @@ exch_order_place(struct exch *ex, struct exch_account *a,
 
 	if ((s = sym_by_name(ex, r->symbol, &sym, e)) == NULL)
 		return -1;
+	/* a boundary passed since the last step: settle on the position
+	 * held there, before this order changes it */
+	funding_catch_up(ex);
 	if ((o = book_alloc(s->book)) == NULL)
 		return exch_err_set(e, 500, -1000, "An unknown error occured "
 		    "while processing the request.");
@@ -1739,6 +1902,108 @@ exch_all_orders(struct exch *ex, struct exch_account *a,
 	return n;
 }
 
+/* ------------------------------------------------------------------ */
+/* history: income                                                     */
+
+static const char *const income_names[] = {
+	[EXCH_INC_TRANSFER] = "TRANSFER",
+	[EXCH_INC_REALIZED_PNL] = "REALIZED_PNL",
+	[EXCH_INC_FUNDING_FEE] = "FUNDING_FEE",
+	[EXCH_INC_COMMISSION] = "COMMISSION",
+};
+
+const char *
+exch_income_type_str(enum exch_income_type t)
+{
+	return t < EXCH_INC_ANY ? income_names[t] : "";
+}
+
+int
+exch_income_type_parse(const char *s, enum exch_income_type *out)
+{
+	int t;
+
+	for (t = 0; t < EXCH_INC_ANY; t++)
+		if (strcmp(s, income_names[t]) == 0) {
+			*out = (enum exch_income_type)t;
+			return 0;
+		}
+	return -1;
+}
+
+void
+exch_income_query_init(struct exch_income_query *q)
+{
+	memset(q, 0, sizeof(*q));
+	q->type = EXCH_INC_ANY;
+	q->start_ms = q->end_ms = -1;
+	q->limit = EXCH_INCOME_LIMIT_DEFAULT;
+	q->page = 1;
+}
+
+static bool
+income_match(const struct acct_income *r, int sym,
+    const struct exch_income_query *q, int64_t lo, int64_t hi)
+{
+	return (sym < 0 || r->sym == sym) && (q->type == EXCH_INC_ANY ||
+	    r->type == q->type) && r->time_ms >= lo && r->time_ms <= hi;
+}
+
+/*
+ * The ring is in time order (records are made as the engine's clock
+ * moves), so a scan from the old end (start_ms sent) or the new end
+ * (otherwise) that stops at limit is the answer.
+ */
+int
+exch_income(struct exch *ex, struct exch_account *a,
+    const struct exch_income_query *q, struct exch_income *out, int max,
+    struct exch_err *e)
+{
+	bool has_s = q->start_ms >= 0, has_e = q->end_ms >= 0;
+	int64_t lo, hi;
+	int sym = -1, k, n = 0, lim, skip;
+
+	if (q->symbol != NULL && q->symbol[0] != '\0' &&
+	    sym_by_name(ex, q->symbol, &sym, e) == NULL)
+		return -1;
+	if (q->limit < 1 || q->limit > EXCH_HIST_LIMIT_MAX)
+		return exch_err_set(e, 400, -1130, "Data sent for paramter "
+		    "'limit' is not valid.");
+	if (q->page < 1 || q->page > 1000000)
+		return exch_err_set(e, 400, -1130, "Data sent for paramter "
+		    "'page' is not valid.");
+	skip = (q->page - 1) * q->limit;
+	hi = has_e ? q->end_ms : INT64_MAX;
+	lo = has_s ? q->start_ms : (has_e ? q->end_ms : exch_now_ms(ex)) -
+	    EXCH_HIST_WINDOW_MS;
+	lim = q->limit < max ? q->limit : max;
+	for (k = 0; k < a->income.n && n < lim; k++) {
+		const struct acct_income *r = acct_ring_at(&a->income,
+		    has_s ? k : a->income.n - 1 - k);
+		struct exch_income *o = &out[n];
+
+		if (!income_match(r, sym, q, lo, hi) || skip-- > 0)
+			continue;
+		memset(o, 0, sizeof(*o));
+		if (r->sym >= 0)
+			snprintf(o->symbol, sizeof(o->symbol), "%s",
+			    ex->sym[r->sym].spec.symbol);
+		o->type = (enum exch_income_type)r->type;
+		o->income = r->income;
+		o->time_ms = r->time_ms;
+		o->tran_id = r->tran_id;
+		o->trade_id = r->trade_id;
+		n++;
+	}
+	for (k = 0; !has_s && k < n / 2; k++) {
+		struct exch_income tmp = out[k];
+
+		out[k] = out[n - 1 - k];
+		out[n - 1 - k] = tmp;
+	}
+	return n;
+}
+
 int
 exch_countdown_set(struct exch *ex, struct exch_account *a, const char *symbol,
     int64_t countdown_ms, struct exch_err *e)
@@ -1907,10 +2172,13 @@ exch_mark_get(struct exch *ex, int sym, struct exch_mark *out)
 		return -1;
 	s = &ex->sym[sym];
 	out->mark = out->index = out->est_settle = s->mark;
-	out->funding_rate = FUNDING_RATE;
+	if (s->rec_mark) {
+		out->index = s->rec_index;
+		out->est_settle = s->rec_settle;
+	}
+	out->funding_rate = s->rate;
 	out->time_ms = s->mark_ms > 0 ? s->mark_ms : exch_now_ms(ex);
-	out->next_funding_ms = (out->time_ms / FUNDING_EVERY_MS + 1) *
-	    FUNDING_EVERY_MS;
+	out->next_funding_ms = next_funding_ms(ex, exch_now_ns(ex));
 	return 0;
 }
 
@@ -1946,6 +2214,9 @@ exch_next_due_ns(const struct exch *ex)
 	if (ex->o.market != EXCH_MKT_MANUAL && (ex->replay == NULL ||
 	    ex->o.replay.speed > 0) && ex->mark_due_ns < t)
 		t = ex->mark_due_ns;
+	if ((ex->replay == NULL || ex->o.replay.speed > 0) &&
+	    ex->funding_due_ns < t)
+		t = ex->funding_due_ns;
 	for (i = 0; i < ex->nacct; i++)
 		for (sym = 0; sym < ex->nsyms; sym++) {
 			int64_t d = ex->acct[i]->pos[sym].countdown_deadline_ns;
@@ -2078,9 +2349,12 @@ exch_step(struct exch *ex, int64_t now)
 		}
 	}
 	ex->ev_ns = 0;
-	/* marks keep their cadence when the market is quiet */
-	if (ex->replay == NULL || ex->o.replay.speed > 0)
+	/* marks and funding keep their cadence when the market is quiet
+	 * (market time is the clock's unless a replay runs at max speed) */
+	if (ex->replay == NULL || ex->o.replay.speed > 0) {
 		mark_timer(ex, now);
+		funding_timer(ex, now);
+	}
 	ex->ev_ns = 0;
 	timers(ex, now);
 	return ex->nemitted;
@@ -2199,7 +2473,8 @@ exch_ext_mark(struct exch *ex, int sym, double mark)
 		return -1;
 	ex->sym[sym].mark = mark;
 	ex->asym[sym].mark = mark;
-	emit_mark(ex, sym, exch_now_ns(ex));
+	funding_catch_up(ex);
+	emit_mark(ex, sym, exch_now_ns(ex), NULL, 0);
 	return 0;
 }
 

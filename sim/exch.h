@@ -28,6 +28,15 @@
  * - Not thread-safe: one engine, one thread (the wire side's event loop).
  *
  * CHANGES: (notes for the wire side when this API changes; newest first)
+ * - Funding: perpetual positions pay or receive funding every
+ *   funding_interval_ms (8 h, on the engine clock's epoch grid) at the
+ *   mark price, as ACCOUNT_UPDATE "FUNDING_FEE" (balance only, bc = the
+ *   payment); funding_rate is the synthetic/manual rate, a replay uses its
+ *   recorded markPrice r. markPrice events carry the rate and the engine's
+ *   next funding time. exch_income() answers GET /fapi/v1/income
+ *   (FUNDING_FEE, COMMISSION, REALIZED_PNL, TRANSFER), income_keep bounds it.
+ * - Fees as Binance's VIP tiers: exch_fee_tier(), exch_opts_fee_tier();
+ *   maker_fee/taker_fee stay the fees in force (VIP 0 by default).
  * - exch_user_trades() and exch_all_orders() (GET /fapi/v1/userTrades,
  *   /fapi/v1/allOrders); closed orders are now kept per account
  *   (closed_keep per account, was per symbol), fills in trades_keep.
@@ -282,8 +291,15 @@ struct exch_opts {
 	struct exch_account_opts accounts[EXCH_ACCT_MAX];
 	enum exch_queue queue_model;	/* EXCH_QUEUE_PESSIMISTIC */
 	double	queue_power;		/* n of the power law (2) */
-	double	maker_fee;		/* 0.0002 */
+	double	maker_fee;		/* 0.0002 (VIP 0), see exch_opts_fee_tier() */
 	double	taker_fee;		/* 0.0005 */
+	/* Funding: settled at every multiple of funding_interval_ms since the
+	 * epoch on the engine clock (8 h: 00:00, 08:00, 16:00 UTC) on each
+	 * position at the symbol's mark price. funding_rate is the rate of
+	 * the synthetic and manual markets, and of a replay until its
+	 * recording gives one (a markPrice line's r). */
+	double	funding_rate;		/* 0.0001 = 0.01 % per interval */
+	int64_t	funding_interval_ms;	/* 28800000; <= 0 means that */
 	enum exch_mkt_kind market;
 	struct exch_synth_opts synth;
 	struct exch_replay_opts replay;
@@ -291,14 +307,22 @@ struct exch_opts {
 	int64_t	first_order_id;		/* first orderId handed out */
 	int	closed_keep;		/* closed orders kept queryable per account */
 	int	trades_keep;		/* fills kept per account (userTrades) */
+	int	income_keep;		/* income records kept per account */
 	int	max_orders;		/* capacity of the order pool (all books) */
 	/* "what time is it": epoch ns. NULL = CLOCK_REALTIME. */
 	int64_t	(*clock)(void *arg);
 	void	*clock_arg;
 };
 
-/* Defaults: BTCUSDT + ETHUSDT, no accounts, fees 0.02%/0.05%, synth seed 1. */
+/* Defaults: BTCUSDT + ETHUSDT, no accounts, fees 0.02%/0.05% (VIP 0),
+ * funding 0.01 % every 8 h, synth seed 1. */
 void	exch_opts_default(struct exch_opts *);
+/* Binance USD-M VIP fee tiers 0..9 (EXCH_FEE_TIERS): maker and taker
+ * rates of a tier, -1 out of range; exch_opts_fee_tier() sets both fees
+ * of o from it (override either afterwards to depart from the table). */
+#define EXCH_FEE_TIERS		10
+int	exch_fee_tier(int tier, double *maker, double *taker);
+int	exch_opts_fee_tier(struct exch_opts *, int tier);
 /* Add a built-in symbol by name; -1 if unknown or full. */
 int	exch_opts_add_symbol(struct exch_opts *, const char *symbol);
 /* Add an account; -1 if full or a key/secret is too long. */
@@ -461,7 +485,7 @@ struct exch_pos_update {
 };
 
 struct exch_account_update {
-	const char *reason;		/* m: "ORDER", "DEPOSIT", "ADMIN_DEPOSIT", ... */
+	const char *reason;		/* m: "ORDER", "DEPOSIT", "FUNDING_FEE", ... */
 	int	nbal;
 	struct exch_bal_update bal[1];
 	int	npos;
@@ -636,6 +660,49 @@ int	exch_user_trades(struct exch *, struct exch_account *,
 	    struct exch_err *);
 int	exch_all_orders(struct exch *, struct exch_account *,
 	    const struct exch_hist_query *, struct exch_order *out, int max,
+	    struct exch_err *);
+
+/*
+ * Income history (GET /fapi/v1/income): what changed the wallet, one
+ * record per funding payment (FUNDING_FEE), per fill (COMMISSION, and
+ * REALIZED_PNL when not 0) and per deposit (TRANSFER), in time order.
+ * Selection: symbol (NULL/"" = all), type (EXCH_INC_ANY = all), start_ms
+ * and end_ms inclusive (< 0 = not sent). With start_ms: the first limit
+ * from it; otherwise the last limit up to end_ms (or now), at most 7 days
+ * back. limit 1..1000 (-1130), default 100; page (from 1) skips the
+ * page - 1 limits before it, in the same direction. Answers oldest first.
+ */
+enum exch_income_type {
+	EXCH_INC_TRANSFER = 0,
+	EXCH_INC_REALIZED_PNL,
+	EXCH_INC_FUNDING_FEE,
+	EXCH_INC_COMMISSION,
+	EXCH_INC_ANY,			/* a query's "all types" */
+};
+const char *exch_income_type_str(enum exch_income_type);
+int	exch_income_type_parse(const char *, enum exch_income_type *);
+
+struct exch_income {
+	char	symbol[EXCH_SYMLEN];	/* "" for TRANSFER */
+	enum exch_income_type type;
+	double	income;			/* USDT, signed: < 0 paid */
+	int64_t	time_ms;
+	int64_t	tran_id;		/* per account, increasing */
+	int64_t	trade_id;		/* the fill's t; 0 when none */
+};
+
+struct exch_income_query {
+	const char *symbol;
+	enum exch_income_type type;
+	int64_t	start_ms, end_ms;
+	int	limit;
+	int	page;			/* 1.. */
+};
+#define EXCH_INCOME_LIMIT_DEFAULT	100
+
+void	exch_income_query_init(struct exch_income_query *);
+int	exch_income(struct exch *, struct exch_account *,
+	    const struct exch_income_query *, struct exch_income *out, int max,
 	    struct exch_err *);
 
 /*

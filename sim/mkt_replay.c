@@ -5,7 +5,8 @@
  * (1x) to as fast as possible.
  *
  * Lines understood: {"stream":"<sym>@bookTicker","data":{...}},
- * "<sym>@trade" and "<sym>@aggTrade", "<sym>@depth..." diffs, and bare REST
+ * "<sym>@trade" and "<sym>@aggTrade", "<sym>@depth..." diffs,
+ * "<sym>@markPrice..." (mark, index, settle price, funding rate), and bare REST
  * depth snapshots {"lastUpdateId":..,"bids":..,"asks":..} (these apply to
  * the symbol of the most recent stream line: recordings store them right
  * after subscribing). Anything else is counted and skipped; a malformed
@@ -53,7 +54,7 @@
  */
 enum rp_path {
 	RP_STREAM, RP_E, RP_U, RP_UU, RP_PU, RP_B, RP_BQ, RP_A, RP_AQ, RP_T,
-	RP_P, RP_Q, RP_M, RP_LUID, RP_SB, RP_SA,
+	RP_P, RP_Q, RP_M, RP_LUID, RP_SB, RP_SA, RP_PP, RP_I, RP_R, RP_TT,
 };
 
 static const char *const rp_paths[] = {
@@ -73,6 +74,10 @@ static const char *const rp_paths[] = {
 	[RP_LUID] = "lastUpdateId",
 	[RP_SB] = "bids",
 	[RP_SA] = "asks",
+	[RP_PP] = "data.P",	/* markPrice: estimated settle price */
+	[RP_I] = "data.i",	/* markPrice: index price */
+	[RP_R] = "data.r",	/* markPrice: funding rate */
+	[RP_TT] = "data.T",	/* markPrice: next funding time */
 };
 
 struct rp_levels {
@@ -86,8 +91,8 @@ struct rp_levels {
 struct rp_msg {
 	char	stream[64];
 	char	e[24];
-	int64_t	u, U, pu, t, luid;
-	double	b, B, a, A, p, q;
+	int64_t	u, U, pu, t, luid, T;
+	double	b, B, a, A, p, q, P, i, r;
 	bool	m;
 	bool	has_luid;
 	struct rp_levels lv[2];
@@ -299,6 +304,10 @@ rp_cb(struct lejp_ctx *ctx, char reason)
 	case RP_AQ: m->A = rp_num(v); break;
 	case RP_P: m->p = rp_num(v); break;
 	case RP_Q: m->q = rp_num(v); break;
+	case RP_PP: m->P = rp_num(v); break;
+	case RP_I: m->i = rp_num(v); break;
+	case RP_R: m->r = strtod(v, NULL); break;	/* may be negative */
+	case RP_TT: m->T = strtoll(v, NULL, 10); break;
 	case RP_M: m->m = reason == LEJPCB_VAL_TRUE; break;
 	case RP_LUID:
 		m->luid = strtoll(v, NULL, 10);
@@ -426,6 +435,15 @@ rp_deliver(struct replay *r, const struct mkt_sink *k, const char *json,
 		    ticks(m->q, s->step_size), m->m, json, jlen);
 		if (id > r->max_t)
 			r->max_t = id;
+	} else if (strcmp(m->e, "markPriceUpdate") == 0) {
+		if (m->p <= 0) {
+			rp_bad(r, "markPrice without a price");
+			return 0;
+		}
+		r->nevents++;
+		if (k->mark != NULL)
+			k->mark(k->arg, sym, t, m->p, m->i, m->P, m->r, m->T,
+			    json, jlen);
 	} else if (strcmp(m->e, "depthUpdate") == 0) {
 		rp_convert(&m->lv[0], s);
 		rp_convert(&m->lv[1], s);
@@ -545,8 +563,8 @@ rp_parse(struct replay *r, bool *nomem)
 	jlen = r->len - (size_t)(json - r->line);
 	/* reset the message but keep the level buffers */
 	m->stream[0] = m->e[0] = '\0';
-	m->u = m->U = m->pu = m->t = m->luid = 0;
-	m->b = m->B = m->a = m->A = m->p = m->q = 0;
+	m->u = m->U = m->pu = m->t = m->luid = m->T = 0;
+	m->b = m->B = m->a = m->A = m->p = m->q = m->P = m->i = m->r = 0;
 	m->m = m->has_luid = m->nomem = false;
 	m->lv[0].n = m->lv[1].n = 0;
 	lejp_construct(&ctx, rp_cb, m, rp_paths, (unsigned char)(sizeof(rp_paths) /

@@ -253,6 +253,16 @@ struct acct_trade {
 	bool	maker;			/* m */
 };
 
+/* One change of the wallet, as GET /fapi/v1/income lists it. */
+struct acct_income {
+	int64_t	tran_id;
+	int64_t	time_ms;
+	int64_t	trade_id;		/* 0 when none */
+	double	income;			/* USDT, signed */
+	uint8_t	type;			/* enum exch_income_type */
+	int8_t	sym;			/* -1: no symbol (TRANSFER) */
+};
+
 /* An order that left the book (filled, canceled, expired). */
 struct acct_closed {
 	struct exch_order o;
@@ -268,6 +278,8 @@ struct exch_account {
 	struct acct_pos pos[EXCH_SYM_MAX];
 	struct acct_ring trades;	/* struct acct_trade, by id per symbol */
 	struct acct_ring closed;	/* struct acct_closed, by closing time */
+	struct acct_ring income;	/* struct acct_income, by time */
+	int64_t	income_seq;		/* last tranId handed out */
 };
 
 /* What the account module needs to know about one symbol. */
@@ -280,6 +292,12 @@ struct acct_sym {
  * (before fees) and updates amount, entry, wallet (pnl - fee). */
 double	acct_fill(struct exch_account *, int sym, const struct acct_sym *,
 	    int64_t signed_lots, double price, double fee);
+/* Settle one funding interval on sym: the position pays
+ * amount x mark x rate (receives when that is negative), rounded to the
+ * wallet's 8 decimals; the payment (signed, as the wallet sees it) goes
+ * to the wallet and is returned. 0 when flat or without a mark. */
+double	acct_funding(struct exch_account *, int sym, const struct acct_sym *,
+	    double rate);
 /* Initial margin of the open orders on one symbol. */
 double	acct_order_im(const struct acct_pos *, const struct acct_sym *);
 double	acct_position_im(const struct acct_pos *, const struct acct_sym *);
@@ -318,6 +336,11 @@ struct mkt_sink {
 		    int64_t pu, const struct ext_level *b, int nb,
 		    const struct ext_level *a, int na, bool snapshot,
 		    const char *raw, size_t rawlen);
+	/* A recorded markPrice: mark, index, est. settle price, funding
+	 * rate and next funding time (ms, as recorded). */
+	void	(*mark)(void *arg, int sym, int64_t t_ns, double p, double i,
+		    double P, double r, int64_t T_ms, const char *raw,
+		    size_t rawlen);
 };
 
 struct synth;
@@ -349,7 +372,8 @@ bool	replay_done(const struct replay *);
 void	replay_stats(const struct replay *, uint64_t *lines, uint64_t *bad);
 /* Recorded time from the first line to the last one read, ns. */
 int64_t	replay_span_ns(const struct replay *);
-/* Events delivered (bookTickers, trades, depth updates and snapshots). */
+/* Events delivered (bookTickers, trades, depth updates and snapshots,
+ * markPrices). */
 uint64_t replay_events(const struct replay *);
 
 /* Small seeded PRNG (xoshiro256**), shared by synth and tests. */

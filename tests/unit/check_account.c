@@ -1,7 +1,8 @@
 /*
  * check_account.c — positions, PnL, fees, margin, leverage, reduce-only
- * and countdownCancelAll: the accounting side of the engine, exact to the
- * cent, with a hand-driven market and a fake clock.
+ * countdownCancelAll, funding and Binance's fee tiers: the accounting side
+ * of the engine, exact to the cent, with a hand-driven market and a fake
+ * clock.
  */
 #include <check.h>
 #include <stdio.h>
@@ -108,6 +109,58 @@ START_TEST(test_liq_break_even)
 	lp = acct_liq_price(&acct, 0, &asym, 1);
 	ck_assert(lp > 60000);
 	ck_assert(acct_break_even(p, TAKER) < 60000);
+}
+END_TEST
+
+/* Funding on the position at the mark: payment = -amount x mark x rate,
+ * rounded to 8 decimals, into the wallet. */
+START_TEST(test_funding_math)
+{
+	/* long 0.010 at mark 60000, rate 0.01 %: pays 0.06 */
+	acct_fill(&acct, 0, &asym, 10, 60000, 0);
+	ck_assert_near(acct_funding(&acct, 0, &asym, 0.0001), -0.06, 1e-12);
+	ck_assert_near(acct.wallet, 1000 - 0.06, 1e-9);
+	/* a negative rate: the long receives 0.01 x 60000 x 0.0003 */
+	ck_assert_near(acct_funding(&acct, 0, &asym, -0.0003), 0.18, 1e-12);
+	ck_assert_near(acct.wallet, 1000 - 0.06 + 0.18, 1e-9);
+	/* flip to short 0.020: receives with a positive rate */
+	acct_fill(&acct, 0, &asym, -30, 60000, 0);
+	ck_assert_near(acct_funding(&acct, 0, &asym, 0.0001), 0.12, 1e-12);
+	/* 8 decimals: 0.001 x 60000.15 x 0.000123 = 0.00738001845 */
+	memset(&acct.pos[0], 0, sizeof(acct.pos[0]));
+	acct_fill(&acct, 0, &asym, 1, 60000, 0);
+	asym.mark = 60000.15;
+	ck_assert(acct_funding(&acct, 0, &asym, 0.000123) == -0.00738002);
+	/* flat, or no mark yet: nothing */
+	acct_fill(&acct, 0, &asym, -1, 60000, 0);
+	ck_assert(acct_funding(&acct, 0, &asym, 0.0001) == 0);
+	acct_fill(&acct, 0, &asym, 1, 60000, 0);
+	asym.mark = 0;
+	ck_assert(acct_funding(&acct, 0, &asym, 0.0001) == 0);
+}
+END_TEST
+
+/* Binance's USD-M VIP table: the ends, a middle tier, out of range. */
+START_TEST(test_fee_tiers)
+{
+	struct exch_opts o;
+	double mk, tk;
+
+	ck_assert_int_eq(exch_fee_tier(0, &mk, &tk), 0);
+	ck_assert(mk == 0.0002 && tk == 0.0005);
+	ck_assert_int_eq(exch_fee_tier(3, &mk, &tk), 0);
+	ck_assert(mk == 0.00012 && tk == 0.00032);
+	ck_assert_int_eq(exch_fee_tier(9, &mk, &tk), 0);
+	ck_assert(mk == 0 && tk == 0.00017);
+	ck_assert_int_eq(exch_fee_tier(10, &mk, &tk), -1);
+	ck_assert_int_eq(exch_fee_tier(-1, &mk, &tk), -1);
+	/* the defaults are VIP 0 */
+	exch_opts_default(&o);
+	ck_assert(o.maker_fee == 0.0002 && o.taker_fee == 0.0005);
+	ck_assert_int_eq(exch_opts_fee_tier(&o, 8), 0);
+	ck_assert(o.maker_fee == 0.00002 && o.taker_fee == 0.0002);
+	ck_assert_int_eq(exch_opts_fee_tier(&o, 12), -1);
+	ck_assert(o.maker_fee == 0.00002 && o.taker_fee == 0.0002);
 }
 END_TEST
 
@@ -326,8 +379,8 @@ START_TEST(test_countdown)
 	tfix_place(f, f->a1, EXCH_BUY, EXCH_LIMIT, EXCH_GTC, 0.01, 59000);
 	tfix_place(f, f->a1, EXCH_SELL, EXCH_LIMIT, EXCH_GTC, 0.01, 61000);
 	tfix_place(f, f->a2, EXCH_SELL, EXCH_LIMIT, EXCH_GTC, 0.01, 61000);
-	/* a manual market has nothing else scheduled */
-	ck_assert_int_eq(exch_next_due_ns(f->ex), INT64_MAX);
+	/* a manual market has nothing else scheduled but the next funding */
+	ck_assert_int_eq(exch_next_due_ns(f->ex), T0_NS + 8 * 3600 * 1000000000LL);
 	ck_assert_int_eq(exch_countdown_set(f->ex, f->a1, "BTCUSDT", 1000, &e), 0);
 	ck_assert_int_eq(exch_next_due_ns(f->ex), T0_NS + 1000 * 1000000LL);
 	at(900);
@@ -372,6 +425,225 @@ START_TEST(test_deposit)
 }
 END_TEST
 
+#define H8_MS		(8 * 3600 * 1000LL)
+#define MARK0		60000.05	/* the fixture book's mid */
+
+/* The FUNDING_FEE ACCOUNT_UPDATEs of account a, in order. */
+static int
+fundings(struct exch_account *a, const struct exch_user_event **out, int max)
+{
+	int i, n = 0;
+
+	for (i = 0; i < f->nuser; i++)
+		if (f->user[i].type == EXCH_EV_ACCOUNT_UPDATE &&
+		    f->user[i].acct == a &&
+		    strcmp(f->user[i].au.reason, "FUNDING_FEE") == 0 && n < max)
+			out[n++] = &f->user[i];
+	return n;
+}
+
+/* Long pays, short receives, flat hears nothing; one ms early nothing. */
+START_TEST(test_funding_long_short_flat)
+{
+	const struct exch_user_event *ev[4];
+	struct exch_account *flat = exch_account_add(f->ex, "flat", "s", 1000);
+	double w1, w2, wf = wallet(flat);
+
+	tfix_place(f, f->a1, EXCH_BUY, EXCH_MARKET, EXCH_GTC, 0.5, 0);
+	tfix_place(f, f->a2, EXCH_SELL, EXCH_MARKET, EXCH_GTC, 0.2, 0);
+	w1 = wallet(f->a1);
+	w2 = wallet(f->a2);
+	at(H8_MS - 1);
+	ck_assert_int_eq(fundings(f->a1, ev, 4), 0);
+	ck_assert(wallet(f->a1) == w1);
+	at(H8_MS);
+	/* 0.5 x 60000.05 x 0.0001 = 3.0000025 */
+	ck_assert_int_eq(fundings(f->a1, ev, 4), 1);
+	ck_assert_near(ev[0]->au.bal[0].bc, -3.0000025, 1e-12);
+	ck_assert_near(ev[0]->au.bal[0].wb, w1 - 3.0000025, 1e-9);
+	ck_assert_near(wallet(f->a1), w1 - 3.0000025, 1e-9);
+	ck_assert_int_eq(ev[0]->au.npos, 0);	/* cross: balance only */
+	ck_assert_int_eq(ev[0]->E_ms, T0_NS / 1000000 + H8_MS);
+	ck_assert_int_eq(ev[0]->T_ms, T0_NS / 1000000 + H8_MS);
+	/* 0.2 x 60000.05 x 0.0001 = 1.200001 */
+	ck_assert_int_eq(fundings(f->a2, ev, 4), 1);
+	ck_assert_near(ev[0]->au.bal[0].bc, 1.200001, 1e-12);
+	ck_assert_near(wallet(f->a2), w2 + 1.200001, 1e-9);
+	ck_assert_int_eq(fundings(flat, ev, 4), 0);
+	ck_assert(wallet(flat) == wf);
+	/* once per boundary */
+	at(H8_MS + 1000);
+	ck_assert_int_eq(fundings(f->a1, ev, 4), 1);
+}
+END_TEST
+
+/*
+ * Exactly at the boundary: funding is settled on the position held just
+ * before anything stamped at that instant. An order at 08:00:00.000 that
+ * closes a long still pays; one that opens a position there does not.
+ */
+START_TEST(test_funding_boundary)
+{
+	const struct exch_user_event *ev[4];
+
+	f->now = T0_NS + (H8_MS - 1000) * 1000000LL;
+	tfix_place(f, f->a1, EXCH_BUY, EXCH_MARKET, EXCH_GTC, 0.5, 0);
+	f->now = T0_NS + H8_MS * 1000000LL;	/* no exch_step in between */
+	tfix_place(f, f->a1, EXCH_SELL, EXCH_MARKET, EXCH_GTC, 0.5, 0);
+	tfix_place(f, f->a2, EXCH_BUY, EXCH_MARKET, EXCH_GTC, 0.5, 0);
+	ck_assert_int_eq(fundings(f->a1, ev, 4), 1);
+	ck_assert_near(ev[0]->au.bal[0].bc, -3.0000025, 1e-12);
+	ck_assert_int_eq(fundings(f->a2, ev, 4), 0);
+	at(2 * H8_MS - 1);
+	ck_assert_int_eq(fundings(f->a2, ev, 4), 0);
+	at(2 * H8_MS);
+	ck_assert_int_eq(fundings(f->a1, ev, 4), 1);	/* flat since */
+	ck_assert_int_eq(fundings(f->a2, ev, 4), 1);
+}
+END_TEST
+
+/* A clock that jumps three intervals settles each of them; the mark and
+ * the rate in force at each settlement count. */
+START_TEST(test_funding_intervals)
+{
+	const struct exch_user_event *ev[8];
+	struct exch_mark m;
+	int i;
+
+	tfix_place(f, f->a2, EXCH_SELL, EXCH_MARKET, EXCH_GTC, 0.2, 0);
+	at(3 * H8_MS + 5);
+	ck_assert_int_eq(fundings(f->a2, ev, 8), 3);
+	for (i = 0; i < 3; i++) {
+		ck_assert_near(ev[i]->au.bal[0].bc, 1.200001, 1e-12);
+		ck_assert_int_eq(ev[i]->E_ms, T0_NS / 1000000 + (i + 1) * H8_MS);
+	}
+	/* the next one at a new mark */
+	exch_ext_mark(f->ex, 0, 61000);
+	at(4 * H8_MS);
+	ck_assert_int_eq(fundings(f->a2, ev, 8), 4);
+	ck_assert_near(ev[3]->au.bal[0].bc, 0.2 * 61000 * 0.0001, 1e-12);
+	/* markPrice says the rate and the next funding time */
+	ck_assert_int_eq(exch_mark_get(f->ex, 0, &m), 0);
+	ck_assert(m.funding_rate == 0.0001);
+	ck_assert_int_eq(m.next_funding_ms, T0_NS / 1000000 + 5 * H8_MS);
+	ck_assert_int_eq(f->mkt[f->nmkt - 1].type, EXCH_EV_MARK_PRICE);
+	ck_assert(f->mkt[f->nmkt - 1].mark.r == 0.0001);
+	ck_assert_int_eq(f->mkt[f->nmkt - 1].mark.next_funding_ms,
+	    T0_NS / 1000000 + 4 * H8_MS);
+}
+END_TEST
+
+/* The options: interval, rate (negative: longs receive), fee tier. */
+START_TEST(test_funding_options)
+{
+	const struct exch_user_event *ev[8];
+	struct exch_opts o;
+	const struct exch_order_update *u;
+
+	tfix_free(f);
+	f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	f->now = T0_NS + 2500 * 1000000LL;
+	tfix_opts(f, &o);
+	o.funding_interval_ms = 5000;
+	o.funding_rate = -0.0002;
+	ck_assert_int_eq(exch_opts_fee_tier(&o, 3), 0);
+	tfix_start_opts(f, &o);
+	ck_assert(exch_fee_maker(f->ex) == 0.00012);
+	ck_assert(exch_fee_taker(f->ex) == 0.00032);
+	tfix_book(f, 60000.0, 2, 60000.1, 2);
+	tfix_place(f, f->a1, EXCH_BUY, EXCH_MARKET, EXCH_GTC, 0.5, 0);
+	u = tfix_last_ou(f, f->a1, EXCH_X_TRADE);
+	ck_assert_near(u->commission, 0.5 * 60000.1 * 0.00032, 1e-9);
+	ck_assert_int_eq(exch_next_due_ns(f->ex), T0_NS + 5000 * 1000000LL);
+	at(4999);
+	ck_assert_int_eq(fundings(f->a1, ev, 8), 0);
+	at(5000);
+	ck_assert_int_eq(fundings(f->a1, ev, 8), 1);
+	/* 0.5 x 60000.05 x 0.0002 = 6.000005, received */
+	ck_assert_near(ev[0]->au.bal[0].bc, 6.000005, 1e-12);
+	at(15000);
+	ck_assert_int_eq(fundings(f->a1, ev, 8), 3);
+	ck_assert_int_eq(ev[2]->E_ms, T0_NS / 1000000 + 15000);
+}
+END_TEST
+
+/*
+ * A replay: the recording's markPrice sets the mark and the funding rate
+ * (r), is served as recorded, and the engine stops deriving the mark from
+ * the mid. Lines at 0, 1 and 3 s of a recording whose replay starts 2 s
+ * before 08:00 UTC on the engine's clock: the 08:00 settlement comes with
+ * the line at 3 s, at the recorded mark and rate.
+ */
+START_TEST(test_funding_replay)
+{
+	static const char *lines[] = {
+	    "1000000000000 {\"stream\":\"btcusdt@bookTicker\",\"data\":{"
+	    "\"e\":\"bookTicker\",\"u\":1,\"s\":\"BTCUSDT\",\"b\":"
+	    "\"60000.00\",\"B\":\"5\",\"a\":\"60000.10\",\"A\":\"5\","
+	    "\"T\":1000,\"E\":1000}}",
+	    "1001000000000 {\"stream\":\"btcusdt@markPrice@1s\",\"data\":{"
+	    "\"e\":\"markPriceUpdate\",\"E\":1001000,\"s\":\"BTCUSDT\","
+	    "\"p\":\"60100.00000000\",\"P\":\"60090.5\",\"i\":"
+	    "\"60095.25\",\"r\":\"-0.00030000\",\"T\":1001000}}",
+	    "1003000000000 {\"stream\":\"btcusdt@bookTicker\",\"data\":{"
+	    "\"e\":\"bookTicker\",\"u\":2,\"s\":\"BTCUSDT\",\"b\":"
+	    "\"60000.00\",\"B\":\"5\",\"a\":\"60000.10\",\"A\":\"5\","
+	    "\"T\":1003000,\"E\":1003000}}",
+	};
+	char path[] = "/tmp/check_account_replay_XXXXXX";
+	const struct exch_user_event *ev[4];
+	const struct exch_mkt_event *mk = NULL;
+	struct exch_opts o;
+	struct exch_mark m;
+	int fd, i;
+	FILE *fp;
+	int64_t start = T0_NS + (H8_MS - 2000) * 1000000LL;
+
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	fp = fdopen(fd, "w");
+	for (i = 0; i < 3; i++)
+		fprintf(fp, "%s\n", lines[i]);
+	fclose(fp);
+	tfix_free(f);
+	f = calloc(1, sizeof(*f));
+	ck_assert_ptr_nonnull(f);
+	f->now = start;
+	tfix_opts(f, &o);
+	o.market = EXCH_MKT_REPLAY;
+	snprintf(o.replay.path, sizeof(o.replay.path), "%s", path);
+	o.replay.speed = 1;
+	tfix_start_opts(f, &o);
+	exch_step(f->ex, f->now);
+	tfix_place(f, f->a1, EXCH_BUY, EXCH_MARKET, EXCH_GTC, 0.5, 0);
+	f->now = start + 1000 * 1000000LL;
+	exch_step(f->ex, f->now);
+	for (i = 0; i < f->nmkt; i++)
+		if (f->mkt[i].type == EXCH_EV_MARK_PRICE)
+			mk = &f->mkt[i];
+	ck_assert_ptr_nonnull(mk);
+	ck_assert(mk->mark.p == 60100 && mk->mark.i == 60095.25 &&
+	    mk->mark.P == 60090.5 && mk->mark.r == -0.0003);
+	ck_assert_int_eq(mk->mark.next_funding_ms, T0_NS / 1000000 + H8_MS);
+	ck_assert_int_eq(exch_mark_get(f->ex, 0, &m), 0);
+	ck_assert(m.mark == 60100 && m.funding_rate == -0.0003);
+	f->now = start + 1999 * 1000000LL;
+	exch_step(f->ex, f->now);
+	ck_assert_int_eq(fundings(f->a1, ev, 4), 0);
+	f->now = start + 3000 * 1000000LL;
+	exch_step(f->ex, f->now);
+	/* the long receives 0.5 x 60100 x 0.0003 = 9.015 */
+	ck_assert_int_eq(fundings(f->a1, ev, 4), 1);
+	ck_assert_near(ev[0]->au.bal[0].bc, 9.015, 1e-12);
+	ck_assert_int_eq(ev[0]->E_ms, T0_NS / 1000000 + H8_MS);
+	/* the mid did not replace the recorded mark */
+	ck_assert_int_eq(exch_mark_get(f->ex, 0, &m), 0);
+	ck_assert(m.mark == 60100);
+	remove(path);
+}
+END_TEST
+
 static Suite *
 account_suite(void)
 {
@@ -384,6 +656,8 @@ account_suite(void)
 	tcase_add_test(tc, test_realized_reduce_flip);
 	tcase_add_test(tc, test_margin_math);
 	tcase_add_test(tc, test_liq_break_even);
+	tcase_add_test(tc, test_funding_math);
+	tcase_add_test(tc, test_fee_tiers);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("engine");
@@ -395,6 +669,11 @@ account_suite(void)
 	tcase_add_test(tc, test_leverage);
 	tcase_add_test(tc, test_countdown);
 	tcase_add_test(tc, test_deposit);
+	tcase_add_test(tc, test_funding_long_short_flat);
+	tcase_add_test(tc, test_funding_boundary);
+	tcase_add_test(tc, test_funding_intervals);
+	tcase_add_test(tc, test_funding_options);
+	tcase_add_test(tc, test_funding_replay);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;

@@ -3,7 +3,9 @@
  * kept in, GET /fapi/v1/userTrades' selection (fromId paging, start/end
  * windows, orderId, limit, the -1128/-1127/-1130 errors) with every trade
  * equal to the ORDER_TRADE_UPDATE of its fill, and GET /fapi/v1/allOrders
- * over open and closed orders. A hand-driven market on a fake clock.
+ * over open and closed orders, and GET /fapi/v1/income (every change of
+ * the wallet, by type, time window, limit and page). A hand-driven market
+ * on a fake clock.
  */
 #include <check.h>
 #include <stdio.h>
@@ -481,6 +483,122 @@ START_TEST(test_closed_per_account)
 }
 END_TEST
 
+static int
+income(struct exch_income_query *q, struct exch_income *out, int max)
+{
+	struct exch_err e;
+	int n;
+
+	memset(&e, 0, sizeof(e));
+	n = exch_income(f->ex, f->a1, q, out, max, &e);
+	ck_assert_msg(n >= 0, "income: %d %s", e.code, e.msg);
+	return n;
+}
+
+/*
+ * Income: each fill's COMMISSION (and REALIZED_PNL when not 0), each
+ * funding payment and each deposit, equal to what the stream said, with
+ * the wallet moving by exactly their sum.
+ */
+START_TEST(test_income)
+{
+	struct exch_income in[64];
+	struct exch_income_query q;
+	struct exch_trade t[8];
+	struct exch_hist_query hq;
+	struct exch_account_info ai;
+	struct exch_err e;
+	double w0, sum = 0, fees = 0, rp = 0;
+	int n, i, k;
+
+	exch_account_info(f->ex, f->a1, &ai);
+	w0 = ai.total_wallet_balance;
+	taker_fill(0);			/* buy 0.01: commission only */
+	taker_fill(1);			/* sell 0.01: commission and PnL */
+	taker_fill(0);			/* long again over 08:00 */
+	f->now = T0_NS + 8 * 3600 * 1000 * MS;
+	exch_step(f->ex, f->now);
+	exch_account_deposit(f->ex, f->a1, 250);
+	exch_income_query_init(&q);
+	n = income(&q, in, 64);
+	ck_assert_int_eq(n, 3 + 1 + 1 + 1);
+	for (i = 0; i < n; i++) {
+		sum += in[i].income;
+		ck_assert_int_eq(in[i].tran_id, i + 1);
+		if (i > 0)
+			ck_assert_int_ge(in[i].time_ms, in[i - 1].time_ms);
+	}
+	exch_account_info(f->ex, f->a1, &ai);
+	ck_assert_near(ai.total_wallet_balance, w0 + sum, 1e-9);
+	/* the fills' records are their userTrades' commission and PnL */
+	exch_hist_query_init(&hq, "BTCUSDT");
+	ck_assert_int_eq(trades(&hq, t, 8), 3);
+	for (k = 0; k < 3; k++) {
+		fees += t[k].commission;
+		rp += t[k].realized_pnl;
+	}
+	q.type = EXCH_INC_COMMISSION;
+	ck_assert_int_eq(income(&q, in, 64), 3);
+	for (i = 0, sum = 0; i < 3; i++) {
+		ck_assert_str_eq(in[i].symbol, "BTCUSDT");
+		ck_assert_int_eq(in[i].trade_id, t[i].id);
+		ck_assert_int_eq(in[i].time_ms, t[i].time_ms);
+		sum += in[i].income;
+	}
+	ck_assert_near(sum, -fees, 1e-12);
+	q.type = EXCH_INC_REALIZED_PNL;
+	ck_assert_int_eq(income(&q, in, 64), 1);
+	ck_assert_near(in[0].income, rp, 1e-12);
+	ck_assert(rp != 0);
+	/* funding: 0.01 long x mark 60000.05 x 0.0001, at 08:00 */
+	q.type = EXCH_INC_FUNDING_FEE;
+	ck_assert_int_eq(income(&q, in, 64), 1);
+	ck_assert(in[0].income == -0.06000005);
+	ck_assert_int_eq(in[0].time_ms, T0_NS / MS + 8 * 3600 * 1000);
+	ck_assert_int_eq(in[0].trade_id, 0);
+	ck_assert_str_eq(exch_income_type_str(in[0].type), "FUNDING_FEE");
+	q.type = EXCH_INC_TRANSFER;
+	ck_assert_int_eq(income(&q, in, 64), 1);
+	ck_assert_str_eq(in[0].symbol, "");
+	ck_assert(in[0].income == 250);
+	/* no start: the newest limit, oldest first; page 2 the ones before */
+	exch_income_query_init(&q);
+	q.limit = 2;
+	ck_assert_int_eq(income(&q, in, 64), 2);
+	ck_assert_int_eq(in[0].tran_id, 5);
+	ck_assert_int_eq(in[1].tran_id, 6);
+	q.page = 2;
+	ck_assert_int_eq(income(&q, in, 64), 2);
+	ck_assert_int_eq(in[0].tran_id, 3);
+	/* with a start: the first limit from it */
+	exch_income_query_init(&q);
+	q.start_ms = T0_NS / MS + 2000;
+	q.limit = 2;
+	ck_assert_int_eq(income(&q, in, 64), 2);
+	ck_assert_int_eq(in[0].time_ms, T0_NS / MS + 2000);
+	q.end_ms = T0_NS / MS + 2000;
+	q.limit = 100;
+	ck_assert_int_eq(income(&q, in, 64), 2);	/* the sell's two */
+	/* a symbol filter, and the errors */
+	exch_income_query_init(&q);
+	q.symbol = "BTCUSDT";
+	ck_assert_int_eq(income(&q, in, 64), 5);
+	q.symbol = "NOPE";
+	ck_assert_int_eq(exch_income(f->ex, f->a1, &q, in, 64, &e), -1);
+	ck_assert_int_eq(e.code, -1121);
+	exch_income_query_init(&q);
+	q.limit = 1001;
+	ck_assert_int_eq(exch_income(f->ex, f->a1, &q, in, 64, &e), -1);
+	ck_assert_int_eq(e.code, -1130);
+	/* the other account has none */
+	exch_income_query_init(&q);
+	ck_assert_int_eq(exch_income(f->ex, f->a2, &q, in, 64, &e), 0);
+	ck_assert_int_eq(exch_income_type_parse("FUNDING_FEE", &q.type), 0);
+	ck_assert_int_eq(q.type, EXCH_INC_FUNDING_FEE);
+	ck_assert_int_eq(exch_income_type_parse("funding_fee", &q.type), -1);
+}
+END_TEST
+
 static Suite *
 exch_suite(void)
 {
@@ -502,6 +620,7 @@ exch_suite(void)
 	tcase_add_test(tc, test_trades_bounded);
 	tcase_add_test(tc, test_all_orders);
 	tcase_add_test(tc, test_closed_per_account);
+	tcase_add_test(tc, test_income);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 	return s;
