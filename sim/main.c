@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,7 @@ static struct {
 	struct exch_opts	 eopts;
 	const char		*config;
 	const char		*port_file;
+	double			 maker_fee, taker_fee;	/* NAN: not given */
 } ctx;
 
 static void
@@ -40,6 +42,8 @@ usage(FILE *f)
 "                    [--replay FILE [--speed X|max] [--loop]] [--manual]\n"
 "                    [--config FILE] [--paused] [--strict-routes]\n"
 "                    [--port-file FILE] [--queue pessimistic|prob[:N]]\n"
+"                    [--fee-tier N] [--maker-fee X] [--taker-fee X]\n"
+"                    [--funding-rate X] [--funding-interval SECS]\n"
 "                    [--ws-ping SECS] [--ws-timeout SECS] [--ws-max-age SECS]\n"
 "                    [--log-level error|warn|info|debug] [--list-endpoints]\n"
 "                    [--help]\n"
@@ -70,6 +74,14 @@ usage(FILE *f)
 "                      cancels are behind us) or prob[:N] (a power law of\n"
 "                      the sizes ahead and behind, N >= 1, default 2);\n"
 "                      see docs/SIM.md\n"
+"  --fee-tier N        Binance's USD-M VIP tier 0..9 sets both fees (0:\n"
+"                      maker 0.02 %%, taker 0.05 %%; 9: 0 %% and 0.017 %%)\n"
+"  --maker-fee X       maker fee as a fraction (0.0002 = 0.02 %%), over\n"
+"  --taker-fee X       the tier and the --config file's fees\n"
+"  --funding-rate X    funding rate per interval of the synthetic and\n"
+"                      manual markets (0.0001; a replay uses its own)\n"
+"  --funding-interval SECS  funding every SECS on the clock's grid\n"
+"                      (28800: 00:00, 08:00, 16:00 UTC)\n"
 "  --ws-ping SECS      ping an idle WebSocket after SECS (180)\n"
 "  --ws-timeout SECS   close a WebSocket silent that long (600)\n"
 "  --ws-max-age SECS   close WebSockets older than that (86400)\n"
@@ -142,6 +154,20 @@ num_arg(const char *opt, const char *s, double lo, double hi,
 	return 0;
 }
 
+/* num_arg() for a whole number. */
+static int
+whole_arg(const char *opt, const char *s, double lo, double hi,
+    const char *valid, double *out)
+{
+	if (num_arg(opt, s, lo, hi, valid, out) == -1)
+		return -1;
+	if (*out != floor(*out)) {
+		log_warnx("--%s: bad value '%s': %s", opt, s, valid);
+		return -1;
+	}
+	return 0;
+}
+
 /* --queue pessimistic | prob | prob:N */
 static int
 queue_arg(const char *s, struct exch_opts *o)
@@ -182,6 +208,11 @@ parse_args(int argc, char **argv)
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "list-endpoints", no_argument, NULL, 'E' },
 		{ "queue", required_argument, NULL, 'Q' },
+		{ "fee-tier", required_argument, NULL, 'T' },
+		{ "maker-fee", required_argument, NULL, 'm' },
+		{ "taker-fee", required_argument, NULL, 'k' },
+		{ "funding-rate", required_argument, NULL, 'f' },
+		{ "funding-interval", required_argument, NULL, 'I' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -269,6 +300,36 @@ parse_args(int argc, char **argv)
 			if (queue_arg(optarg, o) == -1)
 				return -1;
 			break;
+		case 'T':
+			if (whole_arg("fee-tier", optarg, 0, EXCH_FEE_TIERS - 1,
+			    "a VIP tier, 0..9", &v) == -1)
+				return -1;
+			exch_opts_fee_tier(o, (int)v);
+			break;
+		case 'm':
+		case 'k':
+			if (num_arg(c == 'm' ? "maker-fee" : "taker-fee", optarg,
+			    -0.01, 0.01, "a fraction from -0.01 to 0.01 "
+			    "(0.0002 = 0.02 %)", &v) == -1)
+				return -1;
+			if (c == 'm')
+				ctx.maker_fee = v;
+			else
+				ctx.taker_fee = v;
+			break;
+		case 'f':
+			if (num_arg("funding-rate", optarg, -0.03, 0.03,
+			    "a fraction per interval from -0.03 to 0.03 "
+			    "(0.0001 = 0.01 %)", &v) == -1)
+				return -1;
+			o->funding_rate = v;
+			break;
+		case 'I':
+			if (whole_arg("funding-interval", optarg, 1, 86400 * 7,
+			    "whole seconds, 1..604800 (28800 = 8 h)", &v) == -1)
+				return -1;
+			o->funding_interval_ms = (int64_t)v * 1000;
+			break;
 		case 'E':
 			wire_endpoints_print(stdout);
 			exit(0);
@@ -317,10 +378,16 @@ main(int argc, char **argv)
 	ctx.wopts.ws_hangup_secs = 600;
 	ctx.wopts.ws_max_age_secs = 24 * 3600;
 	ctx.wopts.step_us = 10000;
+	ctx.maker_fee = ctx.taker_fee = NAN;
 	if (parse_args(argc, argv) == -1)
 		return 2;
 	if (ctx.config != NULL && load_config(ctx.config, &ctx.eopts) == -1)
 		return 78;	/* EX_CONFIG */
+	/* the command line's own fees win over the tier and the file */
+	if (!isnan(ctx.maker_fee))
+		ctx.eopts.maker_fee = ctx.maker_fee;
+	if (!isnan(ctx.taker_fee))
+		ctx.eopts.taker_fee = ctx.taker_fee;
 	if (ctx.eopts.naccounts == 0 && exch_opts_add_account(&ctx.eopts,
 	    DEMO_KEY, DEMO_SECRET, DEMO_USDT) == -1)
 		fatalx("cannot add the demo account");

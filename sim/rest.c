@@ -1037,6 +1037,8 @@ static const struct route routes[] = {
 	  ep_user_trades, "symbol=BTCUSDT&limit=10" },
 	{ WM_GET, "/fapi/v1/allOrders", AUTH_SIGNED, 5, 0, NULL,
 	  ep_all_orders, "symbol=BTCUSDT&limit=10" },
+	{ WM_GET, "/fapi/v1/income", AUTH_SIGNED, 30, 0, NULL, ep_income,
+	  "incomeType=FUNDING_FEE&limit=10" },
 	{ WM_POST, "/fapi/v1/countdownCancelAll", AUTH_SIGNED, 10, 0, NULL,
 	  ep_countdown, "symbol=BTCUSDT&countdownTime=0" },
 	{ WM_GET, "/fapi/v2/positionRisk", AUTH_SIGNED, 5, 0, NULL,

@@ -1,7 +1,7 @@
 /*
  * rest_trade.c — the SIGNED Binance endpoints of pmm-exchange: orders
  * (single and batch), open orders, the account's history (userTrades,
- * allOrders), countdownCancelAll, positions, account, balance and
+ * allOrders, income), countdownCancelAll, positions, account, balance and
  * leverage. rest.c has already checked the API key, the
  * timestamp and the signature and counted the request's weight; these
  * handlers turn parameters into core calls and core records into
@@ -662,6 +662,86 @@ ep_all_orders(struct wire *w, struct exch_account *a, struct wire_req *req,
     struct wire_resp *r)
 {
 	hist_answer(w, a, req, r, 0);
+}
+
+/* An optional integer parameter from lo up; -1 with r filled. */
+static int
+get_opt_int(struct wire_req *req, struct wire_resp *r, const char *name,
+    int *out)
+{
+	const char	*v = wire_param(req, name);
+	int64_t		 x;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (parse_i64(v, &x) == -1) {
+		resp_illegal(r, name, "^[0-9]{1,20}$");
+		return -1;
+	}
+	/* out of range either way: the core says -1130 */
+	*out = x < 0 ? -1 : x > 1000000000 ? 1000000000 : (int)x;
+	return 0;
+}
+
+/* Binance's element: tranId a number, tradeId a string ("" if none). */
+static json_t *
+income_json(const struct exch_income *in)
+{
+	const char	*type = exch_income_type_str(in->type);
+	char		 tid[24] = "";
+
+	if (in->trade_id > 0)
+		snprintf(tid, sizeof(tid), "%lld", (long long)in->trade_id);
+	return json_pack("{s:s,s:s,s:o,s:s,s:s,s:I,s:I,s:s}", "symbol",
+	    in->symbol, "incomeType", type, "income", json_num(in->income, 8),
+	    "asset", "USDT", "info", in->trade_id > 0 ? tid : type,
+	    "time", (json_int_t)in->time_ms, "tranId",
+	    (json_int_t)in->tran_id, "tradeId", tid);
+}
+
+/* GET /fapi/v1/income?[symbol][&incomeType][&startTime][&endTime]
+ * [&page][&limit] */
+void
+ep_income(struct wire *w, struct exch_account *a, struct wire_req *req,
+    struct wire_resp *r)
+{
+	struct exch_income_query q;
+	struct exch_income	*in;
+	struct exch_err		 e;
+	const char		*t = wire_param(req, "incomeType");
+	json_t			*arr;
+	int			 n, i;
+
+	if (rest_symbol(w, req, r, 0) == -1)
+		return;
+	exch_income_query_init(&q);
+	q.symbol = wire_param(req, "symbol");
+	if (t != NULL && *t != '\0' && exch_income_type_parse(t,
+	    &q.type) == -1) {
+		resp_illegal(r, "incomeType", "TRANSFER, REALIZED_PNL, "
+		    "FUNDING_FEE, COMMISSION");
+		return;
+	}
+	if (get_opt_i64(req, r, "startTime", &q.start_ms) == -1 ||
+	    get_opt_i64(req, r, "endTime", &q.end_ms) == -1 ||
+	    get_opt_int(req, r, "limit", &q.limit) == -1 ||
+	    get_opt_int(req, r, "page", &q.page) == -1)
+		return;
+	if ((in = calloc(EXCH_HIST_LIMIT_MAX, sizeof(*in))) == NULL) {
+		resp_error(r, 500, -1000, MSG_UNKNOWN);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	if ((n = exch_income(w->ex, a, &q, in, EXCH_HIST_LIMIT_MAX,
+	    &e)) == -1)
+		resp_exch_err(r, &e);
+	else {
+		arr = json_array();
+		for (i = 0; i < n; i++)
+			json_array_append_new(arr, income_json(&in[i]));
+		resp_json(r, 200, arr);
+	}
+	free(in);
 }
 
 void

@@ -230,6 +230,7 @@ REST_EP(ep_batch_cancel);
 REST_EP(ep_open_orders);
 REST_EP(ep_user_trades);
 REST_EP(ep_all_orders);
+REST_EP(ep_income);
 REST_EP(ep_countdown);
 REST_EP(ep_position_risk_v2);
 REST_EP(ep_position_risk_v3);
