@@ -4,6 +4,7 @@
  * passes now.
  */
 #include <ctype.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,11 +13,14 @@
 
 #include "ctl_history.h"
 
-#define CHIST_NCOLS	11
-#define CHIST_FMAX	512	/* longer fields are cut (details only) */
-
-enum { F_TS, F_INST, F_ENV, F_METRIC, F_VALUE, F_UNIT, F_SYMBOL, F_SIDE,
-	F_LEVEL, F_SUB, F_DETAILS };
+#define F_TS		CHIST_TS
+#define F_INST		CHIST_INST
+#define F_METRIC	CHIST_METRIC
+#define F_VALUE		CHIST_VALUE
+#define F_SYMBOL	CHIST_SYMBOL
+#define F_SIDE		CHIST_SIDE
+#define F_SUB		CHIST_SUB
+#define F_DETAILS	CHIST_DETAILS
 
 void
 chist_init(struct chist *h, int64_t since_ns, int64_t until_ns,
@@ -128,8 +132,7 @@ chist_num(const char *s, double *v)
 	return *end == '\0' && isfinite(*v) ? 0 : -1;
 }
 
-/* "key=value" in a details field, as a number; -1 if absent. */
-static int
+int
 chist_detail(const char *details, const char *key, double *v)
 {
 	size_t kl = strlen(key);
@@ -222,38 +225,50 @@ chist_record(struct chist *h, const char *rec, size_t len)
 {
 	char f[CHIST_NCOLS + 1][CHIST_FMAX];
 	int64_t ts;
+
+	chist_take(h, rec, len, f, &ts);
+}
+
+int
+chist_take(struct chist *h, const char *rec, size_t len,
+    char f[][CHIST_FMAX], int64_t *tsp)
+{
+	int64_t ts;
 	double v;
 	int nf;
 
 	if (len > 0 && rec[len - 1] == '\r')
 		len--;
 	if (len == 0)
-		return;
+		return 0;
 	h->records++;
 	nf = chist_split(rec, len, f, CHIST_NCOLS + 1);
 	if (nf == CHIST_NCOLS && strcmp(f[F_TS], "timestamp") == 0) {
 		h->records--;		/* a header */
-		return;
+		return 0;
 	}
 	if (nf != CHIST_NCOLS || (ts = chist_parse_ts(f[F_TS])) < 0 ||
 	    strcmp(f[F_DETAILS], "torn row repaired") == 0) {
 		h->skipped++;
-		return;
+		return 0;
 	}
 	if (h->instance[0] != '\0' && strcmp(f[F_INST], h->instance) != 0) {
 		h->other_instance++;
-		return;
+		return 0;
 	}
 	if ((h->since_ns != 0 && ts < h->since_ns) ||
 	    (h->until_ns != 0 && ts >= h->until_ns))
-		return;
+		return 0;
+	*tsp = ts;
 	if (h->first_ns == 0 || ts < h->first_ns)
 		h->first_ns = ts;
 	if (ts > h->last_ns)
 		h->last_ns = ts;
 	if (strcmp(f[F_METRIC], "fill") == 0) {
-		if (chist_fill(h, f) == -1)
+		if (chist_fill(h, f) == -1) {
 			h->skipped++;
+			return 0;
+		}
 	} else if (strcmp(f[F_METRIC], "position") == 0) {
 		if (chist_num(f[F_VALUE], &v) == 0) {
 			h->have_pos = 1;
@@ -277,6 +292,7 @@ chist_record(struct chist *h, const char *rec, size_t len)
 			h->restarts++;
 	} else if (strcmp(f[F_METRIC], "strategy_paused") == 0)
 		chist_paused(h, f, ts);
+	return 1;
 }
 
 /* The timestamp of a row starting at p (29 bytes), -1 if none. */
@@ -290,8 +306,21 @@ chist_ts_at(const char *p)
 	return chist_parse_ts(ts);
 }
 
+static void
+chist_rec_cb(void *arg, const char *rec, size_t len)
+{
+	chist_record(arg, rec, len);
+}
+
 size_t
 chist_feed(struct chist *h, const char *buf, size_t len)
+{
+	return chist_scan(buf, len, chist_rec_cb, h);
+}
+
+size_t
+chist_scan(const char *buf, size_t len,
+    void (*rec)(void *arg, const char *rec, size_t len), void *arg)
 {
 	size_t start = 0, i;
 	int q = 0;
@@ -304,7 +333,7 @@ chist_feed(struct chist *h, const char *buf, size_t len)
 			/* a quote never closed (a foreign line) ends where
 			 * the next row begins, not at the end of the file */
 			q = 0;
-			chist_record(h, buf + start, i - start);
+			rec(arg, buf + start, i - start);
 			start = i + 1;
 		}
 	}
@@ -395,4 +424,56 @@ chist_file_wanted(const struct chist *h, const char *name)
 	if (h->until_ns != 0 && day - 86400 * 1000000000LL > h->until_ns)
 		return 0;
 	return 1;
+}
+
+json_t *
+chist_json(const struct chist *h, double capital, int nfiles)
+{
+	uint64_t n = h->buys + h->sells;
+	double net = h->realized - h->fees + (h->have_funding ? h->funding : 0) +
+	    (h->have_unreal ? h->last_unreal : 0);
+	json_t *o, *why = json_array();
+	int i;
+
+	for (i = 0; i < h->nreasons; i++)
+		json_array_append_new(why, json_pack("{s:s, s:f}", "reason",
+		    h->reasons[i].text, "seconds", h->reasons[i].ns / 1e9));
+#define NUM(v, ok) ((ok) ? json_real(v) : json_null())
+	o = json_pack("{s:b, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, "
+	    "s:f, s:o, s:o, s:f, s:I, s:o, s:f}",
+	    "ok", 1, "files", nfiles,
+	    "records", (json_int_t)h->records,
+	    "skipped", (json_int_t)h->skipped,
+	    "trades", (json_int_t)n,
+	    "buys", (json_int_t)h->buys,
+	    "sells", (json_int_t)h->sells,
+	    "maker", (json_int_t)h->maker,
+	    "buy_qty", h->buy_qty, "sell_qty", h->sell_qty,
+	    "volume_quote", h->buy_quote + h->sell_quote,
+	    "avg_buy_price", NUM(h->buy_quote / h->buy_qty, h->buy_qty > 0),
+	    "avg_sell_price", NUM(h->sell_quote / h->sell_qty, h->sell_qty > 0),
+	    "fees", h->fees, "fees_other_asset", (json_int_t)h->fee_other,
+	    "funding", NUM(h->funding, h->have_funding),
+	    "realized_pnl", h->realized);
+	json_object_set_new(o, "unrealized_pnl", NUM(h->last_unreal,
+	    h->have_unreal));
+	json_object_set_new(o, "net_pnl", json_real(net));
+	json_object_set_new(o, "initial_capital", NUM(capital, capital > 0));
+	json_object_set_new(o, "return_pct", NUM(net / capital * 100,
+	    capital > 0));
+	json_object_set_new(o, "max_abs_position", NUM(h->max_abs_pos,
+	    h->have_pos));
+	json_object_set_new(o, "pauses", json_integer((json_int_t)h->pauses));
+	json_object_set_new(o, "paused_s", json_real(h->paused_ns / 1e9));
+	json_object_set_new(o, "pause_reasons", why);
+	json_object_set_new(o, "restarts", json_integer(
+	    (json_int_t)h->restarts));
+	json_object_set_new(o, "other_instances", json_integer(
+	    (json_int_t)h->other_instance));
+	json_object_set_new(o, "first_ns", h->first_ns ?
+	    json_integer(h->first_ns) : json_null());
+	json_object_set_new(o, "last_ns", h->last_ns ?
+	    json_integer(h->last_ns) : json_null());
+#undef NUM
+	return o;
 }

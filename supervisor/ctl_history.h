@@ -11,9 +11,17 @@
 #ifndef PMM_CTL_HISTORY_H
 #define PMM_CTL_HISTORY_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
+/* The columns of a record (docs/METRICS.md). */
+enum { CHIST_TS, CHIST_INST, CHIST_ENV, CHIST_METRIC, CHIST_VALUE,
+	CHIST_UNIT, CHIST_SYMBOL, CHIST_SIDE, CHIST_LEVEL, CHIST_SUB,
+	CHIST_DETAILS };
+
+#define CHIST_NCOLS		11	/* fields of a record */
+#define CHIST_FMAX		512	/* longer fields are cut (details only) */
 #define CHIST_REASONS		8
 #define CHIST_REASON_LEN		96
 /* A gap between strategy_paused samples longer than this (the tree was
@@ -60,6 +68,26 @@ size_t	chist_feed(struct chist *h, const char *buf, size_t len);
 void	chist_feed_end(struct chist *h, const char *buf, size_t len);
 /* One record (without its line end); public for tests. */
 void	chist_record(struct chist *h, const char *rec, size_t len);
+/*
+ * The same for a caller that looks at more of a record (ctl_report.c):
+ * 1 when it is ours and in the window (summed), with its fields in f and
+ * its time in *ts; 0 when it was left out or skipped.
+ */
+int	chist_take(struct chist *h, const char *rec, size_t len,
+	    char f[][CHIST_FMAX], int64_t *ts);
+/*
+ * The record splitter under chist_feed: calls rec() for each whole record
+ * of buf and returns how many bytes were used (see chist_feed).
+ */
+size_t	chist_scan(const char *buf, size_t len,
+	    void (*rec)(void *arg, const char *rec, size_t len), void *arg);
+/* "key=value" in a details field, as a number: 0, or -1 if absent. */
+int	chist_detail(const char *details, const char *key, double *v);
+/*
+ * What `pmmctl history --json` prints: the sums of h as figures (net PnL,
+ * averages, return on capital when capital > 0), nfiles files read.
+ */
+json_t	*chist_json(const struct chist *h, double capital, int nfiles);
 
 /* "2026-12-06T08:12:25.272+01:00" -> realtime ns; -1 if not that. */
 int64_t	chist_parse_ts(const char *s);

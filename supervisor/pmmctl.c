@@ -14,14 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <dirent.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "cfg.h"
+#include "ctl_files.h"
 #include "ctl_history.h"
+#include "ctl_report.h"
 #include "rundir.h"
 
 enum ctl_out { OUT_TEXT, OUT_JSON };
@@ -53,7 +54,10 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "stop", NULL, "stop", 0, show_ok,
 	    "stop the tree in order (order service first)" },
 	{ "history", NULL, NULL, 1, NULL,
-	    "from the metrics CSV: [--since 1h|DATE] [--until ...] [-d DIR]" },
+	    "from the metrics CSV: [--since 1h|DATE] [--until ...] [--dir DIR]" },
+	{ "report", NULL, NULL, 1, NULL,
+	    "charts + HTML page of the CSV: [--since ..] [--until ..] [--dir DIR] "
+	    "[--out DIR]" },
 	{ "debug", "crash", "crash", 1, show_ok,
 	    "make a service crash from the inside: debug crash <service>" },
 	{ NULL, NULL, NULL, 0, NULL, NULL }
@@ -636,123 +640,86 @@ ctl_args(const struct ctl_cmd *cmd, int argc, char **argv, enum ctl_out *out,
 /* ---- history: the CSV files, no pmmd needed --------------------------------- */
 
 struct ctl_hist_opts {
-	const char	*since, *until, *dir;
+	const char	*since, *until, *dir, *out;
 	int		 json;
+	/* resolved */
+	int64_t		 since_ns, until_ns;
+	const char	*inst;
+	double		 capital, limit;
+	char		 symbol[32];
 };
 
+/*
+ * history's and report's options, and the log directory: -d/--dir DIR,
+ * else the config's logging.log_directory. Rows of the config's instance
+ * only (-i names another; with -d and no -c, every instance of DIR
+ * counts). 0, or the exit status.
+ */
 static int
-ctl_hist_file(struct chist *h, const char *path)
+ctl_hist_args(struct ctl_hist_opts *op, const char *what, const char *cfgp,
+    int cfg_given, const char *envp, int argc, char **argv)
 {
-	static char buf[1 << 20];
-	size_t have = 0, used;
-	ssize_t n;
-	FILE *fp;
+	static struct cfg c;
+	char err[CFG_ERRLEN];
+	int64_t now = (int64_t)time(NULL) * 1000000000LL;
+	int i, rep = strcmp(what, "report") == 0;
 
-	if ((fp = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "pmmctl: %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	while ((n = (ssize_t)fread(buf + have, 1, sizeof(buf) - have, fp)) > 0) {
-		have += (size_t)n;
-		used = chist_feed(h, buf, have);
-		if (used == 0 && have == sizeof(buf)) {
-			/* one "record" of 1 MB: no row of ours, skip it */
-			chist_feed_end(h, buf, have);
-			used = have;
+	for (i = 0; i < argc; i++) {
+		if (!rep && ctl_is_json(argv[i]))
+			op->json = 1;
+		else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc)
+			op->since = argv[++i];
+		else if (strcmp(argv[i], "--until") == 0 && i + 1 < argc)
+			op->until = argv[++i];
+		else if ((strcmp(argv[i], "-d") == 0 ||
+		    strcmp(argv[i], "--dir") == 0) && i + 1 < argc)
+			op->dir = argv[++i];
+		else if (rep && strcmp(argv[i], "--out") == 0 && i + 1 < argc)
+			op->out = argv[++i];
+		else {
+			fprintf(stderr, "pmmctl: %s: unknown or incomplete "
+			    "option \"%s\" (--since 1h|DATE, --until ..., "
+			    "--dir DIR, %s)\n", what, argv[i], rep ?
+			    "--out DIR" : "--json");
+			return 64;
 		}
-		memmove(buf, buf + used, have - used);
-		have -= used;
 	}
-	chist_feed_end(h, buf, have);
-	fclose(fp);
+	if ((op->since && chist_parse_when(op->since, now, &op->since_ns) ==
+	    -1) || (op->until && chist_parse_when(op->until, now,
+	    &op->until_ns) == -1)) {
+		fprintf(stderr, "pmmctl: %s: \"%s\" is no time: say 90s, "
+		    "30m, 1h, 2d or 2026-12-06[T08:00[:00]]\n", what,
+		    op->since && chist_parse_when(op->since, now,
+		    &op->since_ns) == -1 ? op->since : op->until);
+		return 64;
+	}
+	if ((op->dir == NULL || cfg_given) &&
+	    cfg_load(&c, cfgp, envp, err, sizeof(err)) == 0) {
+		op->capital = c.initial_capital;
+		op->limit = c.initial_capital * c.max_net_position_ratio;
+		snprintf(op->symbol, sizeof(op->symbol), "%s", c.symbol);
+		if (op->inst == NULL)
+			op->inst = c.instance_id;
+		if (op->dir == NULL)
+			op->dir = c.logging.log_directory;
+	} else if (op->dir == NULL || cfg_given) {
+		fprintf(stderr, "pmmctl: %s\npmmctl: %s needs the config "
+		    "(-c) or the log directory (--dir DIR)\n", err, what);
+		return 78;
+	}
 	return 0;
 }
 
-static int
-ctl_hist_cmp(const void *a, const void *b)
+static size_t
+ctl_hist_feed(void *h, const char *buf, size_t len)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return chist_feed(h, buf, len);
 }
 
-/* Every wanted metrics-YYYYMMDD.csv of dir, oldest first. */
-static int
-ctl_hist_dir(struct chist *h, const char *dir, int *nfiles)
+static void
+ctl_hist_end(void *h, const char *buf, size_t len)
 {
-	char *names[4096], path[PATH_MAX];
-	struct dirent *e;
-	int n = 0, i, rc = 0;
-	DIR *d;
-
-	if ((d = opendir(dir)) == NULL) {
-		fprintf(stderr, "pmmctl: log directory %s: %s\n", dir,
-		    strerror(errno));
-		return -1;
-	}
-	while ((e = readdir(d)) != NULL && n < 4096)
-		if (chist_file_wanted(h, e->d_name))
-			names[n++] = strdup(e->d_name);
-	closedir(d);
-	qsort(names, (size_t)n, sizeof(names[0]), ctl_hist_cmp);
-	for (i = 0; i < n; i++) {
-		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
-		if (ctl_hist_file(h, path) == -1)
-			rc = -1;
-		free(names[i]);
-	}
-	*nfiles = n;
-	return rc;
-}
-
-static json_t *
-ctl_hist_json(const struct chist *h, double capital, int nfiles)
-{
-	uint64_t n = h->buys + h->sells;
-	double net = h->realized - h->fees + (h->have_funding ? h->funding : 0) +
-	    (h->have_unreal ? h->last_unreal : 0);
-	json_t *o, *why = json_array();
-	int i;
-
-	for (i = 0; i < h->nreasons; i++)
-		json_array_append_new(why, json_pack("{s:s, s:f}", "reason",
-		    h->reasons[i].text, "seconds", h->reasons[i].ns / 1e9));
-#define NUM(v, ok) ((ok) ? json_real(v) : json_null())
-	o = json_pack("{s:b, s:i, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:f, "
-	    "s:f, s:o, s:o, s:f, s:I, s:o, s:f}",
-	    "ok", 1, "files", nfiles,
-	    "records", (json_int_t)h->records,
-	    "skipped", (json_int_t)h->skipped,
-	    "trades", (json_int_t)n,
-	    "buys", (json_int_t)h->buys,
-	    "sells", (json_int_t)h->sells,
-	    "maker", (json_int_t)h->maker,
-	    "buy_qty", h->buy_qty, "sell_qty", h->sell_qty,
-	    "volume_quote", h->buy_quote + h->sell_quote,
-	    "avg_buy_price", NUM(h->buy_quote / h->buy_qty, h->buy_qty > 0),
-	    "avg_sell_price", NUM(h->sell_quote / h->sell_qty, h->sell_qty > 0),
-	    "fees", h->fees, "fees_other_asset", (json_int_t)h->fee_other,
-	    "funding", NUM(h->funding, h->have_funding),
-	    "realized_pnl", h->realized);
-	json_object_set_new(o, "unrealized_pnl", NUM(h->last_unreal,
-	    h->have_unreal));
-	json_object_set_new(o, "net_pnl", json_real(net));
-	json_object_set_new(o, "initial_capital", NUM(capital, capital > 0));
-	json_object_set_new(o, "return_pct", NUM(net / capital * 100,
-	    capital > 0));
-	json_object_set_new(o, "max_abs_position", NUM(h->max_abs_pos,
-	    h->have_pos));
-	json_object_set_new(o, "pauses", json_integer((json_int_t)h->pauses));
-	json_object_set_new(o, "paused_s", json_real(h->paused_ns / 1e9));
-	json_object_set_new(o, "pause_reasons", why);
-	json_object_set_new(o, "restarts", json_integer(
-	    (json_int_t)h->restarts));
-	json_object_set_new(o, "other_instances", json_integer(
-	    (json_int_t)h->other_instance));
-	json_object_set_new(o, "first_ns", h->first_ns ?
-	    json_integer(h->first_ns) : json_null());
-	json_object_set_new(o, "last_ns", h->last_ns ?
-	    json_integer(h->last_ns) : json_null());
-#undef NUM
-	return o;
+	chist_feed_end(h, buf, len);
 }
 
 static void
@@ -809,63 +776,28 @@ show_history(json_t *o)
 		    "other_instances")));
 }
 
-/*
- * The window's sums from the log directory: -d DIR, else the config's
- * logging.log_directory. Rows of the config's instance only (-i names
- * another; with -d and no -c, every instance of DIR counts).
- */
+/* The window's sums from the log directory. */
 static int
 ctl_history(const char *cfgp, int cfg_given, const char *envp,
     const char *inst, int argc, char **argv, int json)
 {
-	struct ctl_hist_opts op = { NULL, NULL, NULL, json };
-	static struct cfg c;
-	char err[CFG_ERRLEN];
-	int64_t now = (int64_t)time(NULL) * 1000000000LL, since = 0, until = 0;
-	double capital = 0;
+	struct ctl_hist_opts op = { .json = json, .inst = inst };
+	struct cfile_sink sink = { ctl_hist_feed, ctl_hist_end, NULL };
+	char err[1024];
 	struct chist h;
 	json_t *o;
-	int i, nfiles = 0, rc;
+	int nfiles = 0, rc;
 
-	for (i = 0; i < argc; i++) {
-		if (ctl_is_json(argv[i]))
-			op.json = 1;
-		else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc)
-			op.since = argv[++i];
-		else if (strcmp(argv[i], "--until") == 0 && i + 1 < argc)
-			op.until = argv[++i];
-		else if (strcmp(argv[i], "-d") == 0 && i + 1 < argc)
-			op.dir = argv[++i];
-		else {
-			fprintf(stderr, "pmmctl: history: unknown or incomplete "
-			    "option \"%s\" (--since 1h|DATE, --until ..., -d "
-			    "DIR, --json)\n", argv[i]);
-			return 64;
-		}
+	if ((rc = ctl_hist_args(&op, "history", cfgp, cfg_given, envp, argc,
+	    argv)) != 0)
+		return rc;
+	chist_init(&h, op.since_ns, op.until_ns, op.inst);
+	sink.arg = &h;
+	if (cfile_read_dir(op.dir, &h, &sink, &nfiles, err, sizeof(err)) == -1) {
+		fprintf(stderr, "pmmctl: %s\n", err);
+		rc = nfiles == 0;
 	}
-	if ((op.since && chist_parse_when(op.since, now, &since) == -1) ||
-	    (op.until && chist_parse_when(op.until, now, &until) == -1)) {
-		fprintf(stderr, "pmmctl: history: \"%s\" is no time: say 90s, "
-		    "30m, 1h, 2d or 2026-12-06[T08:00[:00]]\n",
-		    op.since && chist_parse_when(op.since, now, &since) == -1 ?
-		    op.since : op.until);
-		return 64;
-	}
-	if ((op.dir == NULL || cfg_given) &&
-	    cfg_load(&c, cfgp, envp, err, sizeof(err)) == 0) {
-		capital = c.initial_capital;
-		if (inst == NULL)
-			inst = c.instance_id;
-		if (op.dir == NULL)
-			op.dir = c.logging.log_directory;
-	} else if (op.dir == NULL || cfg_given) {
-		fprintf(stderr, "pmmctl: %s\npmmctl: history needs the config "
-		    "(-c) or the log directory (-d DIR)\n", err);
-		return 78;
-	}
-	chist_init(&h, since, until, inst);
-	rc = ctl_hist_dir(&h, op.dir, &nfiles) == -1 && nfiles == 0;
-	o = ctl_hist_json(&h, capital, nfiles);
+	o = chist_json(&h, op.capital, nfiles);
 	if (op.json) {
 		char *s = json_dumps(o, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
 		printf("%s\n", s);
@@ -874,6 +806,47 @@ ctl_history(const char *cfgp, int cfg_given, const char *envp,
 		show_history(o);
 	json_decref(o);
 	return rc;
+}
+
+/* Charts and a page of the window (ctl_report.h), in --out DIR. */
+static int
+ctl_report(const char *cfgp, int cfg_given, const char *envp,
+    const char *inst, int argc, char **argv)
+{
+	struct ctl_hist_opts op = { .inst = inst, .out = "pmm-report" };
+	struct rpt_opts ro;
+	struct rpt_result res;
+	char err[1024], title[160];
+	int rc;
+
+	if ((rc = ctl_hist_args(&op, "report", cfgp, cfg_given, envp, argc,
+	    argv)) != 0)
+		return rc;
+	snprintf(title, sizeof(title), "pmm report%s%s%s%s",
+	    op.inst ? " — " : "", op.inst ? op.inst : "",
+	    op.symbol[0] ? " " : "", op.symbol);
+	memset(&ro, 0, sizeof(ro));
+	ro.dir = op.dir;
+	ro.out = op.out;
+	ro.since_ns = op.since_ns;
+	ro.until_ns = op.until_ns;
+	ro.instance = op.inst;
+	ro.capital = op.capital;
+	ro.limit_quote = op.limit;
+	ro.title = title;
+	if (rpt_make(&ro, (int64_t)time(NULL) * 1000000000LL, &res, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "pmmctl: report: %s\n", err);
+		return 1;
+	}
+	printf("report: %s\n", res.index);
+	if (res.empty)
+		printf("(no row in the window: the page says so, no chart)\n");
+	else
+		printf("(%d charts; %d files, %llu CSV records, %llu skipped)\n",
+		    res.charts, res.files, (unsigned long long)res.records,
+		    (unsigned long long)res.skipped);
+	return 0;
 }
 
 int
@@ -920,9 +893,13 @@ main(int argc, char **argv)
 	if ((cmd = ctl_match(argc - i, argv + i, &used)) == NULL)
 		return ctl_unknown(argc - i, argv + i);
 	i += used;
-	if (cmd->request == NULL)	/* reads files: works on a stopped tree */
+	/* these read files: they work on a stopped tree */
+	if (strcmp(cmd->word, "history") == 0)
 		return ctl_history(cfgp, cfg_given, envp, inst, argc - i,
 		    argv + i, out == OUT_JSON);
+	if (strcmp(cmd->word, "report") == 0)
+		return ctl_report(cfgp, cfg_given, envp, inst, argc - i,
+		    argv + i);
 	if ((rc = ctl_args(cmd, argc - i, argv + i, &out, req,
 	    sizeof(req))) != 0)
 		return rc;
