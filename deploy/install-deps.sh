@@ -8,7 +8,8 @@
 #   install-deps.sh test    build + what the tests drive: libcheck, clang
 #                           (the fuzzers and the clang build), valgrind,
 #                           jq, openssl, iproute2, systemd-analyze,
-#                           prometheus, debootstrap + systemd-nspawn...:
+#                           prometheus, chromium, debootstrap +
+#                           systemd-nspawn...:
 #                           what ./test.sh and .ci/run need
 #
 # Without an argument: test (everything). Safe to run again: only missing
@@ -19,9 +20,11 @@ set -euo pipefail
 # libwebsockets-evlib-uv: libwebsockets loads its libuv loop as a plugin
 # (ldd does not list it; without it market and order exit at start). The
 # same list as deploy/README.md's runtime line (tests/systemd checks it).
+# gnuplot-nox: `pmmctl report` runs gnuplot to draw its charts (the trading
+# tree itself never needs it).
 RUN_PKGS=(libwebsockets17 libwebsockets-evlib-uv libmsgpackc2 libjansson4
           libcurl4 libssl3 libyaml-0-2 libsystemd0 zlib1g libuv1
-          libmicrohttpd12)
+          libmicrohttpd12 gnuplot-nox)
 BUILD_PKGS=(build-essential cmake pkg-config
             libwebsockets-dev libmsgpack-dev libjansson-dev libcurl4-openssl-dev
             libssl-dev libyaml-dev libsystemd-dev zlib1g-dev libuv1-dev
@@ -29,6 +32,7 @@ BUILD_PKGS=(build-essential cmake pkg-config
 TEST_PKGS=(check clang libclang-rt-14-dev valgrind
            curl jq openssl python3 procps iproute2 systemd util-linux
            prometheus                       # tests: a real scrape of /metrics
+           chromium                         # tests/integration/report.sh renders the page
            debootstrap systemd-container    # tests/systemd: a real systemd in a container
            gdb)                             # gcore for tests/crash/core_secrets.sh
 

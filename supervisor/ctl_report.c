@@ -493,15 +493,42 @@ rpt_gp_mid(const struct rpt *r, struct rpt_buf *b)
 	rpt_buf_printf(b, "\n");
 }
 
+/* Is the limit line so far from the position that drawing it would
+ * flatten the position into the zero line? Then the title gives it. */
+static int
+rpt_limit_far(const struct rpt *r, double *lim)
+{
+	double maxp = 0, minl = INFINITY;
+	size_t i;
+
+	for (i = 0; i < r->pos.n; i++) {
+		if (fabs(r->pos.p[i].v[0]) > maxp)
+			maxp = fabs(r->pos.p[i].v[0]);
+		if (r->pos.p[i].v[1] < minl)
+			minl = r->pos.p[i].v[1];
+	}
+	*lim = minl;
+	return isfinite(minl) && minl > 5 * maxp;
+}
+
 static void
 rpt_gp_pos(const struct rpt *r, struct rpt_buf *b)
 {
-	rpt_buf_printf(b, "set output \"position.png\"\nset title \"Position"
-	    "%s\"\nset ylabel \"position (%s)\"\nplot \"position.dat\" using "
-	    "1:2 with steps lw 2 lc rgb \"#2a7fbf\" title \"position\"",
-	    r->limit > 0 ? " and its limit at the mark" : "",
+	double lim = NAN;
+	int far = r->limit > 0 && rpt_limit_far(r, &lim);
+
+	if (far)
+		rpt_buf_printf(b, "set output \"position.png\"\nset title "
+		    "\"Position (its limit, +-%.6g %s at the mark or more, is "
+		    "off this scale)\"\n", lim, r->base[0] ? r->base : "base");
+	else
+		rpt_buf_printf(b, "set output \"position.png\"\nset title "
+		    "\"Position%s\"\n", r->limit > 0 ? " and its limit at the "
+		    "mark" : "");
+	rpt_buf_printf(b, "set ylabel \"position (%s)\"\nplot \"position.dat\" "
+	    "using 1:2 with steps lw 2 lc rgb \"#2a7fbf\" title \"position\"",
 	    r->base[0] ? r->base : "base");
-	if (r->limit > 0)
+	if (r->limit > 0 && !far)
 		rpt_buf_printf(b, ", \\\n  \"position.dat\" using 1:3 with "
 		    "lines dt 2 lw 1.5 lc rgb \"#c0122b\" title \"+limit "
 		    "(%.10g notional)\", \\\n  \"position.dat\" using "

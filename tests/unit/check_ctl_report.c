@@ -189,7 +189,17 @@ START_TEST(test_html)
 	ck_assert_ptr_nonnull(strstr(b.p, "title \"bid 1\""));
 	ck_assert_ptr_null(strstr(b.p, "title \"bid 2\""));	/* never quoted */
 	ck_assert_ptr_nonnull(strstr(b.p, "title \"ask 2\""));
-	ck_assert_ptr_nonnull(strstr(b.p, "+limit (1200 notional)"));
+	/* 1200 is 0.02 BTC, ten times the largest position: a title */
+	ck_assert_ptr_nonnull(strstr(b.p, "its limit, +-0.0199997 BTC at the "
+	    "mark or more, is off this scale"));
+	ck_assert_ptr_null(strstr(b.p, "+limit"));
+	rpt_buf_free(&b);
+	/* 60 is 0.001 BTC: lines */
+	r.limit = 60;
+	for (size_t i = 0; i < r.pos.n; i++)
+		r.pos.p[i].v[1] = 60 / r.pos.p[i].v[2];
+	rpt_gnuplot(&r, &b);
+	ck_assert_ptr_nonnull(strstr(b.p, "+limit (60 notional)"));
 	ck_assert_ptr_nonnull(strstr(b.p, "set xlabel \"local time "
 	    "(UTC+01:00)\""));
 	ck_assert_ptr_null(strstr(b.p, "funding"));	/* none in the CSV */
