@@ -378,16 +378,17 @@ bts_point_name(char *buf, size_t len, long point)
 
 /* --- CSV and table ---------------------------------------------------- */
 
-/* A figure as text: integers without a fraction, others %.10g. */
+/* A figure as text: integers without a fraction, others with `digits`
+ * significant digits (10 in the CSV, 6 in the table). */
 static const char *
-bts_num(char *buf, size_t len, double v, const char *undef)
+bts_num(char *buf, size_t len, double v, int digits, const char *undef)
 {
 	if (isnan(v))
 		snprintf(buf, len, "%s", undef);
 	else if (v == floor(v) && fabs(v) < 1e15)
 		snprintf(buf, len, "%.0f", v == 0 ? 0.0 : v);
 	else
-		snprintf(buf, len, "%.10g", v);
+		snprintf(buf, len, "%.*g", digits, v);
 	return buf;
 }
 
@@ -436,7 +437,7 @@ bts_sweep_write_csv(FILE *fp, const struct bts_grid *g,
 		}
 		for (f = 0; f < bts_nfigures; f++)
 			fprintf(fp, ",%s", bts_num(buf, sizeof(buf),
-			    rows[i].fig[f], ""));
+			    rows[i].fig[f], 10, ""));
 		fputc('\n', fp);
 	}
 	return ferror(fp) ? -1 : 0;
@@ -477,7 +478,7 @@ bts_cell(char *buf, size_t len, const struct bts_grid *g,
 	int idx[BTS_GRID_MAX_KEYS];
 
 	if (c->fig >= 0)
-		return bts_num(buf, len, r->fig[c->fig], "-");
+		return bts_num(buf, len, r->fig[c->fig], 6, "-");
 	bts_grid_point(g, r->point, idx);
 	return g->k[col].vals[idx[col]];
 }
