@@ -424,6 +424,8 @@ order_note_resp(struct order_ctx *oc, const struct bn_resp *r, bool order)
 	}
 }
 
+#define ORDER_HOLD_WHY	"rate-limit governor holds quoting requests"
+
 /* Counted, and said once a minute at most: never a log line per round. */
 static void
 order_gov_skip(struct order_ctx *oc, int64_t wait_ms)
@@ -431,8 +433,7 @@ order_gov_skip(struct order_ctx *oc, int64_t wait_ms)
 	int64_t now = now_mono_ns();
 
 	oc->gov_skips++;
-	order_qstate(oc, QS_RATE_LIMIT_HOLD, "rate-limit governor holds "
-	    "quoting requests");
+	order_qstate(oc, QS_RATE_LIMIT_HOLD, "%s", ORDER_HOLD_WHY);
 	if (wait_ms < 1)
 		wait_ms = 1;
 	if (wait_ms > SHM_HOLD_MAX_MS)	/* no overflow below, whatever */
@@ -872,6 +873,23 @@ order_facts(struct order_ctx *oc, struct qt_facts *f, char *why, size_t len)
 	f->real_ns = now_real_ns();
 }
 
+/*
+ * The quoter's state, unless the rate-limit governor holds quoting now: a
+ * hold (a 429's Retry-After, a 418 ban, the weight used up) outlasts the
+ * turn that met it, and a tick with nothing to send must not read
+ * "quoting" while nothing could go (status flapped once a second).
+ */
+static void
+order_qstate_quoter(struct order_ctx *oc, enum quote_state st,
+    const char *reason)
+{
+	if (st == QS_QUOTING &&
+	    bn_rest_can_send_class(oc->rest, BN_CLASS_QUOTE, 1, 0) > 0)
+		order_qstate(oc, QS_RATE_LIMIT_HOLD, "%s", ORDER_HOLD_WHY);
+	else
+		order_qstate(oc, st, "%s", reason);
+}
+
 /* The quote state between evaluations (the link changed). */
 static void
 order_quote_state(struct order_ctx *oc)
@@ -881,7 +899,7 @@ order_quote_state(struct order_ctx *oc)
 
 	st = qt_state(&oc->q, oc->stream_up, oc->unreachable ?
 	    oc->unreach_why : NULL, reason, sizeof(reason));
-	order_qstate(oc, st, "%s", reason);
+	order_qstate_quoter(oc, st, reason);
 }
 
 /* The book's sanity changed: one ORDER_EVENT (a CSV row) and a log line. */
@@ -949,7 +967,7 @@ order_quote(struct order_ctx *oc, bool refresh)
 		order_event_book(oc, p);
 	if (p->out_of_band > 0)
 		order_band_log(oc, p, now);
-	order_qstate(oc, p->state, "%s", p->reason);
+	order_qstate_quoter(oc, p->state, p->reason);
 	if (p->pl.n_cancel > 0)
 		order_send_cancels(oc, &p->pl);
 	if (p->pl.n_place > 0)
