@@ -12,7 +12,10 @@
 #  - a loss beyond max_loss_usdt (the book drops under a long position):
 #    paused by risk, "max loss", and the operator's pause beside it says both.
 # (An API key the exchange refuses, -2015, stops the tree with exit 78 and
-# one line naming the key (bad_keys.sh): there is no running tree to ask.)
+# one line naming the key (bad_keys.sh): there is no running tree to ask.
+# Risk's user-stream cause is not here: pmm-exchange has no fault that
+# keeps the user stream down for a known time — an expired key and a
+# dropped connection come back in 0.2 s — and a test must not race that.)
 # The book is pinned (--manual, kept fresh by a ticker this script starts
 # and stops): nothing fills but what the script trades.
 . "$(dirname "$0")/lib.sh"
