@@ -81,7 +81,10 @@ struct quoter {
 	double			 anchor;	/* mid the ladder is built around; 0 none */
 	int64_t			 next_refresh_ns;	/* 0: due now */
 	int64_t			 eval_at_ns;	/* 0: none wanted */
-	uint64_t		 next_seq;	/* client ids: the caller seeds it */
+	/* the seq of the next client id: the caller seeds it, and before an
+	 * evaluation makes sure ids up to next_seq + STRAT_MAX_QUOTES may be
+	 * handed out (order.c: the reservation file, strat_seq_reserve) */
+	uint64_t		 next_seq;
 	/* the last evaluation, for the quote state between evaluations */
 	bool			 paused;
 	char			 pause_why[QS_REASON_LEN];
