@@ -126,8 +126,9 @@ pass "refresh: the ladder moved to the new mid (batch cancels: $dels)"
 # ---- unknown outcomes: 503s, never a blind resend ------------------------------------
 # Not executed: the user stream says nothing, so only asking the exchange
 # (GET order by origClientOrderId, -2013) can free the rungs.
-exch_post "/sim/fault/unknown?count=1&execute=false" >/dev/null || fail "fault"
+# t0 first: a refresh (1 s) may take the fault before the next line runs
 t0=$(exch_get /sim/requests?limit=1 | jq .now_ns)
+exch_post "/sim/fault/unknown?count=1&execute=false" >/dev/null || fail "fault"
 pin 61240.5 61240.7
 # the client ids of the batch that got the 503
 lost() {
@@ -215,7 +216,6 @@ pass "resumed: the ladder is back"
 exch_signed POST /fapi/v1/order "symbol=BTCUSDT&side=BUY&type=LIMIT&timeInForce=GTC&quantity=0.002&price=50000.0&newClientOrderId=foreign-1" >/dev/null ||
 	fail "a foreign order"
 wait_for "the ladder before the kill" 15 ladder_is 61243.6
-old=$(ours | jq -c '[.[].clientOrderId] | sort')
 children=$(status_json | jq -r '.services[].pid')
 # pmmd stopped first: it must not restart them, nor its death SIGTERM them
 # (a SIGTERMed order service cancels its orders, which is not this test)
@@ -227,6 +227,9 @@ for p in $PMMD_PID $children; do
 	wait_for "pid $p gone" 10 bash -c "! kill -0 $p"
 done
 PMMD_PID=""
+# what the dead tree left, read once it is dead: read before the kill, a
+# refresh (1 s, replace) could still swap the whole ladder
+old=$(ours | jq -c '[.[].clientOrderId] | sort')
 [ "$(n_ours)" -eq 6 ] || fail "the killed tree's orders are not on the exchange: $(ours)"
 t0=$(exch_get /sim/requests?limit=1 | jq .now_ns)
 start_tree
