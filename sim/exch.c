@@ -731,6 +731,14 @@ run_top(struct exch *ex, int sym)
 	ro_process(ex);
 }
 
+/* A replayed line's own receive and event times (feed latency). */
+static void
+rec_times(const struct exch *ex, struct exch_mkt_event *ev)
+{
+	if (ex->replay != NULL)
+		replay_line_times(ex->replay, &ev->rec_recv_ns, &ev->rec_E_ms);
+}
+
 static void
 sink_book_ticker(void *arg, int sym, int64_t t_ns, int64_t u, int64_t bid,
     int64_t bidq, int64_t ask, int64_t askq, const char *raw, size_t rawlen)
@@ -747,6 +755,7 @@ sink_book_ticker(void *arg, int sym, int64_t t_ns, int64_t u, int64_t bid,
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EXCH_EV_BOOK_TICKER;
 	ev.E_ms = ev.T_ms = t_ns / NS_PER_MS;
+	rec_times(ex, &ev);
 	ev.raw = raw;
 	ev.raw_len = rawlen;
 	ev.bt.u = u;
@@ -779,6 +788,7 @@ sink_trade(void *arg, int sym, int64_t t_ns, int64_t id, int64_t px,
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EXCH_EV_TRADE;
 	ev.E_ms = ev.T_ms = t_ns / NS_PER_MS;
+	rec_times(ex, &ev);
 	ev.raw = raw;
 	ev.raw_len = rawlen;
 	ev.trade.t = id;
@@ -905,6 +915,7 @@ sink_depth(void *arg, int sym, int64_t t_ns, int64_t U, int64_t u, int64_t pu,
 	memset(&ev, 0, sizeof(ev));
 	ev.type = EXCH_EV_DEPTH;
 	ev.E_ms = ev.T_ms = t_ns / NS_PER_MS;
+	rec_times(ex, &ev);
 	ev.raw = raw;
 	ev.raw_len = rawlen;
 	ev.depth.U = U;
@@ -2231,6 +2242,24 @@ bool
 exch_market_done(const struct exch *ex)
 {
 	return ex->replay != NULL && replay_done(ex->replay);
+}
+
+int
+exch_replay_chain(struct exch *ex, const char *path)
+{
+	if (ex->replay == NULL || !replay_done(ex->replay))
+		return -1;
+	if (replay_chain(ex->replay, path) == -1)
+		return -1;
+	snprintf(ex->o.replay.path, sizeof(ex->o.replay.path), "%s", path);
+	ex->replay_end_logged = false;
+	return 0;
+}
+
+int64_t
+exch_replay_first_ns(const struct exch *ex)
+{
+	return ex->replay != NULL ? replay_first_ns(ex->replay) : 0;
 }
 
 /* countdownCancelAll deadlines and GTD expiries due by now. */

@@ -28,6 +28,10 @@
  * - Not thread-safe: one engine, one thread (the wire side's event loop).
  *
  * CHANGES: (notes for the wire side when this API changes; newest first)
+ * - exch_mkt_event gained rec_recv_ns/rec_E_ms (a replayed line's own
+ *   receive and event times, for feed latency); exch_replay_chain() plays
+ *   several recordings in a row; a replay also reads the binary form of
+ *   sim/mkt_bin.c, and a truncated gzip fails the step (-1).
  * - Funding: perpetual positions pay or receive funding every
  *   funding_interval_ms (8 h, on the engine clock's epoch grid) at the
  *   mark price, as ACCOUNT_UPDATE "FUNDING_FEE" (balance only, bc = the
@@ -436,6 +440,10 @@ struct exch_mkt_event {
 	 * aggTrade of a trade, markPrice). */
 	const char *raw;
 	size_t	raw_len;
+	/* Replay only (else 0): the line's local receive time (ns) and the
+	 * exchange's event time E (ms) as recorded, so recv - E is the
+	 * recording's feed latency (plus its clocks' offset). */
+	int64_t	rec_recv_ns, rec_E_ms;
 	union {
 		struct { int64_t u; double b, B, a, A; } bt;
 		struct { int64_t t; double p, q; bool m; } trade;	/* X "MARKET" */
@@ -542,6 +550,14 @@ int	exch_step(struct exch *, int64_t now_ns);
 int64_t	exch_next_due_ns(const struct exch *);
 /* The replay has reached its end (and does not loop). */
 bool	exch_market_done(const struct exch *);
+/*
+ * At the end of a replay, go on with another recording (gzip lines or the
+ * binary form) on the same timeline: its own spacing, never before the
+ * last event. -1 (logged) if the replay is not done or path unusable.
+ */
+int	exch_replay_chain(struct exch *, const char *path);
+/* The recording's first receive time (ns), 0 without a replay. */
+int64_t	exch_replay_first_ns(const struct exch *);
 
 /* Symbols */
 int	exch_nsymbols(const struct exch *);

@@ -21,6 +21,12 @@
  * they keep increasing (the depth chain breaks there like a real gap, and
  * a client resyncs as it would on Binance).
  *
+ * The binary form (`pmm-backtest convert`, layout in mkt_bin.c) is
+ * recognised by its magic and read from a mapping instead: the same events
+ * on the same timeline, without gunzip or JSON. Several files can follow
+ * each other (replay_chain). A gzip file cut short is an error at the cut
+ * (zlib says so), never a quiet end of the market.
+ *
  * Parsing uses libwebsockets' LEJP, a streaming parser that calls back
  * with each value and its path, instead of jansson: measured on
  * btcusdt_20240808.gz (93,954 lines, 27.8 MB) jansson's json_loadb alone
@@ -55,6 +61,7 @@
 enum rp_path {
 	RP_STREAM, RP_E, RP_U, RP_UU, RP_PU, RP_B, RP_BQ, RP_A, RP_AQ, RP_T,
 	RP_P, RP_Q, RP_M, RP_LUID, RP_SB, RP_SA, RP_PP, RP_I, RP_R, RP_TT,
+	RP_EE,
 };
 
 static const char *const rp_paths[] = {
@@ -78,6 +85,7 @@ static const char *const rp_paths[] = {
 	[RP_I] = "data.i",	/* markPrice: index price */
 	[RP_R] = "data.r",	/* markPrice: funding rate */
 	[RP_TT] = "data.T",	/* markPrice: next funding time */
+	[RP_EE] = "data.E",	/* event time: feed latency = receive - E */
 };
 
 struct rp_levels {
@@ -91,7 +99,7 @@ struct rp_levels {
 struct rp_msg {
 	char	stream[64];
 	char	e[24];
-	int64_t	u, U, pu, t, luid, T;
+	int64_t	u, U, pu, t, luid, T, E;
 	double	b, B, a, A, p, q, P, i, r;
 	bool	m;
 	bool	has_luid;
@@ -120,10 +128,35 @@ struct replay {
 	uint64_t nevents;		/* delivered to the sink */
 	bool	probing;		/* replay_open's look: no warnings */
 	struct rp_msg msg;
+	/* the binary form: records from a mapping instead of lines */
+	bool	bin;
+	struct mkb_reader mb;
+	const struct mkb_rec *brec;	/* the lookahead record */
+	int	bsym;			/* its symbol's index */
+	int64_t	line_e_ms;		/* E of the lookahead */
+	uint64_t fline;			/* line (record) in the current file */
+	bool	fail;			/* the file is damaged: stop */
 };
 
 /* ------------------------------------------------------------------ */
 /* reading lines                                                       */
+
+/* At the end of the lines: an end that is not the stream's is a damaged
+ * file (a gzip cut short: zlib's "unexpected end of file"). */
+static void
+rp_gz_check(struct replay *r)
+{
+	const char *why;
+	int zerr = Z_OK;
+
+	why = gzerror(r->gz, &zerr);
+	if (zerr == Z_OK || zerr == Z_STREAM_END)
+		return;
+	r->fail = true;
+	log_warnx("replay %s: after line %llu: %s (a truncated or damaged "
+	    "gzip file)", r->o.path, (unsigned long long)r->fline,
+	    zerr == Z_ERRNO ? strerror(errno) : why);
+}
 
 /* Read the next non-empty line into r->line; false at the end. */
 static bool
@@ -153,8 +186,10 @@ rp_read(struct replay *r)
 			if (r->len > 0 && r->line[r->len - 1] == '\n')
 				break;
 		}
-		if (r->len == 0)
+		if (r->len == 0) {
+			rp_gz_check(r);
 			return false;
+		}
 		while (r->len > 0 && (r->line[r->len - 1] == '\n' ||
 		    r->line[r->len - 1] == '\r'))
 			r->line[--r->len] = '\0';
@@ -169,18 +204,24 @@ rp_bad(struct replay *r, const char *why)
 	r->nbad++;
 	if (!r->probing && r->nbad <= RP_MAXBAD_LOG)
 		log_warnx("replay %s: line %llu dropped: %s%s", r->o.path,
-		    (unsigned long long)r->nlines, why,
+		    (unsigned long long)r->fline, why,
 		    r->nbad == RP_MAXBAD_LOG ? " (no more reported)" : "");
 }
 
 /* Fill the lookahead: next line and its timestamp. */
+static void	rp_bin_advance(struct replay *);
+
 static void
 rp_advance(struct replay *r)
 {
 	char *end;
 
 	r->have_line = false;
-	while (!r->eof) {
+	if (r->bin) {
+		rp_bin_advance(r);
+		return;
+	}
+	while (!r->eof && !r->fail) {
 		if (!rp_read(r)) {
 			if (!r->o.loop || r->nlines == 0) {
 				r->eof = true;
@@ -194,6 +235,7 @@ rp_advance(struct replay *r)
 			continue;
 		}
 		r->nlines++;
+		r->fline++;
 		errno = 0;
 		r->line_ts = strtoll(r->line, &end, 10);
 		if (errno != 0 || end == r->line || *end != ' ') {
@@ -300,6 +342,7 @@ rp_cb(struct lejp_ctx *ctx, char reason)
 	case RP_UU: m->U = strtoll(v, NULL, 10); break;
 	case RP_PU: m->pu = strtoll(v, NULL, 10); break;
 	case RP_T: m->t = strtoll(v, NULL, 10); break;
+	case RP_EE: m->E = strtoll(v, NULL, 10); break;
 	case RP_BQ: m->B = rp_num(v); break;
 	case RP_AQ: m->A = rp_num(v); break;
 	case RP_P: m->p = rp_num(v); break;
@@ -457,6 +500,139 @@ rp_deliver(struct replay *r, const struct mkt_sink *k, const char *json,
 	return 0;
 }
 
+
+/* ------------------------------------------------------------------ */
+/* the binary form                                                     */
+
+/* The next record into the lookahead (the loop as for lines). */
+static void
+rp_bin_advance(struct replay *r)
+{
+	char err[256];
+	const struct mkb_rec *rec;
+
+	for (;;) {
+		err[0] = '\0';
+		rec = mkb_peek(&r->mb, err, sizeof(err));
+		if (rec != NULL)
+			break;
+		if (err[0] != '\0') {
+			r->fail = true;
+			log_warnx("replay %s: %s", r->o.path, err);
+			return;
+		}
+		if (!r->o.loop || r->nlines == 0) {
+			r->eof = true;
+			return;
+		}
+		r->mb.i = 0;
+		r->loop_shift_ns += r->last_ts - r->t0 + 1000000;
+		r->id_shift = r->max_u + 1;
+		r->trade_shift = r->max_t + 1;
+	}
+	r->brec = rec;
+	r->nlines++;
+	r->fline++;
+	r->line_ts = rec->recv_ns;
+	r->line_e_ms = rec->e_ms;
+	if (r->nlines == 1)
+		r->t0 = r->line_ts;
+	r->last_ts = r->line_ts;
+	r->have_line = true;
+}
+
+static void
+rp_bin_deliver(struct replay *r, const struct mkt_sink *k)
+{
+	const struct mkb_rec *m = r->brec;
+	const struct ext_level *lv = (const struct ext_level *)(m + 1);
+	int64_t t = rp_event_ns(r), id;
+	int sym = r->bsym;
+
+	r->nevents++;
+	switch (m->type) {
+	case MKB_BOOK_TICKER:
+		k->book_ticker(k->arg, sym, t, m->v[0] + r->id_shift, m->v[1],
+		    m->v[2], m->v[3], m->v[4], NULL, 0);
+		if (m->v[0] + r->id_shift > r->max_u)
+			r->max_u = m->v[0] + r->id_shift;
+		break;
+	case MKB_TRADE:
+		id = m->v[0] + r->trade_shift;
+		k->trade(k->arg, sym, t, id, m->v[1], m->v[2],
+		    (m->flags & MKB_F_BUYER_MAKER) != 0, NULL, 0);
+		if (id > r->max_t)
+			r->max_t = id;
+		break;
+	case MKB_MARK:
+		if (k->mark != NULL)
+			k->mark(k->arg, sym, t, mkb_double(m->v[0]),
+			    mkb_double(m->v[1]), mkb_double(m->v[2]),
+			    mkb_double(m->v[3]), m->v[4], NULL, 0);
+		break;
+	default:	/* depth: mkb_peek checked its levels are there */
+		if (m->type == MKB_DEPTH)
+			k->depth(k->arg, sym, t, m->v[0] + r->id_shift,
+			    m->v[1] + r->id_shift, m->v[2] + r->id_shift, lv,
+			    (int)m->v[3], lv + m->v[3], (int)m->v[4], false,
+			    NULL, 0);
+		else
+			k->depth(k->arg, sym, t, 0, m->v[1] + r->id_shift, 0,
+			    lv, (int)m->v[3], lv + m->v[3], (int)m->v[4], true,
+			    NULL, 0);
+		if (m->v[1] + r->id_shift > r->max_u)
+			r->max_u = m->v[1] + r->id_shift;
+		break;
+	}
+	mkb_skip(&r->mb, m);
+}
+
+/* Sizes that agree within a relative 1e-9 (they were printed and read). */
+static bool
+rp_same_size(double a, double b)
+{
+	return fabs(a - b) <= 1e-9 * fabs(b);
+}
+
+/* Open a binary recording: its symbol and sizes must be the engine's. */
+static bool
+rp_bin_open(struct replay *r)
+{
+	char err[512];
+	const struct mkb_header *h;
+	int i;
+
+	if (mkb_open(&r->mb, r->o.path, err, sizeof(err)) == -1) {
+		log_warnx("replay %s", err);
+		return false;
+	}
+	h = r->mb.hdr;
+	r->bin = true;
+	r->bsym = -1;
+	for (i = 0; i < r->nsyms; i++)
+		if (strcmp(r->syms[i].symbol, h->symbol) == 0)
+			r->bsym = i;
+	if (r->bsym < 0) {
+		log_warnx("replay %s: a recording of %s, which the exchange "
+		    "does not list", r->o.path, h->symbol);
+		return false;
+	}
+	if (!rp_same_size(h->tick, r->syms[r->bsym].tick_size) ||
+	    !rp_same_size(h->step, r->syms[r->bsym].step_size)) {
+		log_warnx("replay %s: counted in tick %.10g and step %.10g, "
+		    "the exchange's %s has %.10g and %.10g: convert it again",
+		    r->o.path, h->tick, h->step, h->symbol,
+		    r->syms[r->bsym].tick_size, r->syms[r->bsym].step_size);
+		return false;
+	}
+	if (h->nrec == 0) {
+		log_warnx("replay %s: no events", r->o.path);
+		return false;
+	}
+	rp_advance(r);
+	return !r->fail;
+}
+
 /* ------------------------------------------------------------------ */
 
 static bool	rp_probe(struct replay *);
@@ -487,6 +663,13 @@ replay_open(const struct exch_replay_opts *o, const struct exch_symbol_spec *sym
 		free(r);
 		return NULL;
 	}
+	if (mkb_is_binary(o->path)) {
+		if (!rp_bin_open(r)) {
+			replay_close(r);
+			return NULL;
+		}
+		return r;
+	}
 	r->gz = gzopen(o->path, "rb");
 	if (r->gz == NULL) {
 		log_warn("replay: %s", o->path);
@@ -499,6 +682,10 @@ replay_open(const struct exch_replay_opts *o, const struct exch_symbol_spec *sym
 	rp_advance(r);
 	r->probing = false;
 	stamped = r->have_line;
+	if (r->fail) {
+		replay_close(r);
+		return NULL;
+	}
 	if (!stamped || !rp_probe(r)) {
 		log_warnx("replay %s: not gzip JSON lines of Binance stream "
 		    "frames: %s", o->path, !stamped ? "no line starts "
@@ -516,7 +703,9 @@ replay_close(struct replay *r)
 {
 	if (r == NULL)
 		return;
-	gzclose(r->gz);
+	if (r->gz != NULL)
+		gzclose(r->gz);
+	mkb_close(&r->mb);
 	free(r->msg.lv[0].v);
 	free(r->msg.lv[1].v);
 	free(r->msg.lv[0].raw);
@@ -528,6 +717,8 @@ replay_close(struct replay *r)
 int64_t
 replay_next_ns(const struct replay *r)
 {
+	if (r->fail)
+		return 0;	/* due at once: the step says it failed */
 	if (!r->have_line)
 		return INT64_MAX;
 	if (r->o.speed <= 0)
@@ -538,7 +729,7 @@ replay_next_ns(const struct replay *r)
 bool
 replay_done(const struct replay *r)
 {
-	return !r->have_line;
+	return !r->have_line && !r->fail;
 }
 
 void
@@ -563,7 +754,7 @@ rp_parse(struct replay *r, bool *nomem)
 	jlen = r->len - (size_t)(json - r->line);
 	/* reset the message but keep the level buffers */
 	m->stream[0] = m->e[0] = '\0';
-	m->u = m->U = m->pu = m->t = m->luid = m->T = 0;
+	m->u = m->U = m->pu = m->t = m->luid = m->T = m->E = 0;
 	m->b = m->B = m->a = m->A = m->p = m->q = m->P = m->i = m->r = 0;
 	m->m = m->has_luid = m->nomem = false;
 	m->lv[0].n = m->lv[1].n = 0;
@@ -609,6 +800,7 @@ rp_probe(struct replay *r)
 	r->eof = false;
 	r->nlines = r->nbad = 0;
 	r->t0 = r->last_ts = r->loop_shift_ns = 0;
+	r->fline = 0;
 	r->id_shift = r->trade_shift = r->max_u = r->max_t = 0;
 	r->cur_sym = 0;
 	r->nevents = 0;
@@ -622,8 +814,15 @@ replay_step(struct replay *r, const struct mkt_sink *k)
 	const char *why, *json;
 	bool nomem;
 
+	if (r->fail)
+		return -1;
 	if (!r->have_line)
 		return 1;
+	if (r->bin) {
+		rp_bin_deliver(r, k);
+		rp_advance(r);
+		return 0;
+	}
 	why = rp_parse(r, &nomem);
 	if (nomem) {
 		log_warnx("%s: out of memory", __func__);
@@ -648,4 +847,64 @@ uint64_t
 replay_events(const struct replay *r)
 {
 	return r->nevents;
+}
+
+int64_t
+replay_first_ns(const struct replay *r)
+{
+	return r->t0;
+}
+
+void
+replay_line_times(const struct replay *r, int64_t *recv_ns, int64_t *e_ms)
+{
+	*recv_ns = r->line_ts;
+	*e_ms = r->bin ? r->line_e_ms : r->msg.E;
+}
+
+/* Move n's source (file, lookahead) into r, and r's old one into n. */
+static void
+rp_swap_source(struct replay *r, struct replay *n)
+{
+	struct replay tmp = *r;
+
+	memcpy(r->o.path, n->o.path, sizeof(r->o.path));
+	r->gz = n->gz;
+	r->line = n->line;
+	r->cap = n->cap;
+	r->len = n->len;
+	r->have_line = n->have_line;
+	r->eof = n->eof;
+	r->line_ts = n->line_ts;
+	r->bin = n->bin;
+	r->mb = n->mb;
+	r->brec = n->brec;
+	r->bsym = n->bsym;
+	r->line_e_ms = n->line_e_ms;
+	r->fline = n->fline;
+	r->fail = n->fail;
+	n->gz = tmp.gz;
+	n->line = tmp.line;
+	n->mb = tmp.mb;
+}
+
+int
+replay_chain(struct replay *r, const char *path)
+{
+	struct exch_replay_opts o = r->o;
+	struct replay *n;
+	int64_t last = r->last_ts;
+
+	snprintf(o.path, sizeof(o.path), "%s", path);
+	o.loop = false;
+	if ((n = replay_open(&o, r->syms, r->nsyms, r->start_ns)) == NULL)
+		return -1;
+	rp_swap_source(r, n);
+	replay_close(n);
+	/* its own spacing, but never before what was delivered already */
+	if (r->line_ts <= last)
+		r->loop_shift_ns += last - r->line_ts + 1000000;
+	r->last_ts = r->line_ts;
+	r->nlines++;
+	return 0;
 }

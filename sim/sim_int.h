@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "exch.h"
 
@@ -375,6 +376,105 @@ int64_t	replay_span_ns(const struct replay *);
 /* Events delivered (bookTickers, trades, depth updates and snapshots,
  * markPrices). */
 uint64_t replay_events(const struct replay *);
+
+/*
+ * The recorded line being delivered (call from inside a sink callback):
+ * its local receive time (ns) and the exchange's event time E (ms, 0 when
+ * the line has none), as recorded, whatever the replay's timeline.
+ */
+void	replay_line_times(const struct replay *, int64_t *recv_ns,
+	    int64_t *e_ms);
+/* Receive time of the first line (ns): the recording's t_0. */
+int64_t	replay_first_ns(const struct replay *);
+/*
+ * Go on with another recording (several files in a row): at the end of
+ * the current one, path is opened and replayed on the same timeline —
+ * its own spacing kept, and never before the last line delivered. 0, or
+ * -1 (logged) when path is not a recording.
+ */
+int	replay_chain(struct replay *, const char *path);
+
+/* ------------------------------------------------------------------ */
+/* The binary form of a recording (mkt_bin.c; layout at its top)       */
+
+#define MKB_MAGIC	"PMMMKT1"	/* 8 bytes with its NUL */
+#define MKB_VERSION	1
+#define MKB_HEADER_SIZE	128
+#define MKB_REC_SIZE	64
+#define MKB_LV_PER_REC	4
+#define MKB_LV_MAX	100000		/* levels per side of one record */
+
+enum mkb_type {
+	MKB_BOOK_TICKER = 1,
+	MKB_TRADE = 2,
+	MKB_DEPTH = 3,
+	MKB_SNAPSHOT = 4,
+	MKB_LEVELS = 5,
+	MKB_MARK = 6,
+};
+#define MKB_F_BUYER_MAKER	0x01
+
+struct mkb_header {
+	char	magic[8];
+	uint32_t version;
+	uint32_t rec_size;
+	char	symbol[16];
+	double	tick, step;
+	uint64_t nrec;			/* records after the header */
+	uint64_t nevents;		/* market events among them */
+	int64_t	first_ns, last_ns;	/* receive times */
+	uint8_t	pad[48];
+};
+
+struct mkb_rec {
+	int64_t	recv_ns;
+	int64_t	e_ms;
+	uint8_t	type;			/* enum mkb_type */
+	uint8_t	flags;
+	uint8_t	pad[6];
+	int64_t	v[5];
+};
+
+struct mkb_reader {
+	void	*map;
+	size_t	len;
+	const struct mkb_header *hdr;
+	const struct mkb_rec *rec;
+	uint64_t n, i;			/* records, next one */
+};
+
+/* Does the file start with the binary form's magic? */
+bool	mkb_is_binary(const char *path);
+/* Map and check a file; -1 with err naming the file and what is wrong. */
+int	mkb_open(struct mkb_reader *, const char *path, char *err,
+	    size_t errlen);
+void	mkb_close(struct mkb_reader *);
+/* The next whole event record (NULL at the end, or with err set when
+ * the file is damaged there), and past it. */
+const struct mkb_rec *mkb_peek(const struct mkb_reader *, char *err,
+	    size_t errlen);
+void	mkb_skip(struct mkb_reader *, const struct mkb_rec *);
+/* A double stored as its bits in a record's v[]. */
+double	mkb_double(int64_t bits);
+
+struct mkb_writer {
+	FILE	*fp;
+	struct mkb_header h;
+	bool	failed;
+};
+int	mkb_writer_open(struct mkb_writer *, const char *path,
+	    const char *symbol, double tick, double step);
+void	mkb_write_bt(struct mkb_writer *, int64_t recv_ns, int64_t e_ms,
+	    int64_t u, int64_t bid, int64_t bidq, int64_t ask, int64_t askq);
+void	mkb_write_trade(struct mkb_writer *, int64_t recv_ns, int64_t e_ms,
+	    int64_t id, int64_t px, int64_t lots, bool buyer_maker);
+void	mkb_write_depth(struct mkb_writer *, int64_t recv_ns, int64_t e_ms,
+	    int64_t U, int64_t u, int64_t pu, const struct ext_level *b, int nb,
+	    const struct ext_level *a, int na, bool snapshot);
+void	mkb_write_mark(struct mkb_writer *, int64_t recv_ns, int64_t e_ms,
+	    double p, double i, double P, double r, int64_t T_ms);
+/* Header with its counts, flush, fsync, close: 0, or -1 (errno). */
+int	mkb_writer_close(struct mkb_writer *);
 
 /* Small seeded PRNG (xoshiro256**), shared by synth and tests. */
 struct rng { uint64_t s[4]; };
