@@ -812,6 +812,7 @@ cfg_src_name(enum cfg_src s)
 	case CFG_SRC_DEFAULT:	return "default";
 	case CFG_SRC_ENV:	return "env";
 	case CFG_SRC_YAML:	return "yaml";
+	case CFG_SRC_SET:	return "--set";
 	}
 	return "?";
 }
@@ -1572,7 +1573,9 @@ cfg_where(const struct cfg_loader *ld, enum cfg_key k, char *buf, size_t len)
 {
 	const struct cfg_raw	*r = &ld->raw[k];
 
-	if (r->src == CFG_SRC_YAML)
+	if (r->src == CFG_SRC_SET)
+		snprintf(buf, len, "--set %s", cfg_keys[k].name);
+	else if (r->src == CFG_SRC_YAML)
 		snprintf(buf, len, "%s:%d: %s", ld->yaml_path, r->line,
 		    cfg_keys[k].name);
 	else if (r->line > 0)
@@ -1591,6 +1594,54 @@ cfg_keep_key(struct cfg_keys *keys, enum cfg_key k, const char *v)
 
 	memcpy(dst, v, n);
 	dst[n] = '\0';
+}
+
+/* One --set "key=value": the key must be a YAML key of the table. */
+static int
+cfg_set_one(struct cfg_loader *ld, const char *kv)
+{
+	const char	*eq = strchr(kv, '=');
+	char		 key[64], hint[64] = "", valid[128];
+	size_t		 best = SIZE_MAX, n;
+	int		 k, found = -1;
+
+	n = eq != NULL ? (size_t)(eq - kv) : strlen(kv);
+	cfg_quote(key, sizeof(key), kv);
+	if (n < sizeof(key))
+		key[n < strlen(key) ? n : strlen(key)] = '\0';
+	for (k = 0; k < CFG_KEY_COUNT; k++) {
+		if (cfg_keys[k].flags & CFG_F_ENVONLY)
+			continue;
+		if (strlen(cfg_keys[k].name) == n &&
+		    strncmp(cfg_keys[k].name, kv, n) == 0)
+			found = k;
+		else if (cfg_near(key, cfg_keys[k].name, &best))
+			snprintf(hint, sizeof(hint), "%s", cfg_keys[k].name);
+	}
+	if (found < 0) {
+		if (hint[0] != '\0')
+			cfg_errf(ld, "--set %s: unknown key (did you mean "
+			    "\"%s\"?)", key, hint);
+		else
+			cfg_errf(ld, "--set %s: unknown key (valid: the dotted "
+			    "keys of config/config.yaml, e.g. "
+			    "order_config.levels)", key);
+		return -1;
+	}
+	if (eq == NULL || eq[1] == '\0') {
+		cfg_valid(&cfg_keys[found], valid, sizeof(valid));
+		cfg_errf(ld, "--set %s: no value given (write key=value; "
+		    "valid: %s)", cfg_keys[found].name, valid);
+		return -1;
+	}
+	free(ld->raw[found].val);
+	if ((ld->raw[found].val = strdup(eq + 1)) == NULL) {
+		cfg_errf(ld, "out of memory");
+		return -1;
+	}
+	ld->raw[found].src = CFG_SRC_SET;
+	ld->raw[found].line = 0;
+	return 0;
 }
 
 static int
@@ -1750,11 +1801,34 @@ cfg_load(struct cfg *c, const char *yaml_path, const char *env_path,
 	return cfg_load_keys(c, yaml_path, env_path, NULL, 0, err, errlen);
 }
 
+static int	cfg_load_ld(struct cfg *, const char *, const char *,
+		    struct cfg_keys *, unsigned, const char *const *, int,
+		    char *, size_t);
+
 int
 cfg_load_keys(struct cfg *c, const char *yaml_path, const char *env_path,
     struct cfg_keys *keys, unsigned flags, char *err, size_t errlen)
 {
+	return cfg_load_ld(c, yaml_path, env_path, keys, flags, NULL, 0, err,
+	    errlen);
+}
+
+int
+cfg_load_set(struct cfg *c, const char *yaml_path, const char *env_path,
+    const char *const *sets, int nsets, unsigned flags, char *err,
+    size_t errlen)
+{
+	return cfg_load_ld(c, yaml_path, env_path, NULL, flags, sets, nsets,
+	    err, errlen);
+}
+
+static int
+cfg_load_ld(struct cfg *c, const char *yaml_path, const char *env_path,
+    struct cfg_keys *keys, unsigned flags, const char *const *sets,
+    int nsets, char *err, size_t errlen)
+{
 	struct cfg_loader	ld;
+	int			i;
 	char			scratch[8];
 	int			rc = -1;
 
@@ -1783,6 +1857,9 @@ cfg_load_keys(struct cfg *c, const char *yaml_path, const char *env_path,
 		goto out;
 	if (yaml_path != NULL && cfg_yaml_read(&ld) == -1)
 		goto out;
+	for (i = 0; i < nsets; i++)
+		if (cfg_set_one(&ld, sets[i]) == -1)
+			goto out;
 	if (cfg_apply(&ld) == -1)
 		goto out;
 	cfg_resolve_instance(c);

@@ -18,7 +18,8 @@
 #define CFG_EXIT	78	/* sysexits.h EX_CONFIG */
 #define CFG_ERRLEN	1024
 
-enum cfg_src { CFG_SRC_DEFAULT = 0, CFG_SRC_ENV, CFG_SRC_YAML };
+/* Where a value came from; a command line's --set wins over the file. */
+enum cfg_src { CFG_SRC_DEFAULT = 0, CFG_SRC_ENV, CFG_SRC_YAML, CFG_SRC_SET };
 enum cfg_env { CFG_ENV_SIM = 0, CFG_ENV_TESTNET, CFG_ENV_LIVE };
 enum cfg_refresh { CFG_REFRESH_REPLACE = 0, CFG_REFRESH_TOLERANCE };
 enum cfg_horizon { CFG_HORIZON_INFINITE = 0, CFG_HORIZON_FINITE };
@@ -247,6 +248,18 @@ void		 cfg_keys_take_env(struct cfg_keys *k);
 int		 cfg_load_keys(struct cfg *c, const char *yaml_path,
 		    const char *env_path, struct cfg_keys *k, unsigned flags,
 		    char *err, size_t errlen);
+
+/*
+ * cfg_load_keys, then nsets command-line overrides "key=value" (the dotted
+ * YAML name, e.g. order_config.levels=5) as if the file said so last: each
+ * goes through the same parsing and checks, and a bad one is the same
+ * message naming "--set <key>" where a file's names the line (an unknown
+ * key says which it may have meant). Environment-only keys (the API
+ * keys, EXCHANGE_ENV) cannot be set this way.
+ */
+int		 cfg_load_set(struct cfg *c, const char *yaml_path,
+		    const char *env_path, const char *const *sets, int nsets,
+		    unsigned flags, char *err, size_t errlen);
 
 /*
  * Load yaml_path and env_path (env_path may be missing: then only the process
