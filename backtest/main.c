@@ -283,14 +283,11 @@ rm_tree(const char *dir)
 static bool
 dir_empty(const char *dir)
 {
-	char probe[PATH_MAX];
-
 	/* rmdir succeeds on an empty directory only; put it back */
 	if (rmdir(dir) == 0) {
 		(void)mkdir(dir, 0750);
 		return true;
 	}
-	snprintf(probe, sizeof(probe), "%s", dir);
 	return false;
 }
 

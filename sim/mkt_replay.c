@@ -152,6 +152,10 @@ rp_gz_check(struct replay *r)
 	why = gzerror(r->gz, &zerr);
 	if (zerr == Z_OK || zerr == Z_STREAM_END)
 		return;
+	/* zlib's message starts with the path, which is said already */
+	if (strncmp(why, r->o.path, strlen(r->o.path)) == 0 &&
+	    strncmp(why + strlen(r->o.path), ": ", 2) == 0)
+		why += strlen(r->o.path) + 2;
 	r->fail = true;
 	log_warnx("replay %s: after line %llu: %s (a truncated or damaged "
 	    "gzip file)", r->o.path, (unsigned long long)r->fline,
