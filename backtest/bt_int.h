@@ -34,6 +34,7 @@
 #include "ord.h"
 #include "ord_rej.h"
 #include "pxguard.h"
+#include "quoter.h"
 #include "risk_eval.h"
 #include "shm.h"
 #include "strat.h"
@@ -105,29 +106,15 @@ struct bt_user {
 
 /* The order service's state: order.c's order_ctx, less its sockets. */
 struct bt_order {
-	const struct strat_impl *impl;
-	struct strat_config scfg;
-	struct strat_out out;
+	struct quoter	 q;		/* when to quote and what */
+	struct qt_plan	 plan;
 	struct ord_book	 book;
 	struct ord_counts cnt;
-	struct ordr	 rej;
 	struct ordr_rate rej_rate;
-	struct pxg	 pxg;
 	struct ord_fills fl;
 	struct shm_orders rec;
 	bool		 checked;	/* the config against the filters */
-	double		 bid, ask;
-	bool		 have_book, stale;
-	int64_t		 last_tick_ns;
-	uint64_t	 data_id;
 	double		 position;
-	double		 last_mid;
-	int64_t		 next_refresh_ns, eval_at_ns;
-	bool		 was_paused, insane;
-	char		 insane_why[96];
-	int		 held;
-	uint64_t	 next_seq;
-	uint64_t	 out_of_band;
 };
 
 /* The risk service's state: risk.c's risk_ctx, less its sockets. */

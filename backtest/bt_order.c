@@ -16,10 +16,9 @@
 #include <string.h>
 
 #include "qstate.h"
+#include "quoter.h"
 
-#if PMM_BT_STATS
 #include "bt_stats.h"
-#endif
 
 /* ---- the shm record and the bus --------------------------------------- */
 
@@ -53,7 +52,6 @@ bt_order_apply(struct bt *b, struct ord_effect *e)
 		bt_risk_fill(b, &e->fill);
 		bt_log_msg(b, PMM_MSG_FILL, &m);
 		ordf_tally(&od->rec.tally, &e->fill, b->c->symbol);
-#if PMM_BT_STATS
 		if (b->stats != NULL) {
 			struct bts_fill f = {
 				.ts_ns = b->now, .side = e->fill.side,
@@ -63,21 +61,18 @@ bt_order_apply(struct bt *b, struct ord_effect *e)
 			};
 			bts_fill(b->stats, &f);
 		}
-#endif
 	}
 	if (e->has_event) {
 		memset(&m, 0, sizeof(m));
 		m.u.order = e->ev;
 		bt_log_msg(b, PMM_MSG_ORDER_EVENT, &m);
-#if PMM_BT_STATS
 		if (b->stats != NULL && e->ev.kind == ORD_PLACED)
 			bts_place(b->stats, b->now, e->ev.side, e->ev.level);
-#endif
 	}
 	/* a stray is an order of ours not in the table: a backtest starts
 	 * with none, so there is nothing to cancel */
-	if (e->changed && od->eval_at_ns == 0)
-		od->eval_at_ns = b->now;
+	if (e->changed)
+		qt_table_changed(&od->q, b->now);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -124,7 +119,7 @@ bt_send_places(struct bt *b, const struct strat_out *out,
 		}
 		r->kind = BT_RQ_PLACE;
 		r->n = len;
-		r->data_id = od->data_id;
+		r->data_id = od->q.data_id;
 		for (k = 0; k < len; k++) {
 			r->q[k] = out->place[pl->place[i + k]];
 			snprintf(r->cids[k], PMM_ID_MAX, "%s",
@@ -136,14 +131,10 @@ bt_send_places(struct bt *b, const struct strat_out *out,
 	}
 }
 
-/* ---- the quoting decision ---------------------------------------------
- *
- * WHEN to quote, as order.c decides it (order_quote, order_running and
- * the TICK handler). This block is the one the quoter module
- * (services/core/quoter.c) replaces: the rest of the file only carries
- * out what it decides.
- */
+/* ---- the quoting decision: the quoter's -------------------------------- */
 
+/* Risk's flag as order.c reads it from the segment (a backtest has no
+ * operator); why gets whose and the reason. */
 static bool
 bt_paused(struct bt *b, char *why, size_t len)
 {
@@ -158,68 +149,36 @@ bt_paused(struct bt *b, char *why, size_t len)
 	return false;
 }
 
-static bool
-bt_guard(struct bt *b)
+/* What the service knows now (order.c's order_facts). The market's
+ * record is read as market keeps it: published at every update. */
+static void
+bt_facts(struct bt *b, struct qt_facts *f, char *why, size_t len)
 {
-	struct bt_order *od = &b->od;
-	char why[sizeof(od->insane_why)];
-	bool was = od->insane;
+	memset(f, 0, sizeof(*f));
+	f->paused = bt_paused(b, why, len);
+	f->pause_why = why;
+	f->market_stale = b->mk.updates == 0 || b->now - b->mk.recv_ts_ns >
+	    (int64_t)(b->c->market.stale_after * NS_PER_S_BT);
+	f->mark_price = b->mk.mark_price;
+	f->stream_up = true;
+	f->unreachable = NULL;
+	f->position = b->od.position;
+}
+
+/* The book's sanity changed: one ORDER_EVENT row. */
+static void
+bt_event_book(struct bt *b, const struct qt_plan *p)
+{
+	bool insane = p->book == QT_BOOK_INSANE;
 	struct pmm_msg m;
 
-	if (!od->have_book || od->stale)
-		return false;
-	od->insane = pxg_check(&od->pxg, od->bid, od->ask, b->mk.mark_price,
-	    b->now, why, sizeof(why)) != PXG_OK;
-	if (od->insane)
-		memcpy(od->insane_why, why, sizeof(why));
-	if (od->insane != was) {
-		memset(&m, 0, sizeof(m));
-		m.u.order.kind = od->insane ? ORD_BOOK_INSANE : ORD_BOOK_SANE;
-		m.u.order.side = UINT8_MAX;
-		m.u.order.price = (od->bid + od->ask) / 2;
-		snprintf(m.u.order.text, sizeof(m.u.order.text), "%s",
-		    od->insane ? why : "");
-		bt_log_msg(b, PMM_MSG_ORDER_EVENT, &m);
-	}
-	return was && !od->insane;
-}
-
-/* Rejected rungs held, prices outside PERCENT_PRICE dropped. */
-static int
-bt_place_filter(struct bt *b, const struct strat_out *out, struct ord_plan *pl)
-{
-	struct bt_order *od = &b->od;
-	const struct strat_quote *q;
-	int64_t next;
-	int i, k = 0, held = 0;
-
-	for (i = 0; i < pl->n_place; i++) {
-		q = &out->place[pl->place[i]];
-		if (!ordr_may_place(&od->rej, q->side, q->level, q->px_ticks,
-		    od->data_id, b->now))
-			held++;
-		else if (bn_price_in_band(&b->flt, q->px_ticks,
-		    b->mk.mark_price))
-			pl->place[k++] = pl->place[i];
-		else
-			od->out_of_band++;
-	}
-	pl->n_place = k;
-	if (held > 0 && (next = ordr_next_ns(&od->rej, b->now)) != 0 &&
-	    (od->eval_at_ns == 0 || next < od->eval_at_ns))
-		od->eval_at_ns = next;
-	return held;
-}
-
-static int
-bt_live(const struct strat_order *open, int n)
-{
-	int i, live = 0;
-
-	for (i = 0; i < n; i++)
-		if (open[i].state != STRAT_OS_CANCELING)
-			live++;
-	return live;
+	memset(&m, 0, sizeof(m));
+	m.u.order.kind = insane ? ORD_BOOK_INSANE : ORD_BOOK_SANE;
+	m.u.order.side = UINT8_MAX;	/* neither */
+	m.u.order.price = p->mid;
+	snprintf(m.u.order.text, sizeof(m.u.order.text), "%s", insane ?
+	    b->od.q.insane_why : "");
+	bt_log_msg(b, PMM_MSG_ORDER_EVENT, &m);
 }
 
 /* The config against the filters at the first price (exit 78 live). */
@@ -231,7 +190,7 @@ bt_check_config(struct bt *b, double mid)
 
 	if (bn_filters_check_size(&b->flt, b->c->order.quantity_per_order_usdt,
 	    b->c->order.levels, mid, msg, sizeof(msg)) == -1 ||
-	    strat_check(&od->scfg, &b->sflt, mid, msg, sizeof(msg)) == -1) {
+	    strat_check(&od->q.c.scfg, &b->sflt, mid, msg, sizeof(msg)) == -1) {
 		bt_fail(b, "%s", msg);
 		return -1;
 	}
@@ -239,77 +198,40 @@ bt_check_config(struct bt *b, double mid)
 	return 0;
 }
 
+/* Evaluate (quoter.c decides) and send what the plan asks for: cancels
+ * first, then places (order.c's order_quote). */
 static void
 bt_quote(struct bt *b, bool refresh)
 {
 	struct bt_order *od = &b->od;
-	struct strat_out *out = &od->out;
-	struct strat_order open[STRAT_MAX_OPEN];
-	struct strat_in in;
-	struct ord_plan pl;
+	struct qt_plan *p = &od->plan;
+	struct qt_facts f;
 	char why[QS_REASON_LEN + 64];
-	bool paused;
 
 	if (b->failed)
 		return;
-	if (!od->checked && od->have_book &&
-	    bt_check_config(b, (od->bid + od->ask) / 2) == -1)
+	if (!od->checked && od->q.have_book &&
+	    bt_check_config(b, (od->q.bid + od->q.ask) / 2) == -1)
 		return;
-	paused = bt_paused(b, why, sizeof(why));
-	if (paused != od->was_paused) {
-		od->was_paused = paused;
-		refresh = !paused;	/* resume: a whole new ladder */
-	}
-	if (bt_guard(b))
-		refresh = true;		/* sane again: a whole new ladder */
-	memset(&in, 0, sizeof(in));
-	in.mkt.bid = od->have_book ? od->bid : 0;
-	in.mkt.ask = od->have_book ? od->ask : 0;
-	in.mkt.mid = od->have_book ? (od->bid + od->ask) / 2 : 0;
-	in.mkt.stale = od->stale || !od->have_book || od->insane;
-	in.position = od->position;
-	in.n_open = ord_to_strat(&od->book, b->sflt.step, open,
-	    STRAT_MAX_OPEN);
-	in.open = open;
-	in.cfg = od->scfg;
-	in.cfg.paused = paused;
-	in.flt = b->sflt;
-	in.instance = b->c->instance_id;
-	in.next_seq = od->next_seq;
-	in.refresh = refresh;
-	strat_eval(od->impl, &in, out);
-	od->next_seq = out->next_seq;
-	od->last_mid = ord_anchor(od->last_mid, in.mkt.mid,
-	    out->why == STRAT_WHY_QUOTING, refresh, bt_live(in.open,
-	    in.n_open));
-	if (refresh)
-		od->next_refresh_ns = b->now + (int64_t)(b->c->refresh.
-		    orderbook_refresh_interval * NS_PER_S_BT);
-	od->eval_at_ns = 0;
-	ord_plan_make(&od->book, out, b->now, &pl);
-	od->held = bt_place_filter(b, out, &pl);
-	od->rec.quote_state = paused ? QS_PAUSED : out->why ==
-	    STRAT_WHY_STALE ? QS_MARKET_STALE : od->insane ? QS_BOOK_INSANE :
-	    QS_QUOTING;
-	if (pl.n_cancel > 0)
-		bt_send_cancels(b, &pl);
-	if (pl.n_place > 0)
-		bt_send_places(b, out, &pl);
+	bt_facts(b, &f, why, sizeof(why));
+	qt_eval(&od->q, &f, &od->book, refresh, b->now, p);
+	if (p->book != QT_BOOK_SAME)
+		bt_event_book(b, p);
+	if (od->rec.quote_state != (uint32_t)p->state)
+		od->rec.quote_since_ns = b->now;
+	od->rec.quote_state = (uint32_t)p->state;
+	snprintf(od->rec.quote_reason, sizeof(od->rec.quote_reason), "%s",
+	    p->reason);
+	if (p->pl.n_cancel > 0)
+		bt_send_cancels(b, &p->pl);
+	if (p->pl.n_place > 0)
+		bt_send_places(b, &p->out, &p->pl);
 }
 
 void
 bt_order_tick(struct bt *b, double bid, double ask)
 {
-	struct bt_order *od = &b->od;
-
-	od->bid = bid;
-	od->ask = ask;
-	od->have_book = true;
-	od->stale = false;
-	od->last_tick_ns = b->now;
-	od->data_id++;
-	bt_quote(b, strat_mid_moved(&od->scfg, od->last_mid,
-	    (bid + ask) / 2));
+	bt_quote(b, qt_on_tick(&b->od.q, bid, ask, b->now));
 }
 
 void
@@ -318,36 +240,32 @@ bt_order_risk_action(struct bt *b)
 	bt_quote(b, false);
 }
 
-/* order.c's order_running: stale market, a pause flip, refresh, eval. */
+/* The loop timer (order.c's order_running): the quoter says what is due. */
 void
 bt_order_turn(struct bt *b)
 {
-	struct bt_order *od = &b->od;
 	char why[QS_REASON_LEN + 64];
+	struct qt_facts f;
 
-	if (!od->stale && od->have_book && b->mk.stale && b->now -
-	    od->last_tick_ns > (int64_t)(b->c->market.stale_after *
-	    NS_PER_S_BT)) {
-		od->stale = true;
-		od->eval_at_ns = b->now;
-	}
-	if (bt_paused(b, why, sizeof(why)) != od->was_paused)
-		od->eval_at_ns = b->now;
-	if (b->now >= od->next_refresh_ns)
+	bt_facts(b, &f, why, sizeof(why));
+	switch (qt_due(&b->od.q, &f, b->now)) {
+	case QT_REFRESH:
 		bt_quote(b, true);
-	else if (od->eval_at_ns != 0 && b->now >= od->eval_at_ns)
+		break;
+	case QT_EVAL:
 		bt_quote(b, false);
+		break;
+	default:
+		break;
+	}
 }
 
 int64_t
 bt_order_due(const struct bt *b)
 {
-	const struct bt_order *od = &b->od;
-	int64_t t = od->next_refresh_ns;
+	int64_t t = qt_next_ns(&b->od.q);
 
-	if (od->eval_at_ns != 0 && od->eval_at_ns < t)
-		t = od->eval_at_ns;
-	/* the timer looks no sooner than its next turn after now */
+	/* due already: the timer's next turn, never the same instant twice */
 	return t > b->now ? t : b->now + 1;
 }
 
@@ -361,14 +279,10 @@ bt_rej_note(struct bt *b, const char *cid, int code, uint64_t data_id)
 
 	if (o == NULL)
 		return;
-	if (code == 0)
-		ordr_on_accept(&od->rej, o->side, o->level);
-	else {
-		if (code == -5022)
-			ordr_on_reject(&od->rej, o->side, o->level,
-			    o->px_ticks, data_id, b->now);
+	qt_on_placed(&od->q, o->side, o->level, o->px_ticks, code, data_id,
+	    b->now);
+	if (code != 0)
 		ordr_rate_add(&od->rej_rate, b->now, 1);
-	}
 }
 
 void
@@ -426,31 +340,36 @@ int
 bt_order_init(struct bt *b)
 {
 	struct bt_order *od = &b->od;
-	struct pxg_config pc = {
-		.max_spread_pct = b->c->order.max_spread_percent,
-		.max_mark_dev_pct = b->c->order.max_mark_deviation_percent,
-		.max_jump_pct = b->c->order.max_mid_jump_percent,
-		.jump_window_ns = (int64_t)(b->c->order.mid_jump_window *
-		    NS_PER_S_BT),
-	};
+	const struct cfg *c = b->c;
+	struct qt_config qc;
 	char why[256];
 
-	if ((od->impl = strat_find(b->c->strategy_name, why,
-	    sizeof(why))) == NULL) {
+	/* order.c's order_qt_config */
+	memset(&qc, 0, sizeof(qc));
+	if ((qc.impl = strat_find(c->strategy_name, why, sizeof(why))) ==
+	    NULL) {
 		bt_fail(b, "%s", why);
 		return -1;
 	}
-	strat_config_from_cfg(&od->scfg, b->c, false);
+	qc.instance = c->instance_id;
+	strat_config_from_cfg(&qc.scfg, c, false);
+	qc.pxg.max_spread_pct = c->order.max_spread_percent;
+	qc.pxg.max_mark_dev_pct = c->order.max_mark_deviation_percent;
+	qc.pxg.max_jump_pct = c->order.max_mid_jump_percent;
+	qc.pxg.jump_window_ns = (int64_t)(c->order.mid_jump_window *
+	    NS_PER_S_BT);
+	qc.refresh_ns = (int64_t)(c->refresh.orderbook_refresh_interval *
+	    NS_PER_S_BT);
+	qc.stale_after_ns = (int64_t)(c->market.stale_after * NS_PER_S_BT);
+	qt_init(&od->q, &qc);
+	qt_filters(&od->q, &b->flt, &b->sflt);
+	/* client ids from the start's microseconds, as the service does */
+	od->q.next_seq = strat_seq_start(b->start_ns, 0);
 	ord_book_init(&od->book);
-	ordr_init(&od->rej, ORDR_BASE_NS, ORDR_MAX_NS);
-	pxg_init(&od->pxg, &pc);
 	ordf_init(&od->fl);
 	od->rec.rate_limit_weight = -1;
 	od->rec.tick_size = b->spec->tick_size;
 	od->rec.step_size = b->spec->step_size;
-	/* client ids from the start's microseconds, as the service does */
-	od->next_seq = strat_seq_start(b->start_ns, 0);
-	od->next_refresh_ns = 0;	/* a ladder at the first turn */
 	return 0;
 }
 

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bt_stats.h"
+
 #define BT_RISK_READ_WEIGHT	5	/* GET positionRisk */
 #define BT_RISK_CANCEL_BATCH	10
 
@@ -385,13 +387,9 @@ bt_risk_turn(struct bt *b)
 	risk_eval_tick(&rs->ev, &v, &o);
 	bt_risk_after(b, &o);
 	bt_risk_read(b);
-#if PMM_BT_STATS
 	if (b->stats != NULL)
 		bts_state(b->stats, b->now, rs->book.pos,
 		    risk_eval_paused(&rs->ev), bt_risk_at_limit(b));
-#else
-	(void)bt_risk_at_limit;
-#endif
 }
 
 /* Every fill on the account, ours included (risk.c's risk_on_fill). */

@@ -23,9 +23,7 @@
 #include "logrow.h"
 #include "sim_int.h"
 
-#if PMM_BT_STATS
 #include "bt_stats.h"
-#endif
 
 #define BT_ACCT_KEY	"pmm-backtest"
 #define BT_ACCT_USDT_X	1.0	/* wallet = initial_capital */
@@ -183,10 +181,8 @@ bt_on_market(void *arg, const struct exch_mkt_event *e)
 		return;		/* the services subscribe to these two */
 	memset(&ev, 0, sizeof(ev));
 	if (e->type == EXCH_EV_BOOK_TICKER) {
-#if PMM_BT_STATS
 		if (b->stats != NULL)
 			bts_mid(b->stats, now, (e->bt.b + e->bt.a) / 2);
-#endif
 		lat = bt_lat_feed(&b->lat, e->rec_recv_ns, e->rec_E_ms);
 		ev.kind = BT_EV_TICK;
 		ev.u.tick.bid = e->bt.b;
@@ -244,13 +240,8 @@ bt_send(struct bt *b, struct bt_req *r, int weight, int orders)
 {
 	r->sent_ns = b->now;
 	b->res->requests++;
-#if PMM_BT_STATS
 	if (b->stats != NULL)
 		bts_request(b->stats, b->now, weight, orders);
-#else
-	(void)weight;
-	(void)orders;
-#endif
 	bt_push(b, b->now + bt_lat_entry(&b->lat), BT_EV_REQ, r);
 }
 
@@ -807,13 +798,11 @@ bt_run(const struct bt_run_opts *o, struct bt_result *res, char *err,
 			goto out;
 		}
 	}
-#if PMM_BT_STATS
 	if (!o->no_stats && (b->stats = bts_new(b->c->initial_capital,
 	    b->start_ns)) == NULL) {
 		bt_fail(b, "out of memory");
 		goto out;
 	}
-#endif
 	b->next_turn_ns = b->start_ns + BT_TURN_NS;
 	b->next_sample_ns = b->start_ns + NS_PER_S_BT;
 	bt_procs(b);

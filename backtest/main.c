@@ -35,9 +35,7 @@
 #include "cfg.h"
 #include "log.h"
 
-#if PMM_BT_STATS
 #include "bt_stats.h"
-#endif
 
 #define BT_EXIT_FAIL	1
 #define BT_EXIT_USAGE	2
@@ -400,13 +398,10 @@ summary_files(const char *dir, const struct args *a,
 	if ((fp = fopen(path, "w")) == NULL)
 		return -1;
 	summary_run(fp, a, r);
-#if PMM_BT_STATS
 	if (sum != NULL && bts_write_text(sum, fp) == -1)
 		rc = -1;
-#endif
 	if (fclose(fp) != 0)
 		rc = -1;
-#if PMM_BT_STATS
 	snprintf(path, sizeof(path), "%s/summary.json", dir);
 	if (sum != NULL) {
 		if ((fp = fopen(path, "w")) == NULL)
@@ -416,9 +411,6 @@ summary_files(const char *dir, const struct args *a,
 		if (fclose(fp) != 0)
 			rc = -1;
 	}
-#else
-	(void)sum;
-#endif
 	return rc;
 }
 
@@ -484,10 +476,8 @@ cmd_run(int argc, char **argv)
 	a.o.synth_s = a.synth_s;
 	a.o.out_dir = a.out != NULL ? tmp : NULL;
 	rc = bt_run(&a.o, &r, err, sizeof(err));
-#if PMM_BT_STATS
 	if (rc == 0 && r.stats != NULL)
 		sum = bts_finish(r.stats, r.end_ns);
-#endif
 	if (rc == 0 && a.out != NULL && summary_files(tmp, &a, &r, sum) == -1) {
 		snprintf(err, sizeof(err), "--out %s: cannot write the summary: "
 		    "%s", a.out, strerror(errno));
@@ -501,17 +491,13 @@ cmd_run(int argc, char **argv)
 		rm_tree(tmp);
 	if (rc == 0 && !a.quiet) {
 		summary_run(stdout, &a, &r);
-#if PMM_BT_STATS
 		if (sum != NULL)
 			bts_write_text(sum, stdout);
-#endif
 		if (a.out != NULL)
 			printf("report        %s (metrics CSV, summary.txt, "
 			    "summary.json)\n", a.out);
 	}
-#if PMM_BT_STATS
 	bts_free(r.stats);
-#endif
 	return rc == 0 ? 0 : BT_EXIT_FAIL;
 }
 
