@@ -100,12 +100,28 @@ cv_depth(void *arg, int sym, int64_t t, int64_t U, int64_t u, int64_t pu,
 	mkb_write_depth(&c->w, recv, e, U, u, pu, b, nb, a, na, snapshot);
 }
 
+static void
+cv_mark(void *arg, int sym, int64_t t, double p, double i, double P,
+    double r, int64_t T_ms, const char *raw, size_t rawlen)
+{
+	struct cv *c = arg;
+	int64_t recv, e;
+
+	(void)t;
+	(void)raw;
+	(void)rawlen;
+	if (!cv_sym(c, sym))
+		return;
+	replay_line_times(c->r, &recv, &e);
+	mkb_write_mark(&c->w, recv, e, p, i, P, r, T_ms);
+}
+
 int
 bt_convert(const char *in, const char *out, struct bt_convert_stats *st,
     char *err, size_t errlen)
 {
 	struct exch_opts o;
-	struct mkt_sink k = { NULL, cv_bt, cv_trade, cv_depth };
+	struct mkt_sink k = { NULL, cv_bt, cv_trade, cv_depth, cv_mark };
 	struct cv c;
 	char tmp[4096];
 	int rc, step;

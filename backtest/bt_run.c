@@ -36,8 +36,7 @@ bt_run_defaults(struct bt_run_opts *o)
 	o->seed = 1;
 	o->queue = EXCH_QUEUE_PESSIMISTIC;
 	o->queue_power = 2;
-	o->maker_fee = 0.0002;
-	o->taker_fee = 0.0005;
+	(void)exch_fee_tier(0, &o->maker_fee, &o->taker_fee);	/* VIP 0 */
 }
 
 void
@@ -214,6 +213,13 @@ bt_on_user(void *arg, const struct exch_user_event *e)
 	if (e->type == EXCH_EV_ORDER_UPDATE &&
 	    strcmp(e->ou.o.symbol, b->spec->symbol) != 0)
 		return;
+	/* funding is paid at its instant on the exchange: PnL then */
+	if (e->type == EXCH_EV_ACCOUNT_UPDATE && b->stats != NULL &&
+	    strcmp(e->au.reason, "FUNDING_FEE") == 0 && e->au.nbal > 0) {
+		bts_funding(b->stats, b->now, e->au.bal[0].bc);
+		b->res->fundings++;
+		b->res->funding += e->au.bal[0].bc;
+	}
 	if ((u = calloc(1, sizeof(*u))) == NULL) {
 		bt_fail(b, "out of memory");
 		return;
@@ -591,6 +597,11 @@ bt_engine(struct bt *b)
 	o.queue_power = b->o->queue_power;
 	o.maker_fee = b->o->maker_fee;
 	o.taker_fee = b->o->taker_fee;
+	if (b->o->funding_rate_set)
+		o.funding_rate = b->o->funding_rate;
+	if (b->o->funding_interval_s > 0)
+		o.funding_interval_ms = (int64_t)(b->o->funding_interval_s *
+		    1000);
 	o.synth.seed = b->o->seed;
 	if (b->o->nfiles > 0) {
 		if (bt_first_ns(b, b->o->files[0], &t0) == -1)

@@ -30,6 +30,11 @@ struct bt_run_opts {
 	enum exch_queue	 queue;
 	double		 queue_power;
 	double		 maker_fee, taker_fee;	/* fractions (0.0002) */
+	/* funding of the synthetic market (a replay's markPrice says its
+	 * own rate); the engine's default unless set */
+	bool		 funding_rate_set;
+	double		 funding_rate;		/* per interval, 0.0001 */
+	double		 funding_interval_s;	/* 0 = the engine's (8 h) */
 	const char	*out_dir;	/* the metrics CSV; NULL = none */
 	bool		 no_stats;	/* benchmarks: the bare run */
 };
@@ -42,6 +47,8 @@ struct bt_result {
 	double		 position;	/* the exchange's, at the end */
 	double		 wallet;	/* the exchange's wallet, at the end */
 	double		 realized, fees;	/* the fill tally */
+	uint64_t	 fundings;		/* payments, either way */
+	double		 funding;		/* received - paid */
 	double		 buy_qty, sell_qty, buy_quote, sell_quote;
 	int64_t		 start_ns, end_ns;	/* virtual */
 	uint64_t	 csv_rows;

@@ -50,7 +50,8 @@ usage(FILE *fp)
 	fprintf(fp,
 "usage: pmm-backtest [-c config.yaml] [--replay FILE ... | --synthetic SECONDS\n"
 "                    [--seed N]] [--latency SPEC | --latency-file F]\n"
-"                    [--queue pessimistic|prob[:N]] [--fees maker=PCT,taker=PCT]\n"
+"                    [--queue pessimistic|prob[:N]] [--fees vipN|maker=PCT,...]\n"
+"                    [--funding rate=X,interval=S]\n"
 "                    [--out DIR] [--set key=value ...] [--quiet]\n"
 "       pmm-backtest convert FILE.gz OUT\n"
 "\n"
@@ -63,7 +64,11 @@ usage(FILE *fp)
 "  --latency-file F  entry and response drawn from F: lines 'ENTRY_MS\n"
 "                    RESPONSE_MS' or 'RTT_MS' (half each way)\n"
 "  --queue MODEL     pessimistic (default) or prob[:N], N the power (2)\n"
-"  --fees SPEC       maker=PCT,taker=PCT in percent (0.02, 0.05)\n"
+"  --fees SPEC       vipN (Binance's VIP tier 0..9) and/or maker=PCT,taker=PCT\n"
+"                    in percent (VIP 0: maker 0.02, taker 0.05)\n"
+"  --funding SPEC    rate=X,interval=S: the synthetic market's funding rate\n"
+"                    per interval (0.0001) and interval (28800 s); a replay\n"
+"                    pays its recorded markPrice rate\n"
 "  --out DIR         the metrics CSV, summary.txt and summary.json there\n"
 "  --set KEY=VALUE   a config key over the file's, e.g.\n"
 "                    order_config.price_offset_percent=0.02 (repeatable)\n"
@@ -121,7 +126,8 @@ parse_queue(const char *s, struct bt_run_opts *o)
 	return -1;
 }
 
-/* "maker=0.02,taker=0.05", percent; a maker rebate may be negative. */
+/* "vipN" or "tier=N" (Binance's USD-M VIP tiers), then
+ * "maker=PCT,taker=PCT" in percent over it; a maker rebate is negative. */
 static int
 parse_fees(const char *s, struct bt_run_opts *o)
 {
@@ -133,6 +139,12 @@ parse_fees(const char *s, struct bt_run_opts *o)
 	snprintf(buf, sizeof(buf), "%s", s);
 	for (tok = strtok_r(buf, ",", &save); tok != NULL;
 	    tok = strtok_r(NULL, ",", &save)) {
+		if (strncmp(tok, "vip", 3) == 0 && parse_double("--fees vipN",
+		    tok + 3, 0, EXCH_FEE_TIERS - 1, &v) == 0 && v == (int)v) {
+			(void)exch_fee_tier((int)v, &o->maker_fee,
+			    &o->taker_fee);
+			continue;
+		}
 		if ((eq = strchr(tok, '=')) == NULL)
 			goto bad;
 		*eq++ = '\0';
@@ -142,18 +154,56 @@ parse_fees(const char *s, struct bt_run_opts *o)
 		else if (strcmp(tok, "taker") == 0 &&
 		    parse_double("--fees taker", eq, 0, 1, &v) == 0)
 			o->taker_fee = v / 100;
+		else if (strcmp(tok, "tier") == 0 && parse_double("--fees tier",
+		    eq, 0, EXCH_FEE_TIERS - 1, &v) == 0 && v == (int)v)
+			(void)exch_fee_tier((int)v, &o->maker_fee,
+			    &o->taker_fee);
 		else
 			goto bad;
 	}
 	return 0;
 bad:
 	fprintf(stderr, "pmm-backtest: --fees: bad value '%s' (valid: "
-	    "maker=PCT,taker=PCT in percent, e.g. maker=0.02,taker=0.05)\n", s);
+	    "vipN or tier=N (0..9, Binance's VIP tiers), and/or maker=PCT,"
+	    "taker=PCT in percent, e.g. vip1 or maker=0.02,taker=0.05)\n", s);
 	return -1;
 }
 
 enum { OPT_REPLAY = 256, OPT_SYNTH, OPT_SEED, OPT_LATENCY, OPT_LATFILE,
-	OPT_QUEUE, OPT_FEES, OPT_OUT, OPT_SET, OPT_QUIET, OPT_HELP };
+	OPT_QUEUE, OPT_FEES, OPT_FUNDING, OPT_OUT, OPT_SET, OPT_QUIET,
+	OPT_HELP };
+
+/* "rate=X,interval=S" */
+static int
+parse_funding(const char *s, struct bt_run_opts *o)
+{
+	char buf[128], *tok, *save = NULL, *eq;
+
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	snprintf(buf, sizeof(buf), "%s", s);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if ((eq = strchr(tok, '=')) == NULL)
+			goto bad;
+		*eq++ = '\0';
+		if (strcmp(tok, "rate") == 0 && parse_double("--funding rate",
+		    eq, -0.03, 0.03, &o->funding_rate) == 0)
+			o->funding_rate_set = true;
+		else if (strcmp(tok, "interval") == 0 && parse_double(
+		    "--funding interval", eq, 60, 86400, &o->funding_interval_s) ==
+		    0)
+			;
+		else
+			goto bad;
+	}
+	return 0;
+bad:
+	fprintf(stderr, "pmm-backtest: --funding: bad value '%s' (valid: "
+	    "rate=X,interval=S, X from -0.03 to 0.03 per interval, S from "
+	    "60 to 86400 s)\n", s);
+	return -1;
+}
 
 static int
 parse_args(int argc, char **argv, struct args *a)
@@ -166,6 +216,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "latency-file", required_argument, NULL, OPT_LATFILE },
 		{ "queue", required_argument, NULL, OPT_QUEUE },
 		{ "fees", required_argument, NULL, OPT_FEES },
+		{ "funding", required_argument, NULL, OPT_FUNDING },
 		{ "out", required_argument, NULL, OPT_OUT },
 		{ "set", required_argument, NULL, OPT_SET },
 		{ "quiet", no_argument, NULL, OPT_QUIET },
@@ -224,6 +275,10 @@ parse_args(int argc, char **argv, struct args *a)
 			break;
 		case OPT_FEES:
 			if (parse_fees(optarg, &a->o) == -1)
+				return -1;
+			break;
+		case OPT_FUNDING:
+			if (parse_funding(optarg, &a->o) == -1)
 				return -1;
 			break;
 		case OPT_OUT:
@@ -383,7 +438,9 @@ summary_run(FILE *fp, const struct args *a, const struct bt_result *r)
 	fprintf(fp, "volume        buy %.8g (%.2f %s), sell %.8g (%.2f)\n",
 	    r->buy_qty, r->buy_quote, "USDT", r->sell_qty, r->sell_quote);
 	fprintf(fp, "position      %.8g at the end; wallet %.4f USDT (realized "
-	    "%.4f, fees %.4f)\n", r->position, r->wallet, r->realized, r->fees);
+	    "%.4f, fees %.4f, funding %+.4f in %llu payments)\n", r->position,
+	    r->wallet, r->realized, r->fees, r->funding,
+	    (unsigned long long)r->fundings);
 }
 
 static int

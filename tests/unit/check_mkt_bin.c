@@ -91,6 +91,21 @@ k_depth(void *arg, int sym, int64_t t, int64_t U, int64_t u, int64_t pu,
 	seen_times(x, s);
 }
 
+static void
+k_mark(void *arg, int sym, int64_t t, double p, double i, double P, double r,
+    int64_t T, const char *raw, size_t len)
+{
+	struct rec *x = arg;
+	struct seen *s = &x->ev[x->n++];
+
+	(void)sym; (void)raw; (void)len;
+	memset(s, 0, sizeof(*s));
+	/* the doubles as micro-units: exact for these values */
+	*s = (struct seen){ 5, t, (int64_t)(p * 1e6), (int64_t)(i * 1e6),
+	    (int64_t)(P * 1e6), (int64_t)(r * 1e9), T, 0, 0, { 0 } };
+	seen_times(x, s);
+}
+
 static const char *lines[] = {
 	"1723161255030314667 {\"stream\":\"btcusdt@depth@0ms\",\"data\":"
 	"{\"e\":\"depthUpdate\",\"E\":1723161256299,\"T\":1723161256298,"
@@ -108,6 +123,10 @@ static const char *lines[] = {
 	"1723161255330314667 {\"lastUpdateId\":11,\"E\":1723161256600,"
 	"\"bids\":[[\"59990.00\",\"3.000\"]],\"asks\":[[\"60010.00\","
 	"\"4.000\"]]}",
+	"1723161255380314667 {\"stream\":\"btcusdt@markPrice@1s\",\"data\":"
+	"{\"e\":\"markPriceUpdate\",\"E\":1723161256650,\"s\":\"BTCUSDT\","
+	"\"p\":\"60000.15\",\"i\":\"60001.00\",\"P\":\"60002.00\",\"r\":"
+	"\"-0.00010000\",\"T\":1723190400000}}",
 	"1723161255430314667 {\"stream\":\"btcusdt@bookTicker\",\"data\":"
 	"{\"e\":\"bookTicker\",\"u\":14,\"s\":\"BTCUSDT\",\"b\":\"60000.00\","
 	"\"B\":\"2.000\",\"a\":\"60000.30\",\"A\":\"0.100\",\"T\":"
@@ -143,7 +162,7 @@ static void
 play(const char *path, struct rec *x)
 {
 	struct exch_opts o;
-	struct mkt_sink k = { x, k_bt, k_trade, k_depth };
+	struct mkt_sink k = { x, k_bt, k_trade, k_depth, k_mark };
 
 	memset(x, 0, sizeof(*x));
 	x->r = open_replay(path, &o);
@@ -187,8 +206,8 @@ START_TEST(test_same_events)
 	ck_assert_int_eq(bt_convert(gzp, binp, &st, err, sizeof(err)), 0);
 	ck_assert_int_eq(st.lines, NLINES);
 	ck_assert_int_eq(st.events, NLINES);
-	/* 5 event records, 1 + 1 level records after the two depths */
-	ck_assert_int_eq(st.records, 7);
+	/* 6 event records, 1 + 1 level records after the two depths */
+	ck_assert_int_eq(st.records, 8);
 	ck_assert(mkb_is_binary(binp));
 	ck_assert(!mkb_is_binary(gzp));
 	play(gzp, &a);
@@ -209,6 +228,10 @@ START_TEST(test_same_events)
 	ck_assert_int_eq(a.ev[3].type, 4);	/* snapshot */
 	ck_assert_int_eq(a.ev[0].lv[0], 600001);	/* 60000.10 in ticks */
 	ck_assert_int_eq(a.ev[0].lv[1], 1000);		/* 1.000 in lots */
+	ck_assert_int_eq(a.ev[4].type, 5);	/* markPrice, funding rate */
+	ck_assert_int_eq(a.ev[4].d, -100000);
+	ck_assert_int_eq(a.ev[4].c, 60002000000LL);
+	ck_assert_int_eq(a.ev[4].e, 1723190400000LL);
 }
 END_TEST
 
@@ -217,7 +240,7 @@ START_TEST(test_damaged_binary)
 	struct bt_convert_stats st;
 	struct exch_opts o;
 	struct rec x;
-	struct mkt_sink k = { &x, k_bt, k_trade, k_depth };
+	struct mkt_sink k = { &x, k_bt, k_trade, k_depth, k_mark };
 	char err[512];
 	FILE *fp;
 	long len;
@@ -256,7 +279,7 @@ START_TEST(test_truncated_gzip)
 	struct bt_convert_stats st;
 	struct exch_opts o;
 	struct rec x;
-	struct mkt_sink k = { &x, k_bt, k_trade, k_depth };
+	struct mkt_sink k = { &x, k_bt, k_trade, k_depth, k_mark };
 	char err[512];
 	FILE *fp;
 	long len;
@@ -287,7 +310,7 @@ START_TEST(test_chain)
 {
 	struct exch_opts o;
 	struct rec x;
-	struct mkt_sink k = { &x, k_bt, k_trade, k_depth };
+	struct mkt_sink k = { &x, k_bt, k_trade, k_depth, k_mark };
 	struct bt_convert_stats st;
 	char err[512];
 	int i;
