@@ -486,8 +486,10 @@ bts_ratios(const struct bts_ret *r, double per_year, double *sharpe,
 		return;
 	mean = r->sum / n;
 	var = (r->sumsq - r->sum * r->sum / n) / (n - 1);
-	/* a constant series leaves rounding dust, not a variance */
-	if (var > 1e-30L * (1 + r->sumsq / n))
+	/* a constant series leaves rounding dust, not a variance: below
+	 * 1e-12 of the mean square is taken as none (long double rounding
+	 * is ~1e-19 of it) */
+	if (var > 1e-12L * (r->sumsq / n))
 		*sharpe = (double)(mean / sqrtl(var) * sqrtl(per_year));
 	dd = sqrtl(r->down2 / n);
 	if (dd > 0)

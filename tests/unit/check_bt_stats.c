@@ -356,6 +356,31 @@ START_TEST(test_sharpe_sortino)
 }
 END_TEST
 
+/* Equity growing 0.1 % every minute: the returns are one constant, whose
+ * stdev is rounding dust: Sharpe undefined, not a huge number; Sortino
+ * undefined (no losing minute). */
+START_TEST(test_constant_returns)
+{
+	struct bts *b = bts_new(1000, T0);
+	const struct bts_summary *s;
+	double e = 1000;
+	int k;
+
+	bts_mid(b, AT(0), 100);
+	fill(b, 0, BTS_BUY, 1, 100, 10, 0, true);	/* equity = 10 mid */
+	for (k = 0; k < 30; k++) {
+		e *= 1.001;
+		bts_mid(b, AT(60 * k + 30), e / 10);
+	}
+	s = bts_finish(b, AT(30 * 60));
+	ck_assert_uint_eq(s->n_ret_1m, 30);
+	ck_assert_msg(isnan(s->sharpe_1m), "sharpe %g", s->sharpe_1m);
+	ck_assert(isnan(s->sortino_1m));
+	ck_close(s->max_dd, 0);
+	bts_free(b);
+}
+END_TEST
+
 /* Daily returns over three UTC days: 1000 -> 1100 -> 990 -> 1089. */
 START_TEST(test_daily)
 {
@@ -530,6 +555,7 @@ main(void)
 	tcase_add_test(tc, test_markout_signs);
 	tcase_add_test(tc, test_markout_queue);
 	tcase_add_test(tc, test_sharpe_sortino);
+	tcase_add_test(tc, test_constant_returns);
 	tcase_add_test(tc, test_daily);
 	tcase_add_test(tc, test_empty_run);
 	tcase_add_test(tc, test_bad_input);
