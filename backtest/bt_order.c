@@ -134,19 +134,21 @@ bt_send_places(struct bt *b, const struct strat_out *out,
 /* ---- the quoting decision: the quoter's -------------------------------- */
 
 /* Risk's flag as order.c reads it from the segment (a backtest has no
- * operator); why gets whose and the reason. */
+ * operator); why gets whose and the reason. The record risk published
+ * last is rs.rk itself (bt_risk_publish copies it into the segment
+ * whole): read in place, without the segment's checksummed copy, as
+ * this runs on every tick. */
 static bool
 bt_paused(struct bt *b, char *why, size_t len)
 {
-	struct shm_risk rk;
+	const struct shm_risk *rk = &b->rs.rk;
 
 	why[0] = '\0';
-	if (SHM_SNAPSHOT(&b->st->risk, &rk) == 0 && rk.paused) {
-		snprintf(why, len, "risk: %.*s", (int)sizeof(rk.pause_reason),
-		    rk.pause_reason);
-		return true;
-	}
-	return false;
+	if (!rk->paused)
+		return false;
+	snprintf(why, len, "risk: %.*s", (int)sizeof(rk->pause_reason),
+	    rk->pause_reason);
+	return true;
 }
 
 /* What the service knows now (order.c's order_facts). The market's
