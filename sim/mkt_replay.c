@@ -135,7 +135,8 @@ struct replay {
 	int	bsym;			/* its symbol's index */
 	int64_t	line_e_ms;		/* E of the lookahead */
 	uint64_t fline;			/* line (record) in the current file */
-	bool	fail;			/* the file is damaged: stop */
+	bool	fail;			/* the file is damaged: the next
+					   step fails, once */
 };
 
 /* ------------------------------------------------------------------ */
@@ -818,8 +819,14 @@ replay_step(struct replay *r, const struct mkt_sink *k)
 	const char *why, *json;
 	bool nomem;
 
-	if (r->fail)
+	if (r->fail) {
+		/* said once (-1); from then on the market has ended, so a
+		 * server does not spin on it */
+		r->fail = false;
+		r->have_line = false;
+		r->eof = true;
 		return -1;
+	}
 	if (!r->have_line)
 		return 1;
 	if (r->bin) {
