@@ -104,6 +104,12 @@ static const struct msg_field msg_fill_f[] = {
 	MF(MK_I64, fill.trade_id, "trade_id"),
 	MF(MK_BOOL, fill.recovered, "recovered"),
 };
+static const struct msg_field msg_funding_f[] = {
+	MF(MK_F64_FINITE, funding.amount, "amount"),
+	MF(MK_STR, funding.asset, "asset"),
+	MF(MK_I64, funding.funding_ts_ns, "funding_ts"),
+	MF(MK_F64, funding.position, "position"),
+};
 static const struct msg_field msg_order_f[] = {
 	MF(MK_U8, order.kind, "kind"),
 	MF(MK_STR, order.client_id, "client_id"),
@@ -147,6 +153,7 @@ static const struct msg_schema msg_schemas[PMM_MSG_COUNT] = {
 	[PMM_MSG_RISK_ACTION] =	{ "RISK_ACTION", MSG_BODY(msg_risk_f) },
 	[PMM_MSG_SVC_EVENT] =	{ "SVC_EVENT", MSG_BODY(msg_svc_f) },
 	[PMM_MSG_CRASH] =	{ "CRASH", MSG_EMPTY },
+	[PMM_MSG_FUNDING] =	{ "FUNDING", MSG_BODY(msg_funding_f) },
 };
 
 static const struct msg_schema *
@@ -175,6 +182,7 @@ msg_subscribers(int type)
 		return 1u << SVC_RISK | 1u << SVC_LOGGER;
 	case PMM_MSG_ORDER_EVENT:
 	case PMM_MSG_SVC_EVENT:
+	case PMM_MSG_FUNDING:
 		return 1u << SVC_LOGGER;
 	case PMM_MSG_RISK_ACTION:
 		return 1u << SVC_LOGGER | 1u << SVC_ORDER;

@@ -47,6 +47,8 @@ enum pmm_msg_type {
 	PMM_MSG_SVC_EVENT = 12,	/* pmmd->logger [svc u8, kind u8, pid i32,
 				   status i32, text str] */
 	PMM_MSG_CRASH = 13,	/* pmmd->child  [] crash now (pmmctl debug) */
+	PMM_MSG_FUNDING = 14,	/* order->logger [amount f64, asset str,
+				   funding_ts i64, position f64] */
 	PMM_MSG_COUNT
 };
 
@@ -88,6 +90,13 @@ struct pmm_fill {
 	bool		recovered;	/* read back from the trade history:
 					   it happened while nobody listened */
 };
+/* A funding payment the exchange made (+) or took (-) from the wallet. */
+struct pmm_funding {
+	double		amount;		/* in asset */
+	char		asset[16];
+	int64_t		funding_ts_ns;	/* the exchange's event time */
+	double		position;	/* the tree's position it was paid on */
+};
 struct pmm_order_event {
 	uint8_t		kind, side, level;
 	char		client_id[PMM_ID_MAX];
@@ -114,6 +123,7 @@ struct pmm_msg {
 		struct pmm_text		pause;
 		struct pmm_tick		tick;
 		struct pmm_fill		fill;
+		struct pmm_funding	funding;
 		struct pmm_order_event	order;
 		struct pmm_risk_action	risk;
 		struct pmm_svc_event	svc;

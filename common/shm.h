@@ -43,11 +43,12 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x31534d4d50ULL	/* "PMMS1" */
-#define SHM_LAYOUT_VERSION	8	/* 3: checksums; 4: orders say why not
+#define SHM_LAYOUT_VERSION	9	/* 3: checksums; 4: orders say why not
 				 * quoting; 5: hb.lost, hb.pending;
 				 * 6: latency histograms; 7: orders.tally,
 				 * tick and step;
-				 * 8: orders carry the reject rate */
+				 * 8: orders carry the reject rate;
+				 * 9: the tally counts funding */
 #define SHM_MAX_ORDERS		64
 #define SHM_READ_RETRIES	1000
 /* The largest copy of any section (checked in shm.c): readers bounce
@@ -147,8 +148,10 @@ struct shm_order_rec {
 
 /*
  * Every FILL the order service published since pmmd started (the
- * segment's life; an order restart continues the sums from the segment).
- * pmmctl status shows them as "since start".
+ * segment's life; an order restart continues the sums from the segment),
+ * and every funding payment it heard of (ACCOUNT_UPDATE FUNDING_FEE in
+ * the quote asset while the tree held a position). pmmctl status shows
+ * them as "since start".
  */
 struct shm_fill_tally {
 	uint64_t	buys, sells, maker;
@@ -158,6 +161,8 @@ struct shm_fill_tally {
 	double		buy_quote, sell_quote;	/* sum of price x qty */
 	double		fees;		/* quote asset */
 	double		realized;	/* sum of the fills' realizedPnl */
+	double		funding;	/* quote asset: + received, - paid */
+	uint64_t	fundings;	/* funding payments counted */
 };
 
 struct shm_orders {			/* writer: order */

@@ -379,6 +379,22 @@ lr_fill(struct lr *r, const struct pmm_fill *f)
 	    f->maker ? "maker" : "taker", det);
 }
 
+/* A funding payment: value signed (+ received), in its own asset. */
+static void
+lr_funding(struct lr *r, const struct pmm_funding *fu)
+{
+	char v[40], pos[40], tt[CSV_TS_MAX], det[160];
+
+	if (fu->funding_ts_ns <= 0 || csv_timestamp(tt, sizeof(tt),
+	    fu->funding_ts_ns) == -1)
+		tt[0] = '\0';
+	snprintf(det, sizeof(det), "position=%s funding_time=%s",
+	    lr_num(pos, sizeof(pos), fu->position), tt);
+	lr_put(r, "funding_fee", lr_num(v, sizeof(v), fu->amount),
+	    fu->asset[0] ? fu->asset : r->quote, r->c->symbol, "", "",
+	    fu->amount < 0 ? "paid" : "received", det);
+}
+
 static void
 lr_order(struct lr *r, const struct pmm_order_event *o)
 {
@@ -449,6 +465,9 @@ logrow_event(struct csvlog *cl, const struct cfg *c, const struct pmm_msg *m,
 	case PMM_MSG_FILL:
 		lr_fill(&r, &m->u.fill);
 		break;
+	case PMM_MSG_FUNDING:
+		lr_funding(&r, &m->u.funding);
+		break;
 	case PMM_MSG_ORDER_EVENT:
 		lr_order(&r, &m->u.order);
 		break;
@@ -506,7 +525,7 @@ logrow_summary(char *buf, size_t len, const char *base,
 	if (have_k && isfinite(k->realized_pnl)) {
 		up = isfinite(k->unrealized_pnl) ? k->unrealized_pnl : 0;
 		snprintf(pnl, sizeof(pnl), "%.4f USDT",
-		    k->realized_pnl + up - (have_o ? t->fees : 0));
+		    k->realized_pnl + up - (have_o ? t->fees - t->funding : 0));
 	}
 	snprintf(buf, len, "summary: mid %s, %s, position %s, fills %llu "
 	    "(%llu buy, %llu sell), net PnL %s", mid, q, pos,

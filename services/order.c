@@ -1043,8 +1043,19 @@ order_lk_new(struct order_ctx *oc, const char *why);
 static void
 order_on_account(struct order_ctx *oc, const struct bn_account_update *au)
 {
+	struct pmm_msg m;
 	int i;
 
+	/* funding is paid on the position held before this update */
+	memset(&m, 0, sizeof(m));
+	if (ordf_funding(&oc->rec.tally, au, oc->s->cfg.symbol, oc->position,
+	    &m.u.funding)) {
+		log_info("funding %+.8f %s on a position of %g (%.8f since "
+		    "start)", m.u.funding.amount, m.u.funding.asset,
+		    oc->position, oc->rec.tally.funding);
+		svc_publish(oc->s, PMM_MSG_FUNDING, &m);
+		oc->dirty = true;
+	}
 	for (i = 0; i < au->nP; i++)
 		if (strcasecmp(au->P[i].s, oc->s->cfg.symbol) == 0 &&
 		    (au->P[i].ps[0] == '\0' ||

@@ -325,6 +325,10 @@ prom_orders(struct prom_ctx *x)
 	prom_counter(x, "pmm_order_rejects_total", "orders the exchange "
 	    "rejected", h, o->rejects);
 	prom_counter(x, "pmm_fills_total", "fills of our orders", h, o->fills);
+	prom_gauge(x, "pmm_funding_fee_quote", "funding received (+) or paid "
+	    "(-) since the tree started, quote asset", h, o->tally.funding);
+	prom_counter(x, "pmm_funding_payments_total", "funding payments "
+	    "since the tree started", h, o->tally.fundings);
 	prom_gauge(x, "pmm_user_stream_up", "1: the user data stream is "
 	    "connected", h, o->listen_key_ok ? 1 : 0);
 	prom_gauge(x, "pmm_rate_limit_weight_used", "X-MBX-USED-WEIGHT-1M of "

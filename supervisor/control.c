@@ -341,8 +341,9 @@ control_ladder(const struct shm_orders *od, double mid, int64_t now)
 }
 
 /*
- * Since pmmd started: the order service's fill tally and risk's PnL. Net
- * = realized + unrealized - fees (funding is not tracked yet: null).
+ * Since pmmd started: the order service's fill and funding tally and
+ * risk's PnL. Net = realized + unrealized - fees + funding (funding: +
+ * received, - paid).
  */
 static json_t *
 control_since_start(const struct shm_orders *od, const struct shm_risk *rk)
@@ -352,7 +353,7 @@ control_since_start(const struct shm_orders *od, const struct shm_risk *rk)
 	double up = isfinite(rk->unrealized_pnl) ? rk->unrealized_pnl : 0;
 
 	return json_pack("{s:I, s:I, s:I, s:f, s:f, s:f, s:o, s:o, s:o, "
-	    "s:f, s:I, s:n, s:o, s:o, s:o}",
+	    "s:f, s:I, s:f, s:I, s:o, s:o, s:o}",
 	    "fills", (json_int_t)n,
 	    "buys", (json_int_t)t->buys,
 	    "sells", (json_int_t)t->sells,
@@ -366,10 +367,12 @@ control_since_start(const struct shm_orders *od, const struct shm_risk *rk)
 	    "maker_share", control_num((double)t->maker / n, n > 0),
 	    "fees", t->fees,
 	    "fees_other_asset", (json_int_t)t->fee_other,
-	    "funding",
+	    "funding", t->funding,
+	    "funding_payments", (json_int_t)t->fundings,
 	    "realized_pnl", control_num(rk->realized_pnl, 1),
 	    "unrealized_pnl", control_num(rk->unrealized_pnl, 1),
-	    "net_pnl", control_num(rk->realized_pnl + up - t->fees, 1));
+	    "net_pnl", control_num(rk->realized_pnl + up - t->fees +
+		t->funding, 1));
 }
 
 static json_t *

@@ -725,7 +725,7 @@ ctl_hist_end(void *h, const char *buf, size_t len)
 static void
 show_history(json_t *o)
 {
-	char a[40], b[40], c[32], d[32];
+	char a[40], b[40], c[32], d[32], e[40];
 	json_t *r;
 	size_t i;
 
@@ -751,11 +751,11 @@ show_history(json_t *o)
 	    fmt_fix(b, sizeof(b), 2, jnum(o, "avg_sell_price")));
 	printf("PnL USDT fees %s, funding %s, realized %s, unrealized %s, "
 	    "net %s\n", fmt_fix(a, sizeof(a), 4, jnum(o, "fees")),
-	    isnan(jnum(o, "funding")) ? "n/a (not in the CSV)" :
+	    isnan(jnum(o, "funding")) ? "n/a (no funding_fee row)" :
 	    fmt_fix(b, sizeof(b), 4, jnum(o, "funding")),
 	    fmt_fix(c, sizeof(c), 4, jnum(o, "realized_pnl")),
 	    fmt_fix(d, sizeof(d), 4, jnum(o, "unrealized_pnl")),
-	    fmt_fix(b, sizeof(b), 4, jnum(o, "net_pnl")));
+	    fmt_fix(e, sizeof(e), 4, jnum(o, "net_pnl")));
 	printf("return   %s%% of %s USDT initial capital\n",
 	    fmt_fix(a, sizeof(a), 3, jnum(o, "return_pct")),
 	    fmt_fix(b, sizeof(b), 0, jnum(o, "initial_capital")));

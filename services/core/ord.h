@@ -353,6 +353,17 @@ int	ordf_next(struct ord_fills *f, const struct ord_book *b,
  */
 void	ordf_tally(struct shm_fill_tally *t, const struct pmm_fill *f,
 	    const char *symbol);
+/*
+ * A funding payment: an ACCOUNT_UPDATE "FUNDING_FEE" whose balance in the
+ * symbol's quote asset changed by bc, while the tree held position (not
+ * 0). Binance's update for a cross position names no symbol, so a
+ * payment that comes while the tree is flat is another symbol's and is
+ * not counted. Counts bc into t->funding and fills out (the FUNDING bus
+ * event); returns 1, or 0 when there is nothing of ours to count.
+ */
+int	ordf_funding(struct shm_fill_tally *t,
+	    const struct bn_account_update *au, const char *symbol,
+	    double position, struct pmm_funding *out);
 
 /* ---- the position at start-up (ord_pos.c) ------------------------------------ */
 

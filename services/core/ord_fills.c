@@ -515,3 +515,34 @@ ordf_tally(struct shm_fill_tally *t, const struct pmm_fill *f,
 	if (isfinite(f->realized_pnl))
 		t->realized += f->realized_pnl;
 }
+
+int
+ordf_funding(struct shm_fill_tally *t, const struct bn_account_update *au,
+    const char *symbol, double position, struct pmm_funding *out)
+{
+	size_t sl = strlen(symbol), al;
+	int i;
+
+	if (strcmp(au->m, "FUNDING_FEE") != 0 || !isfinite(position) ||
+	    position == 0)
+		return 0;
+	for (i = 0; i < au->nB; i++) {
+		al = strlen(au->B[i].a);
+		if (al == 0 || al > sl || strcmp(symbol + sl - al,
+		    au->B[i].a) != 0 || !isfinite(au->B[i].bc) ||
+		    au->B[i].bc == 0)
+			continue;
+		t->funding += au->B[i].bc;
+		t->fundings++;
+		memset(out, 0, sizeof(*out));
+		out->amount = au->B[i].bc;
+		/* quote assets are short (USDT, USDC, FDUSD): cut, not
+		 * overrun, should one ever be longer than the field */
+		snprintf(out->asset, sizeof(out->asset), "%.*s",
+		    (int)sizeof(out->asset) - 1, au->B[i].a);
+		out->funding_ts_ns = (au->T > 0 ? au->T : au->E) * NS_PER_MS;
+		out->position = position;
+		return 1;
+	}
+	return 0;
+}

@@ -380,13 +380,22 @@ START_TEST(test_events)
 	    "pid 4242 exited on signal 9 (Killed)");
 	ck_assert_int_eq(logrow_event(cl, &c, &m, TS0 + 8 * NS_PER_MS), 1);
 
+	memset(&m, 0, sizeof(m));
+	m.env.type = PMM_MSG_FUNDING;
+	m.env.ts_ns = TS0 + 9 * NS_PER_MS;
+	m.u.funding.amount = -0.06000005;
+	snprintf(m.u.funding.asset, sizeof(m.u.funding.asset), "USDT");
+	m.u.funding.funding_ts_ns = TS0;
+	m.u.funding.position = 0.01;
+	ck_assert_int_eq(logrow_event(cl, &c, &m, TS0 + NS_PER_S), 1);
+
 	/* not an event: no row */
 	memset(&m, 0, sizeof(m));
 	m.env.type = PMM_MSG_TICK;
 	ck_assert_int_eq(logrow_event(cl, &c, &m, TS0), 0);
 
 	n = read_back();
-	ck_assert_int_eq(n, 5);
+	ck_assert_int_eq(n, 6);
 	r = find(n, "fill", NULL, NULL, NULL);
 	ck_assert_str_eq(r->f[0], "2026-11-24T00:00:00.005+05:30");
 	ck_assert_str_eq(r->f[4], "0.002");
@@ -417,6 +426,15 @@ START_TEST(test_events)
 	ck_assert_str_eq(r->f[9], "died");
 	ck_assert_str_eq(r->f[10], "service=market status=9 pid 4242 exited "
 	    "on signal 9 (Killed)");
+	/* a funding payment: signed value in its asset, what it was paid on */
+	r = find(n, "funding_fee", NULL, NULL, NULL);
+	ck_assert_str_eq(r->f[0], "2026-11-24T00:00:00.009+05:30");
+	ck_assert_str_eq(r->f[4], "-0.06000005");
+	ck_assert_str_eq(r->f[5], "USDT");
+	ck_assert_str_eq(r->f[6], "BTCUSDT");
+	ck_assert_str_eq(r->f[9], "paid");
+	ck_assert_str_eq(r->f[10], "position=0.01 "
+	    "funding_time=2026-11-24T00:00:00.000+05:30");
 }
 END_TEST
 

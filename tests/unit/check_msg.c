@@ -163,6 +163,8 @@ static const struct {
 	{ PMM_MSG_SVC_EVENT, 5, { K_U8, K_U8, K_I32, K_I32, K_STR },
 	    { 0, 0, 0, 0, PMM_TEXT_MAX } },
 	{ PMM_MSG_CRASH, 0, { 0 }, { 0 } },
+	{ PMM_MSG_FUNDING, 4, { K_F64FIN, K_STR, K_I64, K_F64 },
+	    { 0, 16 } },
 };
 #define NSCHEMAS	(sizeof(schemas) / sizeof(schemas[0]))
 
@@ -304,6 +306,14 @@ sample(struct pmm_msg *m, unsigned type, int variant)
 		m->u.svc.status = variant ? INT32_MIN : 0x7f00;
 		if (!variant)
 			fill_str(m->u.svc.text, PMM_TEXT_MAX, 's');
+		break;
+	case PMM_MSG_FUNDING:
+		m->u.funding.amount = variant ? -0.06000005 : 1e-8;
+		fill_str(m->u.funding.asset, 16, variant ? 'U' : 'b');
+		m->u.funding.funding_ts_ns = variant ? INT64_MIN :
+		    1723190400000000000LL;
+		/* a report: the position may be unknown */
+		m->u.funding.position = variant ? NAN : -0.25;
 		break;
 	}
 }
@@ -858,6 +868,8 @@ START_TEST(test_subscribers)
 	ck_assert_uint_eq(msg_subscribers(PMM_MSG_RISK_ACTION),
 	    1u << SVC_LOGGER | 1u << SVC_ORDER);
 	ck_assert_uint_eq(msg_subscribers(PMM_MSG_SVC_EVENT),
+	    1u << SVC_LOGGER);
+	ck_assert_uint_eq(msg_subscribers(PMM_MSG_FUNDING),
 	    1u << SVC_LOGGER);
 	/* nobody subscribes to control messages or to their own market */
 	for (t = 0; t < PMM_MSG_TICK; t++)

@@ -418,6 +418,63 @@ START_TEST(test_tally)
 }
 END_TEST
 
+/*
+ * Funding: an ACCOUNT_UPDATE FUNDING_FEE in the quote asset counts while
+ * the tree holds a position; flat, it is another symbol's (the cross
+ * update names none); other reasons and other assets never count.
+ */
+START_TEST(test_funding)
+{
+	struct shm_fill_tally t;
+	struct bn_account_update au;
+	struct pmm_funding fu;
+
+	memset(&t, 0, sizeof(t));
+	memset(&au, 0, sizeof(au));
+	snprintf(au.m, sizeof(au.m), "FUNDING_FEE");
+	au.E = 1723190400001;
+	au.T = 1723190400000;
+	au.nB = 1;
+	snprintf(au.B[0].a, sizeof(au.B[0].a), "USDT");
+	au.B[0].wb = 999.94;
+	au.B[0].bc = -0.06000005;
+	ck_assert_int_eq(ordf_funding(&t, &au, "BTCUSDT", 0.01, &fu), 1);
+	ck_assert(fu.amount == -0.06000005);
+	ck_assert_str_eq(fu.asset, "USDT");
+	ck_assert_int_eq(fu.funding_ts_ns, 1723190400000LL * 1000000);
+	ck_assert(fu.position == 0.01);
+	/* a short receives */
+	au.B[0].bc = 0.12;
+	ck_assert_int_eq(ordf_funding(&t, &au, "BTCUSDT", -0.02, &fu), 1);
+	ck_assert_double_eq_tol(t.funding, 0.12 - 0.06000005, 1e-12);
+	ck_assert_uint_eq(t.fundings, 2);
+	/* flat: not ours; unknown position: not counted */
+	ck_assert_int_eq(ordf_funding(&t, &au, "BTCUSDT", 0, &fu), 0);
+	ck_assert_int_eq(ordf_funding(&t, &au, "BTCUSDT", NAN, &fu), 0);
+	/* another asset, another reason, no change: nothing */
+	snprintf(au.B[0].a, sizeof(au.B[0].a), "BNB");
+	ck_assert_int_eq(ordf_funding(&t, &au, "BTCUSDT", 0.01, &fu), 0);
+	snprintf(au.B[0].a, sizeof(au.B[0].a), "USDT");
+	snprintf(au.m, sizeof(au.m), "ORDER");
+	ck_assert_int_eq(ordf_funding(&t, &au, "BTCUSDT", 0.01, &fu), 0);
+	snprintf(au.m, sizeof(au.m), "FUNDING_FEE");
+	au.B[0].bc = 0;
+	ck_assert_int_eq(ordf_funding(&t, &au, "BTCUSDT", 0.01, &fu), 0);
+	/* the quote asset's balance among several */
+	au.nB = 2;
+	snprintf(au.B[0].a, sizeof(au.B[0].a), "BNB");
+	au.B[0].bc = 1;
+	snprintf(au.B[1].a, sizeof(au.B[1].a), "USDT");
+	au.B[1].bc = -0.5;
+	au.T = 0;	/* no T: the event time */
+	ck_assert_int_eq(ordf_funding(&t, &au, "BTCUSDT", 1, &fu), 1);
+	ck_assert(fu.amount == -0.5);
+	ck_assert_int_eq(fu.funding_ts_ns, 1723190400001LL * 1000000);
+	ck_assert_double_eq_tol(t.funding, 0.12 - 0.06000005 - 0.5, 1e-12);
+	ck_assert_uint_eq(t.fundings, 3);
+}
+END_TEST
+
 static Suite *
 ord_fills_suite(void)
 {
@@ -436,6 +493,7 @@ ord_fills_suite(void)
 	tcase_add_test(tc, test_above_is_bounded);
 	tcase_add_test(tc, test_names_make_room);
 	tcase_add_test(tc, test_tally);
+	tcase_add_test(tc, test_funding);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -169,6 +169,8 @@ START_TEST(test_orders_and_services)
 	in.o.placed = 10, in.o.canceled = 7, in.o.fills = 3, in.o.rejects = 1;
 	in.o.rate_limit_weight = -1;		/* no answer yet */
 	in.o.order_rtt_ms = 12.5;
+	in.o.tally.funding = -0.18000015;
+	in.o.tally.fundings = 3;
 	in.have_p = 1;
 	in.p.tree_ready = 1;
 	in.p.p[SVC_MARKET].state = PROC_READY;
@@ -186,6 +188,8 @@ START_TEST(test_orders_and_services)
 	has("pmm_orders_placed_total" L "} 10");
 	has("pmm_order_rejects_total" L "} 1");
 	has("pmm_order_last_round_trip_seconds" L "} 0.0125");
+	has("pmm_funding_fee_quote" L "} -0.18000015");
+	has("pmm_funding_payments_total" L "} 3");
 	lacks("pmm_rate_limit_weight_used{");
 	has("pmm_service_up" L ",service=\"market\"} 1");
 	has("pmm_service_up" L ",service=\"order\"} 0");
