@@ -4,7 +4,8 @@
 # 0.010 x mark x 0.0001 every 2 s as ACCOUNT_UPDATE "m":"FUNDING_FEE"
 # (balance only, bc = the payment), GET /fapi/v1/income lists the same
 # payments (and each fill's COMMISSION), the wallet moves by their sum,
-# premiumIndex carries the rate and the next funding time on the 2 s grid,
+# premiumIndex and the markPrice stream carry the rate and the next
+# funding time on the 2 s grid,
 # --fee-tier 3 gives Binance's VIP 3 fees in commissionRate and on the
 # fills, and bad option values and income parameters are refused clearly.
 # The market is a pinned manual book, so every figure is exact.
@@ -115,5 +116,24 @@ sleep 4.5
 sreq GET /fapi/v1/income "incomeType=FUNDING_FEE&limit=1000"
 check "flat: no funding over two more intervals" [ "$(jqb length)" = "$N1" ]
 
+stop_exchange
+
+# --- the synthetic market's markPrice stream carries the rate and T ----------------
+start_exchange --funding-interval 2 --funding-rate -0.00025 --taker-fee 0.0004 \
+    --fee-tier 9
+sreq GET /fapi/v1/commissionRate "symbol=BTCUSDT"
+check "--taker-fee overrides the tier whatever the order: maker 0 (VIP 9), taker 0.0004" \
+    [ "$(jqb .makerCommissionRate)" = 0 -a "$(jqb .takerCommissionRate)" = 0.0004 ]
+out=$("$WSC" -n 3 -t 15 "$WS/market/ws/btcusdt@markPrice@1s")
+check "markPrice: r is --funding-rate, T the next 2 s boundary after E" \
+    python3 - "$out" <<'EOF'
+import json, sys
+lines = [json.loads(l) for l in sys.argv[1].splitlines() if l.startswith("{")]
+if len(lines) < 3:
+    print("   frames:", lines); sys.exit(1)
+for m in lines:
+    if m["r"] != "-0.00025000" or m["T"] % 2000 or not 0 < m["T"] - m["E"] <= 2000:
+        print("   frame", m); sys.exit(1)
+EOF
 stop_exchange
 finish
