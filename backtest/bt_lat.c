@@ -143,10 +143,42 @@ bt_lat_line(char *s, double *e, double *r)
 	return 1;
 }
 
+/*
+ * A row of the live logger's metrics CSV: the order_rtt_ms value (the
+ * order service's last REST round trip, sampled every second), split half
+ * each way. 1 = a value, 0 = another row. The fields before the value
+ * (timestamp, instance, env, metric) never hold a comma.
+ */
+static int
+bt_lat_csv_row(const char *s, double *e, double *r)
+{
+	const char *f = s, *end;
+	char *num_end;
+	double v;
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if ((f = strchr(f, ',')) == NULL)
+			return 0;
+		else
+			f++;
+	if (strncmp(f, "order_rtt_ms,", 13) != 0)
+		return 0;
+	f += 13;
+	if ((end = strchr(f, ',')) == NULL || end == f)
+		return 0;	/* no data yet */
+	v = strtod(f, &num_end);
+	if (num_end != end || !isfinite(v) || v < 0 || v > BT_LAT_MAX_MS)
+		return 0;
+	*e = *r = v / 2;
+	return 1;
+}
+
 static int
 bt_lat_load(struct bt_lat *l, const char *path, char *err, size_t errlen)
 {
-	char line[256];
+	char line[256], skip[256];
+	bool csv = false;
 	size_t cap = 0;
 	int lineno = 0, rc;
 	double e, r;
@@ -159,6 +191,20 @@ bt_lat_load(struct bt_lat *l, const char *path, char *err, size_t errlen)
 	}
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		lineno++;
+		if (lineno == 1 && strncmp(line, "timestamp,instance_id,env,"
+		    "metric_name,", 38) == 0)
+			csv = true;
+		if (csv) {
+			/* a long details field: skip the rest of the line */
+			while (strchr(line, '\n') == NULL &&
+			    fgets(skip, sizeof(skip), fp) != NULL &&
+			    strchr(skip, '\n') == NULL)
+				;
+			if (bt_lat_csv_row(line, &e, &r) == 1 &&
+			    bt_lat_push(l, &cap, e, r) == -1)
+				goto nomem;
+			continue;
+		}
 		rc = bt_lat_line(line, &e, &r);
 		if (rc == 0)
 			continue;
@@ -169,20 +215,20 @@ bt_lat_load(struct bt_lat *l, const char *path, char *err, size_t errlen)
 			fclose(fp);
 			return -1;
 		}
-		if (bt_lat_push(l, &cap, e, r) == -1) {
-			snprintf(err, errlen, "--latency-file %s: out of "
-			    "memory", path);
-			fclose(fp);
-			return -1;
-		}
+		if (bt_lat_push(l, &cap, e, r) == -1)
+			goto nomem;
 	}
 	fclose(fp);
 	if (l->n == 0) {
-		snprintf(err, errlen, "--latency-file %s: no latencies in it",
-		    path);
+		snprintf(err, errlen, "--latency-file %s: no latencies in it%s",
+		    path, csv ? " (no order_rtt_ms value)" : "");
 		return -1;
 	}
 	return 0;
+nomem:
+	snprintf(err, errlen, "--latency-file %s: out of memory", path);
+	fclose(fp);
+	return -1;
 }
 
 int

@@ -12,7 +12,10 @@
  *             Or a constant (the synthetic market has no recorded times).
  *   entry,    constants, or drawn (seeded) from a measured distribution:
  *   response  a file of lines "ENTRY_MS RESPONSE_MS", or "RTT_MS" alone
- *             (then half each way); '#' starts a comment.
+ *             (then half each way); '#' starts a comment. Or the live
+ *             logger's metrics CSV of a real run: its order_rtt_ms
+ *             samples (the order service's last REST round trip, every
+ *             second), half each way.
  *
  * A decision taken at t reaches the book at t + entry and its answer the
  * strategy at t + entry + response. The exchange's user-stream events

@@ -5,8 +5,8 @@
  *
  *   pmm-backtest [-c config.yaml] [--replay FILE ... | --synthetic SECONDS
  *                [--seed N]] [--latency SPEC | --latency-file F]
- *                [--queue pessimistic|prob[:N]] [--fees maker=PCT,taker=PCT]
- *                [--out DIR] [--set key=value ...]
+ *                [--queue pessimistic|prob[:N]] [--fees vipN|maker=PCT,...]
+ *                [--funding rate=X,interval=S] [--out DIR] [--set key=value ...]
  *   pmm-backtest convert FILE.gz OUT
  *
  * Exit: 0 done, 1 the run failed (a missing or damaged recording, a full
@@ -62,7 +62,8 @@ usage(FILE *fp)
 "  --seed N          synthetic market and latency draws (1)\n"
 "  --latency SPEC    entry=MS,response=MS,feed=recorded|MS (1, 1, recorded)\n"
 "  --latency-file F  entry and response drawn from F: lines 'ENTRY_MS\n"
-"                    RESPONSE_MS' or 'RTT_MS' (half each way)\n"
+"                    RESPONSE_MS' or 'RTT_MS' (half each way), or a live\n"
+"                    run's metrics CSV (its order_rtt_ms, half each way)\n"
 "  --queue MODEL     pessimistic (default) or prob[:N], N the power (2)\n"
 "  --fees SPEC       vipN (Binance's VIP tier 0..9) and/or maker=PCT,taker=PCT\n"
 "                    in percent (VIP 0: maker 0.02, taker 0.05)\n"

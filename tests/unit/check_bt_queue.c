@@ -226,6 +226,20 @@ START_TEST(test_distribution_file)
 	write_file(path, "1 2\n3 x\n");
 	ck_assert_int_eq(bt_lat_init(&l, &o, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, ":2:"));
+	/* the live logger's CSV: its order_rtt_ms samples, half each way */
+	write_file(path, "timestamp,instance_id,env,metric_name,value,unit,"
+	    "symbol,side,level,sub_type,details\n"
+	    "2026-01-01T00:00:00.000+00:00,a,sim,order_rtt_ms,6,ms,BTCUSDT,,,,"
+	    "last REST round trip\n"
+	    "2026-01-01T00:00:00.000+00:00,a,sim,fill,0.002,BTC,BTCUSDT,BUY,1,"
+	    "maker,\"price=1, fee=2\"\n"
+	    "2026-01-01T00:00:01.000+00:00,a,sim,order_rtt_ms,,ms,BTCUSDT,,,,"
+	    "no data yet\n");
+	ck_assert_int_eq(bt_lat_init(&l, &o, err, sizeof(err)), 0);
+	ck_assert_int_eq(l.n, 1);
+	ck_assert_int_eq(bt_lat_entry(&l), 3 * MS);
+	ck_assert_int_eq(bt_lat_response(&l), 3 * MS);
+	bt_lat_free(&l);
 	write_file(path, "# nothing\n");
 	ck_assert_int_eq(bt_lat_init(&l, &o, err, sizeof(err)), -1);
 	ck_assert_ptr_nonnull(strstr(err, "no latencies"));

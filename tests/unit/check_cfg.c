@@ -1368,6 +1368,73 @@ START_TEST(test_assets)
 }
 END_TEST
 
+/* --set key=value over the file: parsed and checked like a YAML value,
+ * named "--set <key>" in its errors, refused for env-only keys. */
+static int
+load_set(const char *yaml, const char *const *sets, int n)
+{
+	put("config.yaml", yaml, 0644);
+	return cfg_load_set(&t.c, "config.yaml", NULL, sets, n,
+	    CFG_LOAD_NOKEYS, t.err, sizeof(t.err));
+}
+
+START_TEST(test_set_overrides)
+{
+	const char *sets[] = { "order_config.levels=5",
+	    "order_config.refresh_mode=tolerance", "symbol=ethusdt" };
+
+	ck_assert_int_eq(load_set("order_config:\n  levels: 2\n", sets, 3), 0);
+	ck_assert_int_eq(t.c.order.levels, 5);		/* over the file's 2 */
+	ck_assert_int_eq(t.c.order.refresh_mode, CFG_REFRESH_TOLERANCE);
+	ck_assert_str_eq(t.c.symbol, "ETHUSDT");
+	ck_assert_int_eq(t.c.src[CFG_ORDER_LEVELS], CFG_SRC_SET);
+	ck_assert_str_eq(cfg_src_name(CFG_SRC_SET), "--set");
+	assert_line("order_config.levels = 5  (--set)");
+	/* the last of two wins, as a later line would */
+	sets[1] = "order_config.levels=7";
+	ck_assert_int_eq(load_set("", sets, 2), 0);
+	ck_assert_int_eq(t.c.order.levels, 7);
+}
+END_TEST
+
+START_TEST(test_set_errors)
+{
+	const char *bad[][2] = {
+		{ "order_config.levle=3",
+		  "--set order_config.levle: unknown key (did you mean "
+		  "\"order_config.levels\"?)" },
+		{ "nothing_like_it=3", "--set nothing_like_it: unknown key" },
+		{ "order_config.levels=30",
+		  "--set order_config.levels: 30 is out of range (valid: "
+		  "1..20)" },
+		{ "order_config.levels", "--set order_config.levels: no value "
+		  "given" },
+		{ "order_config.levels=", "--set order_config.levels: no value "
+		  "given" },
+		{ "EXCHANGE_ENV=live", "--set EXCHANGE_ENV: unknown key" },
+		{ "BINANCE_SECRET_KEY=x", "--set BINANCE_SECRET_KEY: unknown "
+		  "key" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *one[1] = { bad[i][0] };
+
+		ck_assert_int_eq(load_set("", one, 1), -1);
+		ck_assert_msg(strstr(t.err, bad[i][1]) != NULL,
+		    "%s: got \"%s\"", bad[i][0], t.err);
+	}
+	/* a cross-key check blames the key that was set */
+	{
+		const char *one[1] = { "supervisor.backoff_max=0.1" };
+
+		ck_assert_int_eq(load_set("", one, 1), -1);
+		ck_assert_ptr_nonnull(strstr(t.err,
+		    "--set supervisor.backoff_max: 0.1 is out of range"));
+	}
+}
+END_TEST
+
 static Suite *
 cfg_suite(void)
 {
@@ -1385,6 +1452,8 @@ cfg_suite(void)
 	tcase_add_test(tc, test_yaml_forms_ok);
 	tcase_add_test(tc, test_edges_ok);
 	tcase_add_test(tc, test_dotenv_syntax);
+	tcase_add_test(tc, test_set_overrides);
+	tcase_add_test(tc, test_set_errors);
 	tcase_add_test(tc, test_dotenv_missing);
 	tcase_add_test(tc, test_env_file_named);
 	tcase_add_test(tc, test_keys_required);
