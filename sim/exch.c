@@ -646,12 +646,30 @@ emit_mark(struct exch *ex, int sym, int64_t t_ns, const char *raw,
  * cross-margin position, as Binance's stream sends it), stamped at the
  * funding time.
  */
+/* Does any account hold a position? */
+static bool
+any_position(const struct exch *ex)
+{
+	int i, sym;
+
+	for (i = 0; i < ex->nacct; i++)
+		for (sym = 0; sym < ex->nsyms; sym++)
+			if (ex->acct[i]->pos[sym].amt != 0)
+				return true;
+	return false;
+}
+
 static void
 funding_timer(struct exch *ex, int64_t t_ns)
 {
 	int64_t saved = ex->ev_ns;
 	int i, sym;
 
+	/* nobody to pay: straight to the next boundary, however far the
+	 * clock jumped (a backtest's first step, a short interval) */
+	if (ex->funding_due_ns <= t_ns && !any_position(ex))
+		ex->funding_due_ns = (t_ns / ex->funding_iv_ns + 1) *
+		    ex->funding_iv_ns;
 	while (ex->funding_due_ns <= t_ns) {
 		ex->ev_ns = ex->funding_due_ns;
 		for (sym = 0; sym < ex->nsyms; sym++)

@@ -565,6 +565,13 @@ START_TEST(test_funding_options)
 	at(15000);
 	ck_assert_int_eq(fundings(f->a1, ev, 8), 3);
 	ck_assert_int_eq(ev[2]->E_ms, T0_NS / 1000000 + 15000);
+	/* flat, a jump of a year of 5 s intervals is one step, and the next
+	 * boundary is the first after it */
+	tfix_place(f, f->a1, EXCH_SELL, EXCH_MARKET, EXCH_GTC, 0.5, 0);
+	at(365 * 24 * 3600 * 1000LL + 2500);
+	ck_assert_int_eq(fundings(f->a1, ev, 8), 3);
+	ck_assert_int_eq(exch_next_due_ns(f->ex), T0_NS +
+	    (365 * 24 * 3600 * 1000LL + 5000) * 1000000LL);
 }
 END_TEST
 
