@@ -31,6 +31,11 @@
 #include "bt_stats.h"
 
 #define BTS_CFG_EXIT	78	/* the config's error exit (cfg.h CFG_EXIT) */
+
+/* Set by SIGINT/SIGTERM (bts_sweep_main installs the handler): the sweep
+ * stops its points and removes its partial folder. A signal handler's flag
+ * is the one global a process may have (design.md). */
+static volatile sig_atomic_t bts_sweep_stop;
 #define BTS_ERR_SHOW	(16 * 1024)	/* a child's stderr shown at most */
 
 /* Every number of summary.json but the two timestamps, in its order. */
@@ -939,6 +944,21 @@ bts_launch(struct bts_run *r)
 	return 0;
 }
 
+/* Interrupted: stop the running points (by their pids) and fail. */
+static void
+bts_interrupted(struct bts_run *r)
+{
+	int i;
+
+	fprintf(stderr, "pmm-backtest sweep: interrupted; stopping %d "
+	    "point%s and removing %s\n", r->running, r->running == 1 ? "" :
+	    "s", r->stage);
+	for (i = 0; i < r->o->jobs; i++)
+		if (r->jobs[i].pid > 0)
+			kill(r->jobs[i].pid, SIGTERM);
+	r->rc = 130;
+}
+
 /* sweep.csv into the stage, then the stage becomes OUT. */
 static int
 bts_finish_out(struct bts_run *r)
@@ -1001,6 +1021,8 @@ bts_sweep_run(const struct bts_sweep_opts *o, FILE *tty)
 		r.rows[i].fig = figs + i * bts_nfigures;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (r.running > 0 || (r.rc == 0 && r.next < r.npts)) {
+		if (bts_sweep_stop && r.rc == 0)
+			bts_interrupted(&r);
 		while (r.rc == 0 && r.next < r.npts && r.running < o->jobs)
 			if (bts_launch(&r) < 0)
 				r.rc = 1;
@@ -1045,6 +1067,27 @@ bts_sweep_usage(FILE *fp)
 	    BTS_SWEEP_DEFAULT_SORT, BTS_SUMMARY_JSON);
 }
 
+static void
+bts_on_signal(int sig)
+{
+	(void)sig;
+	bts_sweep_stop = 1;
+}
+
+/* Without SA_RESTART: the wait for a child returns EINTR at once. */
+static void
+bts_catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = bts_on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+}
+
 int
 bts_sweep_main(int argc, char **argv)
 {
@@ -1075,6 +1118,7 @@ bts_sweep_main(int argc, char **argv)
 	}
 	exe[n] = '\0';
 	o.exe = exe;
+	bts_catch_signals();
 	rc = bts_sweep_run(&o, stdout);
 	bts_sweep_opts_free(&o);
 	return rc;

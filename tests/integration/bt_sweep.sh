@@ -88,3 +88,22 @@ expect_fail 73 "exists and is not an empty folder" "$BT" sweep -c "$CFG" --grid 
 	--out "$T/sw" -- --synthetic 60 --seed 1
 [ "$(wc -l <"$T/sw/sweep.csv")" = 5 ] || fail "the refused sweep touched the earlier one"
 pass "no points, malformed --grid, unknown figure or key, existing --out: refused, nothing written"
+
+# ---- interrupted: the points stop, nothing is left ----------------------
+"$BT" sweep -c "$CFG" --grid "$GRID_A" --grid "$GRID_B" --jobs 2 --out "$T/b4" \
+	-- --synthetic 86400 --seed 1 >/dev/null 2>"$T/err" &
+sw=$!
+for _ in $(seq 300); do
+	compgen -G "$T/b4.partial-*/point-000" >/dev/null && break
+	sleep 0.1
+done
+compgen -G "$T/b4.partial-*/point-000" >/dev/null || fail "no point started within 30 s"
+kill -TERM "$sw"
+rc=0
+wait "$sw" || rc=$?
+[ "$rc" = 130 ] || { cat "$T/err"; fail "an interrupted sweep exited $rc, not 130"; }
+grep -q "interrupted; stopping" "$T/err" || { cat "$T/err"; fail "no word of the interruption"; }
+[ ! -e "$T/b4" ] || fail "an interrupted sweep left $T/b4"
+compgen -G "$T/b4.partial-*" >/dev/null && fail "an interrupted sweep left its partial folder"
+pgrep -f "$T/b4.partial" >/dev/null && fail "a point outlived the sweep"
+pass "interrupted: its points stopped, nothing left"
