@@ -24,7 +24,7 @@
 #define BTS_SWEEP_CSV		"sweep.csv"
 #define BTS_SWEEP_DEFAULT_OUT	"sweep"
 #define BTS_SWEEP_DEFAULT_SORT	"net_pnl"
-#define BTS_EXIT_USAGE		64	/* sysexits.h EX_USAGE */
+#define BTS_EXIT_USAGE		2	/* as pmm-backtest's own usage errors */
 
 /* One --grid 'key=v1,v2': the key and its values, in the given order. */
 struct bts_grid_key {
