@@ -8,6 +8,7 @@
  *                [--queue pessimistic|prob[:N]] [--fees vipN|maker=PCT,...]
  *                [--funding rate=X,interval=S] [--out DIR] [--set key=value ...]
  *   pmm-backtest convert FILE.gz OUT
+ *   pmm-backtest sweep ... (bt_sweep.c: a grid of --set values, in parallel)
  *
  * Exit: 0 done, 1 the run failed (a missing or damaged recording, a full
  * disk), 2 usage, 78 the config (the same message as pmmd -n: file, line,
@@ -36,6 +37,7 @@
 #include "log.h"
 
 #include "bt_stats.h"
+#include "bt_sweep.h"
 
 #define BT_EXIT_FAIL	1
 #define BT_EXIT_USAGE	2
@@ -54,6 +56,9 @@ usage(FILE *fp)
 "                    [--funding rate=X,interval=S]\n"
 "                    [--out DIR] [--set key=value ...] [--quiet]\n"
 "       pmm-backtest convert FILE.gz OUT\n"
+"       pmm-backtest sweep [-c config.yaml] --grid 'key=v1,v2,...' [--grid ...]\n"
+"                    [--sort FIGURE[:asc|:desc]] [--jobs N] [--out DIR]\n"
+"                    [-- <the options above>]   (sweep --help)\n"
 "\n"
 "  -c FILE           the tree's config (default %s when it exists)\n"
 "  --replay FILE ... recordings, played in a row: gzip JSON lines as\n"
@@ -569,5 +574,7 @@ main(int argc, char **argv)
 	log_init("pmm-backtest", LOG_LVL_WARN);
 	if (argc > 1 && strcmp(argv[1], "convert") == 0)
 		return cmd_convert(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "sweep") == 0)
+		return bts_sweep_main(argc - 1, argv + 1);
 	return cmd_run(argc, argv);
 }
