@@ -33,11 +33,15 @@ chist_init(struct chist *h, int64_t since_ns, int64_t until_ns,
 	    "");
 }
 
-/* Split one record into fields (RFC 4180); -1 on a broken quote. */
+/*
+ * Split one record into fields (RFC 4180); -1 on a broken quote. An
+ * unquoted field (nearly all of ours) is found with one scan and copied
+ * whole: this is the hot loop of a day's history.
+ */
 static int
 chist_split(const char *rec, size_t len, char f[][CHIST_FMAX], int max)
 {
-	size_t i = 0, n;
+	size_t i = 0, j, n;
 	int nf = 0, q;
 
 	for (;;) {
@@ -45,28 +49,31 @@ chist_split(const char *rec, size_t len, char f[][CHIST_FMAX], int max)
 			return -1;
 		n = 0;
 		q = i < len && rec[i] == '"';
-		i += q;
-		while (i < len) {
-			char c = rec[i];
-
-			if (q && c == '"') {
-				if (i + 1 < len && rec[i + 1] == '"') {
-					i++;
-				} else {
-					i++;
-					q = 2;
-					break;
-				}
-			} else if (!q && c == ',')
-				break;
-			else if (!q && c == '"')
+		if (!q) {
+			for (j = i; j < len && rec[j] != ',' && rec[j] != '"'; j++)
+				;
+			if (j < len && rec[j] == '"')
 				return -1;
-			if (n < CHIST_FMAX - 1)
-				f[nf][n++] = rec[i];
-			i++;
+			n = j - i < CHIST_FMAX - 1 ? j - i : CHIST_FMAX - 1;
+			memcpy(f[nf], rec + i, n);
+			i = j;
+		} else {
+			for (i++; i < len; i++) {
+				if (rec[i] == '"') {
+					if (i + 1 < len && rec[i + 1] == '"')
+						i++;
+					else {
+						q = 2;
+						break;
+					}
+				}
+				if (n < CHIST_FMAX - 1)
+					f[nf][n++] = rec[i];
+			}
+			if (q == 1)		/* quote never closed */
+				return -1;
+			i++;			/* the closing quote */
 		}
-		if (q == 1)		/* quote never closed */
-			return -1;
 		f[nf++][n] = '\0';
 		if (i >= len)
 			return nf;
@@ -118,6 +125,33 @@ chist_parse_ts(const char *s)
 	tm.tm_sec = ss;
 	t = timegm(&tm) - sign * (oh * 3600 + om * 60);
 	return (int64_t)t * 1000000000LL + (int64_t)ms * 1000000LL;
+}
+
+/*
+ * chist_parse_ts with the date, hour and offset of the last one kept: the
+ * rows of an hour share them, and timegm() is most of a row's parse.
+ */
+static int64_t
+chist_ts(struct chist *h, const char *s)
+{
+	int mi, ss, ms;
+	int64_t t;
+
+	if (strlen(s) != 29 || s[13] != ':' || s[16] != ':' || s[19] != '.' ||
+	    chist_digits(s + 14, 2, &mi) || chist_digits(s + 17, 2, &ss) ||
+	    chist_digits(s + 20, 3, &ms) || mi > 59 || ss > 60)
+		return -1;
+	if (h->ts_base != 0 && memcmp(s, h->ts_key, 13) == 0 &&
+	    memcmp(s + 23, h->ts_key + 13, 6) == 0)
+		return h->ts_base + ((int64_t)mi * 60 + ss) * 1000000000LL +
+		    (int64_t)ms * 1000000LL;
+	if ((t = chist_parse_ts(s)) < 0)
+		return -1;
+	memcpy(h->ts_key, s, 13);
+	memcpy(h->ts_key + 13, s + 23, 6);
+	h->ts_base = t - ((int64_t)mi * 60 + ss) * 1000000000LL -
+	    (int64_t)ms * 1000000LL;
+	return t;
 }
 
 /* A finite number filling the whole field; -1 if not that. */
@@ -247,7 +281,7 @@ chist_take(struct chist *h, const char *rec, size_t len,
 		h->records--;		/* a header */
 		return 0;
 	}
-	if (nf != CHIST_NCOLS || (ts = chist_parse_ts(f[F_TS])) < 0 ||
+	if (nf != CHIST_NCOLS || (ts = chist_ts(h, f[F_TS])) < 0 ||
 	    strcmp(f[F_DETAILS], "torn row repaired") == 0) {
 		h->skipped++;
 		return 0;
@@ -322,20 +356,25 @@ size_t
 chist_scan(const char *buf, size_t len,
     void (*rec)(void *arg, const char *rec, size_t len), void *arg)
 {
-	size_t start = 0, i;
+	const char *nl, *p;
+	size_t start = 0, i = 0, e;
 	int q = 0;
 
-	for (i = 0; i < len; i++) {
-		if (buf[i] == '"')
+	/* line by line (memchr), each quote of a line toggling q */
+	while (i < len && (nl = memchr(buf + i, '\n', len - i)) != NULL) {
+		e = (size_t)(nl - buf);
+		for (p = buf + i; (p = memchr(p, '"', e - (size_t)(p - buf))) !=
+		    NULL; p++)
 			q = !q;
-		else if (buf[i] == '\n' && (!q || (len - i > 30 &&
-		    buf[i + 30] == ',' && chist_ts_at(buf + i + 1) >= 0))) {
+		if (!q || (len - e > 30 && buf[e + 30] == ',' &&
+		    chist_ts_at(buf + e + 1) >= 0)) {
 			/* a quote never closed (a foreign line) ends where
 			 * the next row begins, not at the end of the file */
 			q = 0;
-			rec(arg, buf + start, i - start);
-			start = i + 1;
+			rec(arg, buf + start, e - start);
+			start = e + 1;
 		}
+		i = e + 1;
 	}
 	return start;
 }

@@ -51,6 +51,10 @@ struct chist {
 	int64_t		paused_ns;
 	struct chist_reason reasons[CHIST_REASONS];
 	int		nreasons;
+	/* the date-hour and offset of the last timestamp read, and its
+	 * realtime ns at minute 0 (0: none yet) */
+	char		ts_key[20];
+	int64_t		ts_base;
 	/* the last strategy_paused sample seen */
 	int64_t		ps_ts;
 	int		ps_on;
