@@ -16,7 +16,8 @@
  *     once, when gnuplot is there.
  * Prints figures (rows/s, MB/s), asserts none; the directory is removed.
  *
- * usage: bench_history [days-of-seconds=86400] [levels=5]
+ * usage: bench_history [seconds=86400] [levels=5] [keep]
+ * (keep: leave the CSV and the report in the directory, and say where)
  */
 #include <dirent.h>
 #include <limits.h>
@@ -260,7 +261,7 @@ bench_report_read(const struct bench *b, size_t *points)
 }
 
 static void
-bench_report_make(const struct bench *b)
+bench_report_make(const struct bench *b, int keep)
 {
 	struct rpt_opts o;
 	struct rpt_result res;
@@ -284,6 +285,10 @@ bench_report_make(const struct bench *b)
 	}
 	printf("report with charts (rpt_make: read, %d charts by gnuplot, "
 	    "page): %.2f s\n", res.charts, (now_mono_ns() - t) / 1e9);
+	if (keep) {
+		printf("the report: %s\n", res.index);
+		return;
+	}
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", out);
 	if (system(cmd) != 0)
 		fprintf(stderr, "bench_history: %s failed\n", cmd);
@@ -297,13 +302,14 @@ main(int argc, char **argv)
 	uint64_t lines = 0, recs = 0;
 	size_t points = 0;
 	int64_t t;
-	int i;
+	int i, keep;
 	char cmd[96];
 
 	if (argc > 1)
 		b.secs = atol(argv[1]);
 	if (argc > 2)
 		b.levels = atoi(argv[2]);
+	keep = argc > 3 && strcmp(argv[3], "keep") == 0;
 	snprintf(b.dir, sizeof(b.dir), "/tmp/bench_history.XXXXXX");
 	if (b.secs < 1 || b.levels < 1 || b.levels > 20 || mkdtemp(b.dir) ==
 	    NULL) {
@@ -336,7 +342,9 @@ main(int argc, char **argv)
 	    b.bytes / 1e6 / best_h, best_h / best_gl);
 	printf("pmmctl report's reading (+ series, page text): %.3f s = %.0f "
 	    "rows/s (%zu points)\n", best_r, recs / best_r, points);
-	bench_report_make(&b);
+	bench_report_make(&b, keep);
+	if (keep)
+		return 0;
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", b.dir);
 	return system(cmd) == 0 ? 0 : 1;
 }

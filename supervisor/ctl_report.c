@@ -384,18 +384,89 @@ rpt_val(struct rpt_buf *b, double v)
 }
 
 static void
-rpt_series_dat(const struct rpt *r, const struct rpt_series *s, int nv,
-    int side, struct rpt_buf *b)
+rpt_pt_line(const struct rpt *r, const struct rpt_pt *p, int nv,
+    struct rpt_buf *b)
 {
-	size_t i;
 	int k;
 
-	for (i = 0; i < s->n; i++) {
-		if (side != 0 && s->p[i].v[2] != side)
-			continue;
-		rpt_buf_printf(b, "%.3f", rpt_x(r, s->p[i].t));
-		for (k = 0; k < nv; k++)
-			rpt_val(b, s->p[i].v[k]);
+	rpt_buf_printf(b, "%.3f", rpt_x(r, p->t));
+	for (k = 0; k < nv; k++)
+		rpt_val(b, p->v[k]);
+	rpt_buf_printf(b, "\n");
+}
+
+/* The fills of one side (1 buy, -1 sell): every one. */
+static void
+rpt_fills_dat(const struct rpt *r, int side, struct rpt_buf *b)
+{
+	size_t i;
+
+	for (i = 0; i < r->fills.n; i++)
+		if (r->fills.p[i].v[2] == side)
+			rpt_pt_line(r, &r->fills.p[i], 2, b);
+}
+
+/*
+ * A sampled series: every point up to RPT_MAX_POINTS, else the points
+ * holding the least and the largest v[key] of each of RPT_MAX_POINTS / 2
+ * equal time buckets, in time order (and the last point): a chart 1100
+ * pixels wide shows no more, loses no spike, and gnuplot draws a day in a
+ * second instead of a quarter of a minute.
+ */
+static void
+rpt_series_dat(const struct rpt *r, const struct rpt_series *s, int nv,
+    int key, struct rpt_buf *b)
+{
+	int64_t t0, span, bucket, cur = -1;
+	size_t i, lo = 0, hi = 0;
+
+	if (s->n <= RPT_MAX_POINTS) {
+		for (i = 0; i < s->n; i++)
+			rpt_pt_line(r, &s->p[i], nv, b);
+		return;
+	}
+	t0 = s->p[0].t;
+	span = s->p[s->n - 1].t - t0 + 1;
+	for (i = 0; i <= s->n; i++) {
+		bucket = i < s->n ? (int64_t)((double)(s->p[i].t - t0) /
+		    span * (RPT_MAX_POINTS / 2)) : -2;
+		if (bucket != cur && cur != -1) {
+			rpt_pt_line(r, &s->p[lo < hi ? lo : hi], nv, b);
+			if (lo != hi)
+				rpt_pt_line(r, &s->p[lo < hi ? hi : lo], nv,
+				    b);
+		}
+		if (i == s->n)
+			break;
+		if (bucket != cur) {
+			cur = bucket;
+			lo = hi = i;
+		}
+		/* NaN (unknown) never wins: a known value is kept */
+		if (s->p[i].v[key] < s->p[lo].v[key] || isnan(s->p[lo].v[key]))
+			lo = i;
+		if (s->p[i].v[key] > s->p[hi].v[key] || isnan(s->p[hi].v[key]))
+			hi = i;
+	}
+	if (lo != s->n - 1 && hi != s->n - 1)
+		rpt_pt_line(r, &s->p[s->n - 1], nv, b);
+}
+
+/* The quote samples: every one up to RPT_MAX_POINTS, else evenly spaced
+ * ones (the ladder follows the mid, which is drawn in full). */
+static void
+rpt_quotes_dat(const struct rpt *r, struct rpt_buf *b)
+{
+	size_t j, step = (r->nq + RPT_MAX_POINTS - 1) / RPT_MAX_POINTS;
+	int s, l;
+
+	if (step == 0)
+		step = 1;
+	for (j = 0; j < r->nq; j += step) {
+		rpt_buf_printf(b, "%.3f", rpt_x(r, r->q[j].t));
+		for (s = 0; s < 2; s++)
+			for (l = 0; l < r->levels; l++)
+				rpt_val(b, r->q[j].px[s][l]);
 		rpt_buf_printf(b, "\n");
 	}
 }
@@ -403,9 +474,6 @@ rpt_series_dat(const struct rpt *r, const struct rpt_series *s, int nv,
 int
 rpt_data(const struct rpt *r, int i, const char **name, struct rpt_buf *b)
 {
-	size_t j;
-	int s, l;
-
 	if (i < 0 || i >= D_N)
 		return -1;
 	*name = rpt_dat[i];
@@ -417,18 +485,12 @@ rpt_data(const struct rpt *r, int i, const char **name, struct rpt_buf *b)
 	case D_QUOTES:
 		rpt_buf_printf(b, "# time bid1..bid%d ask1..ask%d\n", r->levels,
 		    r->levels);
-		for (j = 0; j < r->nq; j++) {
-			rpt_buf_printf(b, "%.3f", rpt_x(r, r->q[j].t));
-			for (s = 0; s < 2; s++)
-				for (l = 0; l < r->levels; l++)
-					rpt_val(b, r->q[j].px[s][l]);
-			rpt_buf_printf(b, "\n");
-		}
+		rpt_quotes_dat(r, b);
 		break;
 	case D_BUYS:
 	case D_SELLS:
 		rpt_buf_printf(b, "# time price qty\n");
-		rpt_series_dat(r, &r->fills, 2, i == D_BUYS ? 1 : -1, b);
+		rpt_fills_dat(r, i == D_BUYS ? 1 : -1, b);
 		break;
 	case D_POS:
 		rpt_buf_printf(b, "# time position limit_base\n");
@@ -437,7 +499,7 @@ rpt_data(const struct rpt *r, int i, const char **name, struct rpt_buf *b)
 	case D_PNL:
 		rpt_buf_printf(b, "# time realized unrealized fees funding "
 		    "net\n");
-		rpt_series_dat(r, &r->pnl, 5, 0, b);
+		rpt_series_dat(r, &r->pnl, 5, 4, b);
 		break;
 	}
 	return 0;

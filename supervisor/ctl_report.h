@@ -15,8 +15,9 @@
  *				fills (buys ^, sells v)
  *	OUT/position.png	the position (base), +- the limit at the mark
  *	OUT/pnl.png		realized, unrealized, fees, net PnL
- *	OUT/<name>.dat,	the data and the gnuplot script behind them
- *	OUT/report.gp
+ *	OUT/<name>.dat,	the data and the gnuplot script behind them (a
+ *	OUT/report.gp	series of more than RPT_MAX_POINTS is thinned to
+ *			each time bucket's least and largest: no spike lost)
  *
  * A chart without data is left out and the page says so; a window without
  * a row gives a page that says so and no chart. Torn or foreign CSV lines
@@ -76,6 +77,8 @@ int	rpt_make(const struct rpt_opts *o, int64_t now_ns,
 /* ---- the pure part -------------------------------------------------------- */
 
 #define RPT_LEVELS	5	/* quote levels drawn per side */
+#define RPT_MAX_POINTS	4000	/* a series drawn with more is thinned
+				   (each time bucket's least and largest) */
 
 /* A growable text; oom set once an allocation failed. */
 struct rpt_buf {

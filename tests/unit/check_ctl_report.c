@@ -254,6 +254,40 @@ START_TEST(test_partial)
 }
 END_TEST
 
+/* A day of mid samples is thinned for the chart, its one spike kept. */
+START_TEST(test_thin)
+{
+	struct rpt r;
+	char row[160], *t, *p;
+	const char *name;
+	struct rpt_buf b = { 0 };
+	int i, lines = 0;
+
+	rpt_init(&r, 0, 0, NULL);
+	for (i = 0; i < 86400; i++) {
+		snprintf(row, sizeof(row), "2026-12-06T%02d:%02d:%02d.000+00:00"
+		    I "mid_price,%s,USDT,BTCUSDT,,,,", i / 3600, i / 60 % 60,
+		    i % 60, i == 40000 ? "61000" : i == 50000 ? "59000" :
+		    i % 2 ? "60000.5" : "60000");
+		rpt_record(&r, row, strlen(row));
+	}
+	rpt_finish(&r, 0);
+	ck_assert_uint_eq(r.mid.n, 86400);
+	ck_assert_int_eq(rpt_data(&r, 0, &name, &b), 0);
+	t = b.p;
+	for (p = t; (p = strchr(p, '\n')) != NULL; p++)
+		lines++;
+	ck_assert_int_le(lines, RPT_MAX_POINTS + 2);	/* + header */
+	ck_assert_int_ge(lines, RPT_MAX_POINTS / 2);
+	ck_assert_ptr_nonnull(strstr(t, " 61000\n"));
+	ck_assert_ptr_nonnull(strstr(t, " 59000\n"));
+	ck_assert_ptr_nonnull(strstr(t, "\n1796515200.000 60000\n"));	/* first */
+	ck_assert_ptr_nonnull(strstr(t, "\n1796601599.000 60000.5\n"));	/* last */
+	rpt_buf_free(&b);
+	rpt_free(&r);
+}
+END_TEST
+
 /* ---- rpt_make: the I/O ---------------------------------------------------- */
 
 static char tdir[64];
@@ -378,6 +412,7 @@ ctl_report_suite(void)
 	tcase_add_test(tc, test_html);
 	tcase_add_test(tc, test_empty_window);
 	tcase_add_test(tc, test_partial);
+	tcase_add_test(tc, test_thin);
 	tcase_add_test(tc, test_make_refusals);
 	tcase_add_test(tc, test_make_replace);
 	suite_add_tcase(s, tc);
