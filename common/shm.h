@@ -43,17 +43,18 @@
 #include <stdint.h>
 
 #define SHM_MAGIC		0x31534d4d50ULL	/* "PMMS1" */
-#define SHM_LAYOUT_VERSION	9	/* 3: checksums; 4: orders say why not
+#define SHM_LAYOUT_VERSION	10	/* 3: checksums; 4: orders say why not
 				 * quoting; 5: hb.lost, hb.pending;
 				 * 6: latency histograms; 7: orders.tally,
 				 * tick and step;
 				 * 8: orders carry the reject rate;
-				 * 9: the tally counts funding */
+				 * 9: the tally counts funding;
+				 * 10: market's estimates, orders' model */
 #define SHM_MAX_ORDERS		64
 #define SHM_READ_RETRIES	1000
 /* The largest copy of any section (checked in shm.c): readers bounce
  * through a buffer this big so a rejected copy never reaches the caller. */
-#define SHM_COPY_MAX		6144
+#define SHM_COPY_MAX		8192
 
 /* shm_latch_read's answers */
 #define SHM_OK		0
@@ -133,6 +134,14 @@ struct shm_market {			/* writer: market */
 	uint32_t	ws_reconnects;
 	double		md_latency_ms;	/* last recv - E */
 	struct shm_lat	md_latency;	/* every book update's recv - E */
+	/* live estimates (services/core/estim.c): the configured fallbacks
+	 * until each is live; all 0 when the estimator is not running */
+	double		est_sigma_bp;	/* mid volatility, bp per sqrt(s) */
+	double		est_a;		/* order arrivals at the mid, per s */
+	double		est_k;		/* their decay with depth, per bp */
+	uint32_t	est_sigma_live, est_ak_live;
+	uint32_t	est_returns, est_trades;	/* in the window */
+	uint64_t	agg_trades;	/* aggTrade events applied, ever */
 };
 
 struct shm_order_rec {
@@ -184,6 +193,14 @@ struct shm_orders {			/* writer: order */
 	double		tick_size, step_size;	/* the exchange's filters;
 						   0 = not read yet */
 	double		reject_rate;	/* rejects/s, last 10 s */
+	/* what the last quote was built from and around (strat.h's
+	 * strat_out); NaN where the strategy has no such figure */
+	double		m_gamma;	/* avellaneda_mm / glft_mm gamma */
+	double		m_sigma_bp, m_a, m_k;	/* the estimates it used */
+	double		m_reservation;	/* price the ladder centres on */
+	double		m_half_spread;	/* price units, level 1 */
+	double		m_skew_bp;	/* reservation - mid, bp */
+	double		m_q_lots;	/* (position - target) in orders */
 };
 
 struct shm_risk {			/* writer: risk */

@@ -17,7 +17,8 @@
 
 /* Units: the base and quote assets are resolved per symbol. */
 enum lr_unit { LU_QUOTE, LU_BASE, LU_MS, LU_COUNT, LU_BOOL, LU_WEIGHT,
-	       LU_PID, LU_PER_S };
+	       LU_PID, LU_PER_S, LU_BP, LU_SIGMA, LU_PER_BP, LU_GAMMA,
+	       LU_ORDERS };
 
 struct lr_metric {
 	const char	*name;
@@ -34,6 +35,9 @@ static const struct lr_metric lr_metrics[] = {
 	{ "market_stale",	LU_BOOL },
 	{ "md_latency_ms",	LU_MS },
 	{ "ws_reconnects",	LU_COUNT },
+	{ "est_sigma",		LU_SIGMA },
+	{ "est_arrival_a",	LU_PER_S },
+	{ "est_arrival_k",	LU_PER_BP },
 	{ "position",		LU_BASE },
 	{ "position_notional",	LU_QUOTE },
 	{ "entry_price",	LU_QUOTE },
@@ -48,6 +52,11 @@ static const struct lr_metric lr_metrics[] = {
 	{ "rejects",		LU_COUNT },
 	{ "reject_rate",	LU_PER_S },
 	{ "order_rtt_ms",	LU_MS },
+	{ "model_gamma",	LU_GAMMA },
+	{ "reservation_price",	LU_QUOTE },
+	{ "half_spread",	LU_QUOTE },
+	{ "quote_skew",		LU_BP },
+	{ "inventory_q",	LU_ORDERS },
 	{ "rate_limit_weight",	LU_WEIGHT },
 	{ "user_stream_up",	LU_BOOL },
 	{ "service_up",		LU_BOOL },
@@ -89,6 +98,11 @@ lr_unit_name(const struct lr *r, enum lr_unit u)
 	case LU_WEIGHT:	return "weight";
 	case LU_PID:	return "pid";
 	case LU_PER_S:	return "per_s";
+	case LU_BP:	return "bp";
+	case LU_SIGMA:	return "bp_per_sqrt_s";
+	case LU_PER_BP:	return "per_bp";
+	case LU_GAMMA:	return "per_bp_per_order";
+	case LU_ORDERS:	return "orders";
 	}
 	return "";
 }
@@ -178,6 +192,20 @@ lr_published(const _Atomic uint64_t *seq)
 	return atomic_load_explicit(seq, memory_order_acquire) != 0;
 }
 
+/* An estimate: sub_type live or fallback (warming up), and its sample. */
+static void
+lr_est(struct lr *r, const char *metric, int have, double v, uint32_t live,
+    uint32_t n, const char *what)
+{
+	char b[40], det[64];
+
+	have = have && v > 0 && isfinite(v);	/* 0: estimator not running */
+	snprintf(det, sizeof(det), "%u %s in the window", n, what);
+	lr_put(r, metric, have ? lr_num(b, sizeof(b), v) : "", NULL,
+	    r->c->symbol, "", "", have ? (live ? "live" : "fallback") : "",
+	    have ? det : LR_NODATA);
+}
+
 static void
 lr_market(struct lr *r, const struct shm_state *st)
 {
@@ -198,6 +226,12 @@ lr_market(struct lr *r, const struct shm_state *st)
 	lr_metric(r, "market_stale", have, m.stale ? 1 : 0, "");
 	lr_metric(r, "md_latency_ms", book, m.md_latency_ms,
 	    "local receive time minus exchange event time");
+	lr_est(r, "est_sigma", have, m.est_sigma_bp, m.est_sigma_live,
+	    m.est_returns, "returns");
+	lr_est(r, "est_arrival_a", have, m.est_a, m.est_ak_live, m.est_trades,
+	    "trades");
+	lr_est(r, "est_arrival_k", have, m.est_k, m.est_ak_live, m.est_trades,
+	    "trades");
 	lr_count(r, "ws_reconnects", have, m.ws_reconnects, r->c->symbol, "",
 	    "since the market service started");
 }
@@ -270,6 +304,22 @@ lr_open_orders(struct lr *r, const struct shm_orders *o, int have)
 	    "total", have ? "" : LR_NODATA);
 }
 
+/* What the last quote was built from (NaN: the strategy has no such). */
+static void
+lr_model(struct lr *r, const struct shm_orders *o, int have)
+{
+	lr_metric(r, "model_gamma", have, o->m_gamma,
+	    "risk aversion of avellaneda_mm / glft_mm");
+	lr_metric(r, "reservation_price", have, o->m_reservation,
+	    "price the last ladder was built around");
+	lr_metric(r, "half_spread", have, o->m_half_spread,
+	    "level 1 distance from the reservation price");
+	lr_metric(r, "quote_skew", have, o->m_skew_bp,
+	    "reservation price - mid, bp of mid");
+	lr_metric(r, "inventory_q", have, o->m_q_lots,
+	    "(position - target) in orders of quantity_per_order_usdt");
+}
+
 static void
 lr_orders(struct lr *r, const struct shm_state *st)
 {
@@ -292,12 +342,14 @@ lr_orders(struct lr *r, const struct shm_state *st)
 	    "rejected orders per second, last 10 s");
 	lr_metric(r, "order_rtt_ms", have, o.order_rtt_ms,
 	    "last REST round trip");
+	lr_model(r, &o, have);
 	have = have && o.rate_limit_weight >= 0;	/* -1: no answer yet */
 	lr_put(r, "rate_limit_weight", have ? lr_num(b, sizeof(b),
 	    o.rate_limit_weight) : "", NULL, "", "", "", "",
 	    have ? "X-MBX-USED-WEIGHT-1M of the last response" : LR_NODATA);
 	lr_count(r, "user_stream_up", have, o.listen_key_ok ? 1 : 0, "", "",
 	    "");
+
 }
 
 static void

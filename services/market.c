@@ -32,8 +32,23 @@ struct market_ctx {
 	struct svc		*s;
 	struct mdfeed		 feed;
 	struct bn_ws_loop	*loop;
-	struct bn_ws		*book, *mark;
+	struct bn_ws		*book, *mark, *trade;
 };
+
+/* The estimator's settings from the config. */
+static void
+market_est_config(struct est_config *ec, const struct cfg *c)
+{
+	memset(ec, 0, sizeof(*ec));
+	ec->live = c->estimator.live;
+	ec->window_s = c->estimator.window;
+	ec->sample_s = c->estimator.sample_interval;
+	ec->depth_step_bp = c->estimator.depth_step_bp;
+	ec->min_trades = c->estimator.min_trades;
+	ec->sigma_bp = c->estimator.fallback_sigma_bp;
+	ec->A = c->estimator.fallback_a;
+	ec->k = c->estimator.fallback_k;
+}
 
 static void
 market_publish(struct market_ctx *mc)
@@ -69,6 +84,16 @@ market_on_mark(struct bn_ws *ws, const char *data, size_t len, void *arg)
 }
 
 static void
+market_on_trade(struct bn_ws *ws, const char *data, size_t len, void *arg)
+{
+	struct market_ctx *mc = arg;
+
+	(void)ws;
+	if (mdf_on_trade(&mc->feed, data, len, now_mono_ns()))
+		market_publish(mc);
+}
+
+static void
 market_on_state(struct bn_ws *ws, enum bn_ws_event ev, const char *why,
     void *arg)
 {
@@ -82,6 +107,8 @@ market_on_state(struct bn_ws *ws, enum bn_ws_event ev, const char *why,
 		n += bn_ws_stats(mc->book)->reconnects;
 	if (mc->mark != NULL)
 		n += bn_ws_stats(mc->mark)->reconnects;
+	if (mc->trade != NULL)
+		n += bn_ws_stats(mc->trade)->reconnects;
 	if (mdf_set_reconnects(&mc->feed, n))
 		market_publish(mc);
 }
@@ -128,12 +155,16 @@ market_init(struct svc *s)
 {
 	struct market_ctx *mc = s->priv;
 	struct shm_market prev;
+	struct est_config ec;
 
 	mc->s = s;
 	/* continue from what an earlier instance published, marked stale */
 	memset(&prev, 0, sizeof(prev));
 	SVC_READ(s, market, &prev);
 	mdf_init(&mc->feed, s->cfg.symbol, s->cfg.market.stale_after, &prev);
+	market_est_config(&ec, &s->cfg);
+	if (mdf_est_init(&mc->feed, &ec) == -1)
+		log_warnx("estimator settings unusable: fallbacks only");
 	market_publish(mc);
 	if ((mc->loop = bn_ws_loop_new(NULL)) == NULL ||
 	    svc_watch_fd(s, bn_ws_loop_fd(mc->loop), EPOLLIN,
@@ -143,6 +174,9 @@ market_init(struct svc *s)
 	    market_on_book)) == NULL ||
 	    (mc->mark = market_open(mc, "market", "markPrice@1s",
 	    market_on_mark)) == NULL)
+		return -1;
+	if (s->cfg.estimator.live && (mc->trade = market_open(mc, "market",
+	    "aggTrade", market_on_trade)) == NULL)
 		return -1;
 	return 0;
 }
@@ -160,7 +194,8 @@ market_on_timer(struct svc *s, int64_t now)
 	if (mdf_check_stale(&mc->feed, now))
 		market_publish(mc);
 	s->hb.errors = mc->feed.st.malformed + bn_ws_stats(mc->book)->drops +
-	    bn_ws_stats(mc->mark)->drops;
+	    bn_ws_stats(mc->mark)->drops +
+	    (mc->trade != NULL ? bn_ws_stats(mc->trade)->drops : 0);
 	t = bn_ws_loop_timeout_ns(mc->loop, now);
 	if ((d = mdf_stale_deadline(&mc->feed)) != 0 && d - now < t)
 		t = d - now;
@@ -173,6 +208,7 @@ static int
 market_on_reload(struct svc *s, const struct cfg *nc)
 {
 	struct market_ctx *mc = s->priv;
+	struct est_config ec;
 
 	/* pmmd refuses these already; a stream cannot change under us */
 	if (strcmp(nc->ws_url, s->cfg.ws_url) != 0 ||
@@ -180,10 +216,22 @@ market_on_reload(struct svc *s, const struct cfg *nc)
 		log_warnx("BINANCE_WS_URL and symbol cannot change on reload");
 		return -1;
 	}
+	if (nc->estimator.live != s->cfg.estimator.live) {
+		log_warnx("estimator.live cannot change on reload (it opens or "
+		    "closes the aggTrade stream): restart the tree");
+		return -1;
+	}
 	if (nc->market.stale_after != s->cfg.market.stale_after)
 		log_info("market_stale_after %.1f s -> %.1f s",
 		    s->cfg.market.stale_after, nc->market.stale_after);
 	mdf_set_stale_after(&mc->feed, nc->market.stale_after);
+	if (memcmp(&nc->estimator, &s->cfg.estimator,
+	    sizeof(nc->estimator)) != 0) {
+		log_info("estimator settings changed: warming up again");
+		market_est_config(&ec, nc);
+		mdf_est_init(&mc->feed, &ec);
+		market_publish(mc);
+	}
 	return 0;
 }
 
@@ -200,7 +248,7 @@ market_on_stop(struct svc *s)
 	svc_unwatch_fd(s, bn_ws_loop_fd(mc->loop));
 	bn_ws_loop_free(mc->loop);	/* closes both streams */
 	mc->loop = NULL;
-	mc->book = mc->mark = NULL;
+	mc->book = mc->mark = mc->trade = NULL;
 }
 
 static const struct svc_ops market_ops = {

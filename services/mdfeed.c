@@ -37,6 +37,11 @@ mdf_init(struct mdfeed *f, const char *symbol, double stale_after_s,
 		f->rec = *prev;
 		f->reconnects_base = prev->ws_reconnects;
 	}
+	/* an earlier instance's estimates are not ours: none until
+	 * mdf_est_init() */
+	f->rec.est_sigma_bp = f->rec.est_a = f->rec.est_k = 0;
+	f->rec.est_sigma_live = f->rec.est_ak_live = 0;
+	f->rec.est_returns = f->rec.est_trades = 0;
 	bn_stale_init(&f->stale, (int64_t)(stale_after_s * NS_PER_S));
 	f->rec.stale = 1;	/* nothing fresh until data flows */
 	f->last_u = -1;
@@ -64,6 +69,63 @@ mdf_bad(struct mdfeed *f, const char *what, const char *why, int64_t now)
 		log_warnx("malformed %s dropped: %s", what, why);
 	f->bad_logged_ns = now;
 	f->bad_unlogged = 0;
+}
+
+/* The estimates into the record (they change at sample boundaries). */
+static int
+mdf_est_copy(struct mdfeed *f)
+{
+	const struct est_result *e = est_get(&f->est);
+	struct shm_market *r = &f->rec;
+
+	if (r->est_sigma_bp == e->sigma_bp && r->est_a == e->A &&
+	    r->est_k == e->k && r->est_trades == e->n_trades &&
+	    r->est_returns == e->n_returns)
+		return 0;
+	r->est_sigma_bp = e->sigma_bp;
+	r->est_a = e->A;
+	r->est_k = e->k;
+	r->est_sigma_live = e->sigma_live;
+	r->est_ak_live = e->ak_live;
+	r->est_returns = e->n_returns;
+	r->est_trades = e->n_trades;
+	return 1;
+}
+
+int
+mdf_est_init(struct mdfeed *f, const struct est_config *c)
+{
+	f->est_on = est_init(&f->est, c) == 0;
+	if (!f->est_on)
+		return -1;
+	mdf_est_copy(f);
+	return 0;
+}
+
+int
+mdf_on_trade(struct mdfeed *f, const char *data, size_t len, int64_t now)
+{
+	struct bn_agg_trade at;
+	struct bn_why why;
+
+	if (bn_parse_agg_trade(data, len, &at, &why) == -1) {
+		mdf_bad(f, "aggTrade", why.s, now);
+		return 0;
+	}
+	if (!(at.p > 0) || !(at.q > 0)) {
+		mdf_bad(f, "aggTrade", "price or quantity not positive", now);
+		return 0;
+	}
+	if (strcmp(at.s, f->symbol) != 0) {
+		f->st.other++;
+		return 0;
+	}
+	f->st.trades++;
+	f->rec.agg_trades++;
+	if (!f->est_on)
+		return 0;
+	est_trade(&f->est, now, at.p, at.m != 0);
+	return mdf_est_copy(f);
 }
 
 int
@@ -104,6 +166,10 @@ mdf_on_book(struct mdfeed *f, const char *data, size_t len, int64_t recv_real,
 	t->update_id = r->update_id = (uint64_t)bt.u;
 	r->mid = (bt.b + bt.a) / 2;
 	r->updates++;
+	if (f->est_on) {
+		est_mid(&f->est, now, r->mid);
+		mdf_est_copy(f);
+	}
 	r->md_latency_ms = (double)(recv_real - r->exch_ts_ns) / NS_PER_MS;
 	shm_lat_record(&r->md_latency, r->md_latency_ms / 1e3);
 	f->st.books++;

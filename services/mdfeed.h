@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "bn_ws.h"
+#include "estim.h"
 #include "msg.h"
 #include "shm.h"
 
@@ -24,6 +25,7 @@ struct mdf_stats {
 	uint64_t	dups;		/* rollover overlap dropped */
 	uint64_t	other;		/* well-formed but not ours (symbol...) */
 	uint64_t	went_stale;	/* times the feed went stale */
+	uint64_t	trades;		/* aggTrades applied */
 };
 
 struct mdfeed {
@@ -36,6 +38,10 @@ struct mdfeed {
 	uint64_t	 bad_unlogged;
 	uint32_t	 reconnects_base;	/* from an earlier instance */
 	struct mdf_stats st;
+	/* sigma, A, k from the mids and aggTrades (estim.h); off unless
+	 * mdf_est_init() said otherwise */
+	bool		 est_on;
+	struct est	 est;
 };
 
 /*
@@ -52,6 +58,16 @@ void	mdf_set_stale_after(struct mdfeed *, double stale_after_s);
  */
 int	mdf_on_book(struct mdfeed *, const char *data, size_t len,
 	    int64_t recv_real, int64_t now, struct pmm_tick *tick);
+/*
+ * Feed the estimator (est.h) from here on: every bookTicker's mid and
+ * every aggTrade; its results go into the record (est_*) at each sample
+ * boundary. -1 if c is unusable (the estimator stays off).
+ */
+int	mdf_est_init(struct mdfeed *, const struct est_config *c);
+/* An aggTrade frame at now (CLOCK_MONOTONIC). 1: the record changed (an
+ * estimate moved). */
+int	mdf_on_trade(struct mdfeed *, const char *data, size_t len,
+	    int64_t now);
 /* A markPriceUpdate frame. 1: the record changed. */
 int	mdf_on_mark(struct mdfeed *, const char *data, size_t len,
 	    int64_t now);

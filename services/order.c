@@ -867,9 +867,18 @@ order_facts(struct order_ctx *oc, struct qt_facts *f, char *why, size_t len)
 	f->stream_up = oc->stream_up;
 	f->unreachable = oc->unreachable ? oc->unreach_why : NULL;
 	f->position = oc->position;
-	f->est.sigma_bp = oc->s->cfg.estimator.fallback_sigma_bp;
-	f->est.A = oc->s->cfg.estimator.fallback_a;
-	f->est.k = oc->s->cfg.estimator.fallback_k;
+	/* market's estimates (its fallbacks until live); ours when it has
+	 * none (estimator not running, an older market record) */
+	if (oc->seen_mkt.est_sigma_bp > 0 && oc->seen_mkt.est_a > 0 &&
+	    oc->seen_mkt.est_k > 0) {
+		f->est.sigma_bp = oc->seen_mkt.est_sigma_bp;
+		f->est.A = oc->seen_mkt.est_a;
+		f->est.k = oc->seen_mkt.est_k;
+	} else {
+		f->est.sigma_bp = oc->s->cfg.estimator.fallback_sigma_bp;
+		f->est.A = oc->s->cfg.estimator.fallback_a;
+		f->est.k = oc->s->cfg.estimator.fallback_k;
+	}
 	f->real_ns = now_real_ns();
 }
 
@@ -888,6 +897,33 @@ order_qstate_quoter(struct order_ctx *oc, enum quote_state st,
 		order_qstate(oc, QS_RATE_LIMIT_HOLD, "%s", ORDER_HOLD_WHY);
 	else
 		order_qstate(oc, st, "%s", reason);
+}
+
+/*
+ * What the quote was built from and around, for status and the CSV.
+ * Published with the record when the ladder was re-priced (a refresh or
+ * a placement), not on every tick: the figures follow the mid.
+ */
+static void
+order_model(struct order_ctx *oc, const struct qt_facts *f,
+    const struct qt_plan *p)
+{
+	const struct strat_out *o = &p->out;
+	const char *name = oc->s->cfg.strategy_name;
+	struct shm_orders *r = &oc->rec;
+
+	r->m_gamma = strcmp(name, "avellaneda_mm") == 0 ?
+	    oc->s->cfg.avellaneda.gamma : strcmp(name, "glft_mm") == 0 ?
+	    oc->s->cfg.glft.gamma : NAN;
+	r->m_sigma_bp = f->est.sigma_bp;
+	r->m_a = f->est.A;
+	r->m_k = f->est.k;
+	r->m_reservation = o->reservation;
+	r->m_half_spread = o->half_spread;
+	r->m_skew_bp = o->skew_bp;
+	r->m_q_lots = o->q_lots;
+	if (p->refresh || p->pl.n_place > 0)
+		oc->dirty = true;
 }
 
 /* The quote state between evaluations (the link changed). */
@@ -963,6 +999,7 @@ order_quote(struct order_ctx *oc, bool refresh)
 	    oc->seq_reserved) != 0)
 		order_seq_reserve(oc);
 	qt_eval(&oc->q, &f, &oc->book, refresh, now, p);
+	order_model(oc, &f, p);
 	if (p->book != QT_BOOK_SAME)
 		order_event_book(oc, p);
 	if (p->out_of_band > 0)

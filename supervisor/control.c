@@ -375,6 +375,9 @@ control_since_start(const struct shm_orders *od, const struct shm_risk *rk)
 		t->funding, 1));
 }
 
+static json_t	*control_model(struct pmmd *, const struct shm_market *,
+		    const struct shm_orders *);
+
 static json_t *
 control_status(struct pmmd *d)
 {
@@ -445,7 +448,39 @@ control_status(struct pmmd *d)
 	json_object_set_new(o, "ladder", control_ladder(&od,
 	    have_mid ? mk.mid : NAN, now));
 	json_object_set_new(o, "since_start", control_since_start(&od, &rk));
+	json_object_set_new(o, "model", control_model(d, &mk, &od));
 	return o;
+}
+
+/*
+ * The strategy's parameters and what its last quote was built around
+ * (the order record), and the market's live estimates: whether each is
+ * measured or still the configured fallback (warming up).
+ */
+static json_t *
+control_model(struct pmmd *d, const struct shm_market *mk,
+    const struct shm_orders *od)
+{
+	int est = mk->est_sigma_bp > 0;
+
+	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+	    "s:o, s:o, s:o, s:o, s:o, s:o}",
+	    "strategy", d->cfg.strategy_name,
+	    "gamma", control_num(od->m_gamma, 1),
+	    "sigma_bp", control_num(od->m_sigma_bp, od->m_sigma_bp > 0),
+	    "A", control_num(od->m_a, od->m_a > 0),
+	    "k", control_num(od->m_k, od->m_k > 0),
+	    "reservation_price", control_num(od->m_reservation, 1),
+	    "half_spread", control_num(od->m_half_spread, 1),
+	    "skew_bp", control_num(od->m_skew_bp, 1),
+	    "q_orders", control_num(od->m_q_lots, 1),
+	    "est_sigma_bp", control_num(mk->est_sigma_bp, est),
+	    "est_A", control_num(mk->est_a, est),
+	    "est_k", control_num(mk->est_k, est),
+	    "sigma_live", json_boolean(mk->est_sigma_live != 0),
+	    "ak_live", json_boolean(mk->est_ak_live != 0),
+	    "est_returns", json_integer(mk->est_returns),
+	    "est_trades", json_integer(mk->est_trades));
 }
 
 static json_t *

@@ -272,6 +272,37 @@ show_position(json_t *o, int pd, int qd)
 	printf("\n");
 }
 
+/*
+ * The strategy's parameters, what its last quote was built around, and
+ * the live estimates (or the fallbacks while they warm up).
+ */
+static void
+show_model(json_t *o, int pd)
+{
+	json_t *m = json_object_get(o, "model");
+	char g[32], r[32], h[32], sk[32], q[32], sg[32], a[32], k[32];
+
+	if (!json_is_object(m))
+		return;
+	printf("model    %s  gamma %s  reservation %s  half spread %s  skew "
+	    "%s bp  q %s orders\n", jstr(m, "strategy"),
+	    fmt_fix(g, sizeof(g), 3, jnum(m, "gamma")),
+	    fmt_fix(r, sizeof(r), pd + 1, jnum(m, "reservation_price")),
+	    fmt_fix(h, sizeof(h), pd + 1, jnum(m, "half_spread")),
+	    fmt_fix(sk, sizeof(sk), 2, jnum(m, "skew_bp")),
+	    fmt_fix(q, sizeof(q), 2, jnum(m, "q_orders")));
+	printf("         sigma %s bp/sqrt(s) (%s, %" JSON_INTEGER_FORMAT
+	    " returns)  A %s/s k %s/bp (%s, %" JSON_INTEGER_FORMAT
+	    " trades)\n",
+	    fmt_fix(sg, sizeof(sg), 3, jnum(m, "sigma_bp")),
+	    json_is_true(json_object_get(m, "sigma_live")) ? "live" :
+	    "fallback", json_integer_value(json_object_get(m, "est_returns")),
+	    fmt_fix(a, sizeof(a), 2, jnum(m, "A")),
+	    fmt_fix(k, sizeof(k), 3, jnum(m, "k")),
+	    json_is_true(json_object_get(m, "ak_live")) ? "live" : "fallback",
+	    json_integer_value(json_object_get(m, "est_trades")));
+}
+
 /* Fills, volume and PnL parts since pmmd started. */
 static void
 show_since_start(json_t *o, int qd)
@@ -348,6 +379,7 @@ show_status(json_t *o)
 	printf("orders   %d open\n",
 	    (int)json_integer_value(json_object_get(o, "open_orders")));
 	show_ladder(json_object_get(o, "ladder"), pd, qd);
+	show_model(o, pd);
 	show_since_start(o, qd);
 	if (json_is_true(json_object_get(o, "strategy_paused")))
 		printf("strategy PAUSED: %s\n", jstr(o, "pause_reason"));
