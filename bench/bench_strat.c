@@ -5,8 +5,13 @@
  * for 3 and 20 levels per side, in replace mode and in tolerance mode
  * against a full book of open orders, beside a baseline measured in the
  * same run: the raw level prices mid x (1 -/+ k x offset) with no rounding,
- * no quantities and no diff. The mid moves every call so nothing can be
- * hoisted out of the loop. Prints figures, asserts none.
+ * no quantities and no diff. Then every strategy (simple_mm, skew_mm,
+ * avellaneda_mm, glft_mm) in replace mode holding a long position (so the
+ * skews and the inventory guard do their work), and the live estimator's
+ * updates (services/core/estim.c): a mid between sample boundaries (what
+ * most book updates cost), a trade, and a mid that closes a boundary (the
+ * sigma update and the A/k fit). The mid moves every call so nothing can
+ * be hoisted out of the loop. Prints figures, asserts none.
  *
  * usage: bench_strat [rounds]	(default 7; best and median are shown)
  */
@@ -14,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "estim.h"
 #include "strat.h"
 #include "timeutil.h"
 
@@ -21,7 +27,8 @@
 #define BENCH_ROUND_NS		(40 * NS_PER_MS)
 #define BENCH_CHUNK		256
 
-enum bench_kind { BK_RAW, BK_REPLACE, BK_TOLERANCE };
+enum bench_kind { BK_RAW, BK_REPLACE, BK_TOLERANCE, BK_EST_MID, BK_EST_TRADE,
+	BK_EST_BOUNDARY };
 
 struct bench {
 	const struct strat_impl	*impl;
@@ -30,6 +37,8 @@ struct bench {
 	struct strat_order	 open[STRAT_MAX_OPEN];
 	double			 raw[STRAT_MAX_QUOTES];
 	double			 sink;
+	struct est		 est;
+	int64_t			 est_ns;
 };
 
 static void
@@ -50,6 +59,20 @@ bench_setup(struct bench *b, int levels, enum cfg_refresh mode)
 	b->in.flt.step = 0.001;
 	b->in.flt.min_qty = 0.001;
 	b->in.flt.min_notional = 100;
+	/* what the inventory-aware strategies read: a long position of
+	 * 0.004 BTC against a 1000 USDT limit, the config's defaults */
+	b->in.position = b->impl == strat_find("simple_mm", NULL, 0) ? 0 :
+	    0.004;
+	b->in.cfg.inv.limit_usdt = 1000;
+	b->in.cfg.inv.soft_ratio = 0.8;
+	b->in.cfg.skew.price_skew_pct = 0.02;
+	b->in.cfg.skew.size_skew = 0.5;
+	b->in.cfg.as.gamma = 0.1;
+	b->in.cfg.as.horizon_s = 1;
+	b->in.cfg.glft.gamma = 0.1;
+	b->in.est.sigma_bp = 2;
+	b->in.est.A = 20;
+	b->in.est.k = 1;
 	b->in.instance = "simple_mm";
 	b->in.next_seq = strat_seq_seed(now_real_ns());
 	b->in.refresh = true;
@@ -89,9 +112,29 @@ bench_once(struct bench *b, enum bench_kind kind, int i)
 {
 	/* wiggle the mid by up to +-0.2 tick so every call is new work */
 	b->in.mkt.mid = 60000.05 + ((i & 7) - 3.5) * 0.05;
-	if (kind == BK_RAW) {
+	switch (kind) {
+	case BK_RAW:
 		bench_raw(b);
 		return;
+	case BK_EST_MID:		/* 1 us apart: no boundary */
+		est_mid(&b->est, b->est_ns += 1000, b->in.mkt.mid);
+		b->sink += est_get(&b->est)->sigma_bp;
+		return;
+	case BK_EST_TRADE:
+		est_trade(&b->est, b->est_ns += 1000, b->in.mkt.mid +
+		    ((i & 3) - 1.5), i & 1);
+		b->sink += (double)b->est.total_n;
+		return;
+	case BK_EST_BOUNDARY:
+		/* every call closes a sample; one trade a second keeps 300
+		 * in the window, so each close runs the A/k fit */
+		est_trade(&b->est, b->est_ns + 1, 60000 - (i % 7) * 0.9,
+		    true);
+		est_mid(&b->est, b->est_ns += NS_PER_S, b->in.mkt.mid);
+		b->sink += est_get(&b->est)->A + est_get(&b->est)->ak_live;
+		return;
+	default:
+		break;
 	}
 	strat_eval(b->impl, &b->in, &b->out);
 	b->sink += (double)b->out.n_place + (double)b->out.n_keep;
@@ -143,6 +186,43 @@ bench_run(struct bench *b, const char *name, enum bench_kind kind,
 		    ns[0], ns[rounds / 2]);
 }
 
+/* The estimator warmed up on a minute of a moving mid and 3000 trades,
+ * so a boundary runs the whole fit. */
+static void
+bench_est_setup(struct bench *b)
+{
+	struct est_config c = {
+		.live = true, .window_s = 300, .sample_s = 1,
+		.depth_step_bp = 0.25, .min_trades = 100, .sigma_bp = 2,
+		.A = 20, .k = 1,
+	};
+	int i;
+
+	est_init(&b->est, &c);
+	b->est_ns = NS_PER_S;
+	for (i = 0; i < 3000; i++) {
+		b->est_ns += 20 * NS_PER_MS;
+		est_mid(&b->est, b->est_ns, 60000 + (i % 13) * 0.7);
+		est_trade(&b->est, b->est_ns, 60000 + (i % 11) * 0.9 - 4,
+		    i & 1);
+	}
+}
+
+static void
+bench_est(struct bench *b, const char *name, enum bench_kind kind,
+    int rounds)
+{
+	double ns[BENCH_MAX_ROUNDS];
+	int r;
+
+	bench_est_setup(b);
+	for (r = 0; r < rounds; r++)
+		ns[r] = bench_round(b, kind);
+	qsort(ns, (size_t)rounds, sizeof(ns[0]), bench_cmp);
+	printf("%-34s %3s  %9.1f %9.1f\n", name, "-", ns[0],
+	    ns[rounds / 2]);
+}
+
 static double
 bench_baseline(struct bench *b, int levels, int rounds)
 {
@@ -186,6 +266,28 @@ main(int argc, char **argv)
 		bench_run(b, "strat_eval tolerance, full book", BK_TOLERANCE,
 		    levels[i], rounds, base);
 	}
+	printf("\nper strategy, replace mode, long 0.004 BTC of a 1000 USDT "
+	    "limit\n");
+	for (i = 0; i < 2; i++) {
+		static const char *names[] = { "simple_mm", "skew_mm",
+		    "avellaneda_mm", "glft_mm" };
+		char what[64];
+		size_t j;
+
+		b->impl = strat_find("simple_mm", NULL, 0);
+		base = bench_baseline(b, levels[i], rounds);
+		for (j = 0; j < sizeof(names) / sizeof(names[0]); j++) {
+			b->impl = strat_find(names[j], NULL, 0);
+			snprintf(what, sizeof(what), "strat_eval %s", names[j]);
+			bench_run(b, what, BK_REPLACE, levels[i], rounds, base);
+		}
+	}
+	printf("\nlive estimator (estim.c), ns per update\n");
+	bench_est(b, "est_mid, between samples", BK_EST_MID, rounds);
+	bench_est(b, "est_trade", BK_EST_TRADE, rounds);
+	bench_est(b, "est_mid closing a sample, fit, trade", BK_EST_BOUNDARY,
+	    rounds);
+	printf("(ak_live at the end: %d)\n", est_get(&b->est)->ak_live);
 	if (b->sink == 0.12345)
 		printf("\n");	/* keeps the results alive */
 	free(b);
