@@ -98,10 +98,7 @@ struct bt_req {
 struct bt_user {
 	bool		 account;	/* ACCOUNT_UPDATE, else ORDER_TRADE_UPDATE */
 	struct bn_order_update ou;
-	double		 position;	/* ACCOUNT_UPDATE: our symbol's pa */
-	bool		 has_pos;
-	char		 reason[32];	/* ACCOUNT_UPDATE m */
-	double		 funding;	/* FUNDING_FEE: wallet change */
+	struct bn_account_update au;
 };
 
 /* The order service's state: order.c's order_ctx, less its sockets. */

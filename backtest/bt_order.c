@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "qstate.h"
 #include "quoter.h"
@@ -319,6 +320,25 @@ bt_order_answer(struct bt *b, struct bt_req *r)
 	shm_lat_record(&od->rec.rest_rtt, od->rec.order_rtt_ms / 1e3);
 }
 
+/* order.c's order_on_account: funding counted on the position held
+ * before this update (a FUNDING row), then the position. */
+static void
+bt_order_account(struct bt *b, const struct bn_account_update *au)
+{
+	struct bt_order *od = &b->od;
+	struct pmm_msg m;
+	int i;
+
+	memset(&m, 0, sizeof(m));
+	if (ordf_funding(&od->rec.tally, au, b->c->symbol, od->position,
+	    &m.u.funding))
+		bt_log_msg(b, PMM_MSG_FUNDING, &m);
+	for (i = 0; i < au->nP; i++)
+		if (strcasecmp(au->P[i].s, b->c->symbol) == 0 &&
+		    (au->P[i].ps[0] == '\0' || strcmp(au->P[i].ps, "BOTH") == 0))
+			od->position = au->P[i].pa;
+}
+
 void
 bt_order_user(struct bt *b, const struct bt_user *u)
 {
@@ -326,8 +346,7 @@ bt_order_user(struct bt *b, const struct bt_user *u)
 	struct ord_effect e;
 
 	if (u->account) {
-		if (u->has_pos)
-			od->position = u->position;
+		bt_order_account(b, &u->au);
 		return;
 	}
 	memset(&e, 0, sizeof(e));

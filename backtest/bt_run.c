@@ -149,6 +149,35 @@ bt_bn_update(const struct exch_user_event *ev, struct bn_order_update *u)
 	u->rp = x->realized_pnl;
 }
 
+/* An ACCOUNT_UPDATE as bn_parse_event() would have filled it. */
+static void
+bt_bn_account(const struct exch_user_event *ev, struct bn_account_update *a)
+{
+	const struct exch_account_update *x = &ev->au;
+	int i;
+
+	memset(a, 0, sizeof(*a));
+	a->E = ev->E_ms;
+	a->T = ev->T_ms;
+	snprintf(a->m, sizeof(a->m), "%s", x->reason);
+	for (i = 0; i < x->nbal && a->nB < BN_ACCT_MAX; i++, a->nB++) {
+		snprintf(a->B[i].a, sizeof(a->B[i].a), "%s", x->bal[i].asset);
+		a->B[i].wb = x->bal[i].wb;
+		a->B[i].cw = x->bal[i].cw;
+		a->B[i].bc = x->bal[i].bc;
+	}
+	for (i = 0; i < x->npos && a->nP < BN_ACCT_MAX; i++, a->nP++) {
+		snprintf(a->P[i].s, sizeof(a->P[i].s), "%s", x->pos[i].symbol);
+		a->P[i].pa = x->pos[i].pa;
+		a->P[i].ep = x->pos[i].ep;
+		a->P[i].bep = x->pos[i].bep;
+		a->P[i].cr = x->pos[i].cr;
+		a->P[i].up = x->pos[i].up;
+		snprintf(a->P[i].mt, sizeof(a->P[i].mt), "cross");
+		snprintf(a->P[i].ps, sizeof(a->P[i].ps), "BOTH");
+	}
+}
+
 /* ---- the engine's callbacks: what leaves the exchange ----------------- */
 
 static void
@@ -206,7 +235,6 @@ bt_on_user(void *arg, const struct exch_user_event *e)
 {
 	struct bt *b = arg;
 	struct bt_user *u;
-	int i;
 
 	if (e->acct != b->acct || e->type == EXCH_EV_ACCOUNT_CONFIG)
 		return;
@@ -228,12 +256,7 @@ bt_on_user(void *arg, const struct exch_user_event *e)
 		bt_bn_update(e, &u->ou);
 	else {
 		u->account = true;
-		snprintf(u->reason, sizeof(u->reason), "%s", e->au.reason);
-		for (i = 0; i < e->au.npos; i++)
-			if (strcmp(e->au.pos[i].symbol, b->spec->symbol) == 0) {
-				u->position = e->au.pos[i].pa;
-				u->has_pos = true;
-			}
+		bt_bn_account(e, &u->au);
 	}
 	bt_push(b, btc_arrival(&b->user, b->now, bt_lat_response(&b->lat)),
 	    BT_EV_USER, u);

@@ -66,6 +66,19 @@ pass "synthetic: identical bytes twice, the logger's CSV, round trip = entry + r
 [ "$(ls "$T"/s3/metrics-*.csv | wc -l)" = 1 ] || fail "s3 holds more than one run"
 pass "another seed, another market; an earlier output is replaced"
 
+# funding reaches the order service (a funding_fee row each payment, on the
+# position it held) and the summary, and they agree
+"$BT" -c "$CFG" --synthetic 10900 --seed 3 --funding rate=0.001,interval=3600 \
+	--out "$T/f1" >/dev/null || fail "funding run"
+rows=$(grep -c ',funding_fee,' "$T"/f1/metrics-*.csv || true)
+[ "$rows" -ge 1 ] || fail "no funding_fee rows in the CSV"
+csv_sum=$(grep ',funding_fee,' "$T"/f1/metrics-*.csv | cut -d, -f5 |
+	python3 -c 'import sys; print(sum(float(x) for x in sys.stdin))')
+sum_pnl=$(jq -r .funding_pnl "$T/f1/summary.json")
+python3 -c "import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); sys.exit(abs(a-b)>1e-6)" \
+	"$csv_sum" "$sum_pnl" || fail "funding: CSV rows sum to $csv_sum, the summary says $sum_pnl"
+pass "funding: $rows payments in the CSV, summing to the summary's $sum_pnl"
+
 # ---- bad input ----------------------------------------------------------
 expect_fail 1 "$T/none.gz" "$BT" -c "$CFG" --replay "$T/none.gz" --out "$T/bad"
 echo "not a recording" | gzip >"$T/junk.gz"
