@@ -34,6 +34,7 @@
 #include "bt_convert.h"
 #include "bt_run.h"
 #include "cfg.h"
+#include "ctl_report.h"
 #include "log.h"
 
 #include "bt_stats.h"
@@ -477,6 +478,76 @@ summary_files(const char *dir, const struct args *a,
 	return rc;
 }
 
+/* Text into HTML: <, > and & escaped. */
+static void
+html_text(FILE *fp, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '<')
+			fputs("&lt;", fp);
+		else if (*s == '>')
+			fputs("&gt;", fp);
+		else if (*s == '&')
+			fputs("&amp;", fp);
+		else
+			fputc(*s, fp);
+	}
+}
+
+/*
+ * The report pmmctl report makes of a session's CSV (ctl_report.c), made
+ * of the backtest's own CSV into DIR/report, with the summary on the
+ * page. Generated "at" the run's virtual end: the same run, the same page.
+ * A report that cannot be made (gnuplot missing) is said, not fatal: the
+ * CSV and the summary stand.
+ */
+static int
+report_make(const char *dir, const struct args *a, const struct cfg *c,
+    const struct bt_result *r, const void *sum, char *where, size_t wlen)
+{
+	struct rpt_opts o;
+	struct rpt_result res;
+	char out[PATH_MAX], err[1024], *text = NULL, *html = NULL;
+	size_t tlen = 0, hlen = 0;
+	FILE *fp;
+	int rc;
+
+	if ((fp = open_memstream(&text, &tlen)) == NULL)
+		return -1;
+	summary_run(fp, a, r);
+	if (sum != NULL)
+		(void)bts_write_text(sum, fp);
+	fclose(fp);
+	if ((fp = open_memstream(&html, &hlen)) == NULL) {
+		free(text);
+		return -1;
+	}
+	fputs("<h2>Backtest summary</h2>\n<pre>", fp);
+	html_text(fp, text);
+	fputs("</pre>\n", fp);
+	fclose(fp);
+	free(text);
+	snprintf(out, sizeof(out), "%s/report", dir);
+	memset(&o, 0, sizeof(o));
+	o.dir = dir;
+	o.out = out;
+	o.instance = c->instance_id;
+	o.capital = c->initial_capital;
+	o.limit_quote = c->initial_capital * c->max_net_position_ratio;
+	o.title = "pmm backtest";
+	o.extra_html = html;
+	rc = rpt_make(&o, r->end_ns, &res, err, sizeof(err));
+	free(html);
+	if (rc == -1) {
+		fprintf(stderr, "pmm-backtest: the report was not made: %s\n",
+		    err);
+		snprintf(where, wlen, "not made (%s)", err);
+		return 0;
+	}
+	snprintf(where, wlen, "%s/report/index.html", a->out);
+	return 0;
+}
+
 /* ---- subcommands ------------------------------------------------------ */
 
 static int
@@ -506,7 +577,7 @@ cmd_run(int argc, char **argv)
 	struct args a;
 	struct cfg cfg;
 	struct bt_result r;
-	char err[CFG_ERRLEN + 512], tmp[PATH_MAX] = "";
+	char err[CFG_ERRLEN + 512], tmp[PATH_MAX] = "", where[1200] = "";
 	const void *sum = NULL;
 	int i, rc;
 
@@ -546,6 +617,12 @@ cmd_run(int argc, char **argv)
 		    "%s", a.out, strerror(errno));
 		rc = -1;
 	}
+	if (rc == 0 && a.out != NULL && report_make(tmp, &a, &cfg, &r, sum,
+	    where, sizeof(where)) == -1) {
+		snprintf(err, sizeof(err), "--out %s: cannot make the report: "
+		    "%s", a.out, strerror(errno));
+		rc = -1;
+	}
 	if (rc == 0 && a.out != NULL && out_commit(tmp, a.out) == -1)
 		rc = -2;
 	if (rc == -1)
@@ -557,8 +634,8 @@ cmd_run(int argc, char **argv)
 		if (sum != NULL)
 			bts_write_text(sum, stdout);
 		if (a.out != NULL)
-			printf("report        %s (metrics CSV, summary.txt, "
-			    "summary.json)\n", a.out);
+			printf("report        %s: metrics CSV, summary.txt, "
+			    "summary.json; the page %s\n", a.out, where);
 	}
 	bts_free(r.stats);
 	return rc == 0 ? 0 : BT_EXIT_FAIL;

@@ -5,6 +5,8 @@
 #    byte-identical output files; the gzip recording and its binary form
 #    (convert) give the same metrics CSV;
 #  - the CSV is the live logger's (header, 11 columns, its metric names);
+#    the report (pmmctl report's page and charts) is made of it, with the
+#    summary on the page;
 #  - latency: a request's round trip is entry + response (order_rtt_ms);
 #  - bad input: a missing recording, one that is not a recording, a
 #    truncated gzip, an unknown --set key, a bad value: a clear message
@@ -47,10 +49,17 @@ PY
 	--out "$T/s1" >"$T/s1.txt" || fail "synthetic run"
 "$BT" -c "$CFG" --synthetic 120 --seed 5 --latency entry=5,response=7,feed=2 \
 	--out "$T/s2" >/dev/null || fail "synthetic run 2"
-for f in "$T"/s1/*; do
-	cmp "$f" "$T/s2/$(basename "$f")" || fail "$(basename "$f") differs between two runs"
-done
+diff -r "$T/s1" "$T/s2" >/dev/null || fail "two runs of one input differ: $(diff -rq "$T/s1" "$T/s2")"
 check_csv "$T/s1"
+if command -v gnuplot >/dev/null; then
+	grep -q "Backtest summary" "$T/s1/report/index.html" || fail "no summary on the report page"
+	for p in mid position pnl; do
+		[ -s "$T/s1/report/$p.png" ] || fail "the report has no $p.png"
+	done
+	grep -q "the page $T/s1/report/index.html" "$T/s1.txt" || fail "stdout does not say where the page is"
+else
+	echo "report not checked: gnuplot is absent"
+fi
 grep -q "fills" "$T/s1.txt" || fail "no summary on stdout"
 grep -q "report .*$T/s1" "$T/s1.txt" || fail "stdout does not say where the report is"
 # every request took entry + response, on the virtual clock
@@ -105,9 +114,7 @@ if [ ! -r "$REC" ]; then
 fi
 "$BT" -c "$CFG" --replay "$REC" --out "$T/r1" >"$T/r1.txt" || fail "replay run"
 "$BT" -c "$CFG" --replay "$REC" --out "$T/r2" >/dev/null || fail "replay run 2"
-for f in "$T"/r1/*; do
-	cmp "$f" "$T/r2/$(basename "$f")" || fail "$(basename "$f") differs between two runs"
-done
+diff -r "$T/r1" "$T/r2" >/dev/null || fail "two runs of the recording differ: $(diff -rq "$T/r1" "$T/r2")"
 check_csv "$T/r1"
 fills=$(grep -c ',fill,' "$T"/r1/metrics-*.csv)
 [ "$fills" -gt 10 ] || fail "only $fills fills on the recording"
