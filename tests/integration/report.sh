@@ -4,7 +4,8 @@
 # reason holding markup; on the stopped tree `pmmctl report` writes PNG
 # charts and a page. The PNGs are real PNGs of the size asked for; the page,
 # rendered by headless Chromium, shows the history figures the exchange's
-# signed userTrades agree with, and every image loaded. A torn and a foreign
+# signed userTrades agree with, and every image loaded. A backtest's output
+# folder gives a page that agrees with its summary.json. A torn and a foreign
 # line are counted on the page, an empty window says so without charts, and
 # an --out that cannot be written is an error that leaves nothing behind.
 . "$(dirname "$0")/../faults/lib.sh"
@@ -140,6 +141,26 @@ render --dump-dom "file://$T/rep2/index.html" > "$T/dom.html"
 dom_has records "2 skipped (torn or foreign lines)" || fail "skipped lines: $(dom records)"
 [ "$(dom h-trades)" = "$((nb + ns))" ] || fail "rep2 trades $(dom h-trades)"
 pass "--dir: 2 bad lines counted on the page ($(dom records)), trades still $((nb + ns))"
+
+# ---- a backtest's output folder gives the same report ----------------------
+BT="$PMM_BIN/bin/pmm-backtest"
+if [ -x "$BT" ]; then
+	"$BT" --synthetic 600 --seed 7 -c "$PMM_SRC/config/config.yaml" --quiet --out "$T/bt" >/dev/null ||
+		fail "pmm-backtest"
+	"$PMMCTL" report --dir "$T/bt" --out "$T/btrep" >/dev/null || fail "report of a backtest"
+	render --dump-dom "file://$T/btrep/index.html" > "$T/dom.html"
+	[ "$(dom body:data-images)" = loaded ] || fail "backtest report images: $(dom body:data-images)"
+	jq -en --slurpfile s "$T/bt/summary.json" --argjson n "$(dom h-trades)" \
+	    --argjson mk "$(dom h-maker)" --argjson vol "$(dom h-volume_quote)" \
+	    --argjson fees "$(dom h-fees)" '
+	    def near(a; b): ((a - b) | fabs) < 1e-6 * (1 + (b | fabs));
+	    $s[0] as $x | $n == $x.fills and $n > 0 and $mk == $x.maker_fills and
+	    near($vol; $x.volume_quote) and near($fees; -$x.fees_pnl)' >/dev/null ||
+		fail "the backtest's page disagrees with its summary.json: trades $(dom h-trades), fees $(dom h-fees); $(jq -c '{fills, maker_fills, volume_quote, fees_pnl}' "$T/bt/summary.json")"
+	pass "a backtest's folder: the page's $(dom h-trades) trades, volume and fees = its summary.json"
+else
+	echo "(no pmm-backtest in $PMM_BIN/bin: the backtest part is not run)"
+fi
 
 # ---- an empty window: said, no charts; the old report replaced whole ------
 "$PMMCTL" report --dir "$T/csv2" --since 2099-01-01 --out "$T/rep2" | grep -q "no row in the window" ||
