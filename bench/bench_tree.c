@@ -3,6 +3,9 @@
  *   - time from SIGKILL of a service to its replacement reporting ready,
  *     the first time (a calm restart, no backoff), per service;
  *   - resident memory of the whole idle tree (RSS and PSS);
+ *   - the memory of the Prometheus endpoint: the logger of a second tree
+ *     with metrics.enabled, after 20 scrapes, beside the first tree's
+ *     logger (metrics off);
  * and, in the same run, the floor it is compared with: fork + exec of a
  * trivial program until it exits (/bin/true), which is what any respawn
  * costs at least.
@@ -23,6 +26,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <curl/curl.h>
 
 #include "hist.h"
 #include "shm.h"
@@ -56,7 +61,7 @@ write_file(const char *path, const char *text, mode_t mode)
 }
 
 static void
-bench_setup(struct bench *b)
+bench_setup(struct bench *b, int metrics)
 {
 	char path[PATH_MAX + 32], text[PATH_MAX + 512];
 	ssize_t n;
@@ -77,12 +82,18 @@ bench_setup(struct bench *b)
 	snprintf(text, sizeof(text),
 	    "instance_id: %s\nlogging:\n  log_directory: %s/logs\n"
 	    "  log_level: warn\nsupervisor:\n  max_deaths: 1000\n"
-	    "  death_window: 1\n  heartbeat_interval: 0.2\n",
-	    b->instance, b->dir);
+	    "  death_window: 1\n  heartbeat_interval: 0.2\n%s",
+	    b->instance, b->dir, metrics ? "metrics:\n  enabled: true\n"
+	    "  port: 0\n" : "");
 	snprintf(path, sizeof(path), "%s/config.yaml", b->dir);
 	write_file(path, text, 0644);
 	snprintf(path, sizeof(path), "%s/.env", b->dir);
-	write_file(path, "EXCHANGE_ENV=sim\n", 0600);
+	/* keys, or pmmd refuses to start (exit 78); an exchange on port 1,
+	 * where nobody listens: the tree is up and idle, touching nothing */
+	write_file(path, "EXCHANGE_ENV=sim\nBINANCE_API_KEY=benchkey\n"
+	    "BINANCE_SECRET_KEY=benchsecret\n"
+	    "BINANCE_REST_URL=http://127.0.0.1:1\n"
+	    "BINANCE_WS_URL=ws://127.0.0.1:1\n", 0600);
 	snprintf(path, sizeof(path), "%s/run", b->dir);
 	setenv("PMM_RUNTIME_DIR", path, 1);
 }
@@ -167,6 +178,74 @@ status_kb(pid_t pid, const char *file, const char *key)
 	return kb;
 }
 
+/* The logger's RSS and PSS, kB. */
+static void
+bench_logger_kb(struct bench *b, long *rss, long *pss)
+{
+	struct shm_procs pr;
+
+	SHM_SNAPSHOT(&b->shm->procs, &pr);
+	*rss = status_kb(pr.p[SVC_LOGGER].pid, "status", "VmRSS:");
+	*pss = status_kb(pr.p[SVC_LOGGER].pid, "smaps_rollup", "Pss:");
+}
+
+static size_t
+bench_sink(char *p, size_t sz, size_t n, void *arg)
+{
+	*(size_t *)arg += sz * n;
+	(void)p;
+	return sz * n;
+}
+
+/*
+ * A second tree with the endpoint on (port 0: metrics.addr says where),
+ * scraped 20 times, then its logger's memory beside the first's.
+ */
+static void
+bench_endpoint(long off_rss, long off_pss)
+{
+	struct bench m;
+	char path[PATH_MAX + 32], url[256] = "";
+	int64_t deadline = now_mono_ns() + 30 * NS_PER_S;
+	size_t bytes = 0;
+	long rss, pss;
+	FILE *fp;
+	CURL *c;
+	int i, st, ok = 0;
+
+	memset(&m, 0, sizeof(m));
+	bench_setup(&m, 1);
+	bench_start(&m);
+	snprintf(path, sizeof(path), "%s/metrics.addr",
+	    getenv("PMM_RUNTIME_DIR"));
+	while (url[0] == '\0' && now_mono_ns() < deadline) {
+		if ((fp = fopen(path, "r")) != NULL) {
+			if (fgets(url, sizeof(url), fp) == NULL)
+				url[0] = '\0';
+			fclose(fp);
+		}
+		usleep(20000);
+	}
+	url[strcspn(url, "\n")] = '\0';
+	if ((c = curl_easy_init()) != NULL && url[0] != '\0') {
+		curl_easy_setopt(c, CURLOPT_URL, url);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, bench_sink);
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &bytes);
+		for (i = 0; i < 20; i++)
+			ok += curl_easy_perform(c) == CURLE_OK;
+		curl_easy_cleanup(c);
+	}
+	bench_logger_kb(&m, &rss, &pss);
+	printf("\nthe Prometheus endpoint (%s): %d/20 scrapes, %zu bytes "
+	    "each\n  logger RSS %ld kB, PSS %ld kB with metrics on; %ld kB, "
+	    "%ld kB off: %+ld kB RSS\n", url[0] ? url : "no metrics.addr", ok,
+	    ok ? bytes / (size_t)ok : 0, rss, pss, off_rss, off_pss,
+	    rss - off_rss);
+	kill(m.pid, SIGTERM);
+	waitpid(m.pid, &st, 0);
+	printf("(its pmmd log and config: %s)\n", m.dir);
+}
+
 static void
 bench_memory(struct bench *b)
 {
@@ -222,13 +301,15 @@ main(int argc, char **argv)
 	struct hist all, one[SVC_COUNT];
 	int rounds = argc > 1 ? atoi(argv[1]) : 10, r, i;
 	int64_t ns;
+	long lrss, lpss;
 
 	memset(&b, 0, sizeof(b));
 	if (rounds < 1)
 		rounds = 1;
-	bench_setup(&b);
+	bench_setup(&b, 0);
 	bench_start(&b);
 	bench_memory(&b);
+	bench_logger_kb(&b, &lrss, &lpss);
 
 	printf("\nSIGKILL -> replacement ready (first restart, no backoff), "
 	    "%d rounds per service\n", rounds);
@@ -256,5 +337,6 @@ main(int argc, char **argv)
 	kill(b.pid, SIGTERM);
 	waitpid(b.pid, &r, 0);
 	printf("(pmmd log and config: %s)\n", b.dir);
+	bench_endpoint(lrss, lpss);
 	return 0;
 }
