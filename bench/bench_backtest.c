@@ -9,6 +9,8 @@
  *   read       replay_open + replay_step: the events parsed (gzip: gunzip
  *              and LEJP; binary: records from a mapping) and handed to a
  *              counting sink
+ *   engine     the engine alone (pmm-exchange's core): the events applied
+ *              to the outside book, the fill model, marks; no services
  *   backtest   bt_run: the engine (outside book, fill model, marks), the
  *              virtual clock, the order side (quoter, order table) and the
  *              risk side on every event, the summary's sums; no CSV
@@ -114,6 +116,51 @@ bench_read(const char *path, uint64_t *events)
 	return cpu_s() - t0;
 }
 
+static int64_t eng_now;
+
+static int64_t
+eng_clock(void *arg)
+{
+	(void)arg;
+	return eng_now;
+}
+
+static void
+eng_market(void *arg, const struct exch_mkt_event *e)
+{
+	(void)e;
+	(*(uint64_t *)arg)++;
+}
+
+/* The engine alone: the replay into the outside book, the fill model and
+ * the marks, every line at its own time, no services: CPU seconds. */
+static double
+bench_engine(const char *path, uint64_t *emitted)
+{
+	struct exch_opts o;
+	struct exch_cb cb = { eng_market, NULL, emitted };
+	struct exch *ex;
+	double t0 = cpu_s();
+
+	*emitted = 0;
+	exch_opts_default(&o);
+	o.market = EXCH_MKT_REPLAY;
+	snprintf(o.replay.path, sizeof(o.replay.path), "%s", path);
+	o.replay.speed = 1;
+	o.clock = eng_clock;
+	eng_now = 1723161255030314667LL;	/* the shared file's start */
+	if ((ex = exch_new(&o, &cb)) == NULL)
+		return -1;
+	eng_now = exch_replay_first_ns(ex);
+	while (!exch_market_done(ex)) {
+		eng_now = exch_next_due_ns(ex);
+		if (exch_step(ex, eng_now) == -1)
+			break;
+	}
+	exch_free(ex);
+	return cpu_s() - t0;
+}
+
 /* The whole backtest: CPU and wall seconds. */
 static int
 bench_run(const struct cfg *c, const char *path, double synth_s,
@@ -160,6 +207,8 @@ main(int argc, char **argv)
 	struct cfg c;
 	char err[1024];
 	double best_r[2] = { 1e9, 1e9 }, best_b[2] = { 1e9, 1e9 };
+	double best_e[2] = { 1e9, 1e9 };
+	uint64_t emitted = 0;
 	double best_w[2] = { 1e9, 1e9 }, t, w, syn_c = 1e9, syn_w = 1e9;
 	uint64_t ev = 0, syn_ev = 0;
 	int fd;
@@ -189,6 +238,9 @@ main(int argc, char **argv)
 		for (k = 0; k < 2; k++) {
 			if ((t = bench_read(src[k], &ev)) >= 0 && t < best_r[k])
 				best_r[k] = t;
+			if ((t = bench_engine(src[k], &emitted)) >= 0 &&
+			    t < best_e[k])
+				best_e[k] = t;
 			if (bench_run(&c, src[k], 0, &t, &w, &res) == 0) {
 				if (t < best_b[k])
 					best_b[k] = t;
@@ -211,8 +263,10 @@ main(int argc, char **argv)
 	    (double)(rec.end_ns - rec.start_ns) / 1e9,
 	    (unsigned long long)st.records, st.records * 64 / 1e6);
 	row("gzip JSON lines: read", ev, best_r[0]);
+	row("gzip JSON lines: engine alone", ev, best_e[0]);
 	row("gzip JSON lines: backtest", ev, best_b[0]);
 	row("binary form: read", ev, best_r[1]);
+	row("binary form: engine alone", ev, best_e[1]);
 	row("binary form: backtest", ev, best_b[1]);
 	printf("  the recording backtested: %.3f s CPU, %.3f s wall (gzip); "
 	    "%.3f s CPU, %.3f s wall (binary)\n", best_b[0], best_w[0],
