@@ -703,6 +703,10 @@ bt_loop(struct bt *b)
 	int64_t t_mkt, t_q, t_turn, t_ord, t;
 
 	while (!b->failed) {
+		if (b->o->stop != NULL && *b->o->stop) {
+			bt_fail(b, "interrupted");
+			break;
+		}
 		if (!bt_market_more(b)) {
 			if (b->failed)
 				break;

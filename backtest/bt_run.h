@@ -8,6 +8,7 @@
 #ifndef PMM_BT_RUN_H
 #define PMM_BT_RUN_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,8 @@ struct bt_run_opts {
 	double		 funding_rate;		/* per interval, 0.0001 */
 	double		 funding_interval_s;	/* 0 = the engine's (8 h) */
 	const char	*out_dir;	/* the metrics CSV; NULL = none */
+	/* set (by a signal handler) to stop the run: it fails, "interrupted" */
+	volatile sig_atomic_t *stop;
 	bool		 no_stats;	/* benchmarks: the bare run */
 };
 

@@ -12,7 +12,8 @@
  *
  * Exit: 0 done, 1 the run failed (a missing or damaged recording, a full
  * disk), 2 usage, 78 the config (the same message as pmmd -n: file, line,
- * key, what is valid). --out DIR is written into a temporary directory
+ * key, what is valid), 130 interrupted (SIGINT/SIGTERM: the temporary
+ * directory is removed). --out DIR is written into a temporary directory
  * beside it and renamed at the end: DIR is whole or untouched. Output
  * timestamps are UTC on the virtual clock: no wall clock anywhere, so the
  * same input and seed give the same bytes.
@@ -22,6 +23,7 @@
 #include <ftw.h>
 #include <getopt.h>
 #include <libgen.h>
+#include <signal.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -323,6 +325,28 @@ parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
+/* SIGINT/SIGTERM stop the run; main removes its temporary directory. */
+static volatile sig_atomic_t bt_stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	bt_stop = 1;
+}
+
+static void
+signals_catch(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+}
+
 /* ---- the output directory: whole or untouched ------------------------ */
 
 static int
@@ -581,6 +605,8 @@ cmd_run(int argc, char **argv)
 	const void *sum = NULL;
 	int i, rc;
 
+	/* before the temporary directory exists: a signal never leaves it */
+	signals_catch();
 	memset(&a, 0, sizeof(a));
 	bt_run_defaults(&a.o);
 	if (parse_args(argc, argv, &a) == -1) {
@@ -609,6 +635,7 @@ cmd_run(int argc, char **argv)
 	a.o.nfiles = a.nfiles;
 	a.o.synth_s = a.synth_s;
 	a.o.out_dir = a.out != NULL ? tmp : NULL;
+	a.o.stop = &bt_stop;
 	rc = bt_run(&a.o, &r, err, sizeof(err));
 	if (rc == 0 && r.stats != NULL)
 		sum = bts_finish(r.stats, r.end_ns);
@@ -638,6 +665,8 @@ cmd_run(int argc, char **argv)
 			    "summary.json; the page %s\n", a.out, where);
 	}
 	bts_free(r.stats);
+	if (bt_stop)
+		return 128 + SIGINT;	/* as the shell says it */
 	return rc == 0 ? 0 : BT_EXIT_FAIL;
 }
 

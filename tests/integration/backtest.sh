@@ -105,7 +105,17 @@ expect_fail 1 "not an earlier backtest" "$BT" -c "$CFG" --synthetic 10 --out "$T
 [ "$(cat "$T/mine/file")" = keep ] || fail "a foreign directory was touched"
 [ ! -e "$T/bad" ] || fail "a failed run left $T/bad"
 ls -a "$T" | grep -q '\.tmp-' && fail "a failed run left a temporary directory"
-pass "bad input: clear messages, exit 1/2/78, nothing half-written"
+# interrupted: stops, exit 130, its temporary directory removed
+"$BT" -c "$CFG" --synthetic 864000 --out "$T/long" >/dev/null 2>"$T/err" &
+pid=$!
+for _ in $(seq 600); do ls -a "$T" | grep -q '^\.long\.tmp-' && break; sleep 0.05; done
+ls -a "$T" | grep -q '^\.long\.tmp-' || fail "the long run never started writing"
+kill -INT $pid
+rc=0; wait $pid || rc=$?
+[ $rc = 130 ] || fail "an interrupted run exited $rc, not 130"
+grep -q interrupted "$T/err" || fail "an interrupted run does not say so"
+[ ! -e "$T/long" ] && ! ls -a "$T" | grep -q '\.tmp-' || fail "an interrupted run left output"
+pass "bad input: clear messages, exit 1/2/78, nothing half-written; interrupted: 130, nothing left"
 
 # ---- the shared recording ---------------------------------------------
 if [ ! -r "$REC" ]; then
