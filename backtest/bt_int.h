@@ -28,6 +28,7 @@
 #include "bt_run.h"
 #include "cfg.h"
 #include "csvlog.h"
+#include "estim.h"
 #include "exch.h"
 #include "logrow.h"
 #include "msg.h"
@@ -51,6 +52,7 @@
 enum bt_kind {
 	BT_EV_TICK = 1,		/* bookTicker reaches market+order+risk */
 	BT_EV_MARK,		/* markPrice reaches market */
+	BT_EV_TRADE,		/* aggTrade reaches market (the estimator) */
 	BT_EV_USER,		/* a user-stream event reaches order */
 	BT_EV_REQ,		/* a REST request reaches the engine */
 	BT_EV_ANSWER,		/* its answer reaches the service */
@@ -159,6 +161,8 @@ struct bt {
 	/* the state segment, the logger */
 	struct shm_state *st;
 	struct shm_market mk;
+	struct est	 est;		/* market's estimator (estim.h) */
+	bool		 est_on;
 	struct csvlog	*csv;
 	struct logrow_self self;
 	void		*stats;		/* struct bts *, when built with it */

@@ -166,6 +166,8 @@ bt_facts(struct bt *b, struct qt_facts *f, char *why, size_t len)
 	f->stream_up = true;
 	f->unreachable = NULL;
 	f->position = b->od.position;
+	qt_est_from(&f->est, &b->mk, b->c);
+	f->real_ns = b->now;	/* the virtual clock is the wall clock */
 }
 
 /* The book's sanity changed: one ORDER_EVENT row. */

@@ -26,6 +26,7 @@ struct bt_ev {
 			int64_t	 u;		/* update id */
 		} tick;
 		struct { double price; } mark;
+		struct { double price; bool buyer_maker; } trade;
 		void	*p;		/* owned by the event's handler */
 	} u;
 };

@@ -205,10 +205,18 @@ bt_on_market(void *arg, const struct exch_mkt_event *e)
 	b->res->mkt_events++;
 	if (e->sym != b->sym)
 		return;
-	if (e->type != EXCH_EV_BOOK_TICKER && e->type != EXCH_EV_MARK_PRICE)
-		return;		/* the services subscribe to these two */
+	if (e->type != EXCH_EV_BOOK_TICKER && e->type != EXCH_EV_MARK_PRICE &&
+	    (e->type != EXCH_EV_AGG_TRADE || !b->est_on ||
+	    !b->c->estimator.live))
+		return;		/* what the market service subscribes to */
 	memset(&ev, 0, sizeof(ev));
-	if (e->type == EXCH_EV_BOOK_TICKER) {
+	if (e->type == EXCH_EV_AGG_TRADE) {
+		/* its own connection live; the feed's latency here */
+		lat = bt_lat_feed(&b->lat, 0, 0);
+		ev.kind = BT_EV_TRADE;
+		ev.u.trade.price = e->agg.p;
+		ev.u.trade.buyer_maker = e->agg.m;
+	} else if (e->type == EXCH_EV_BOOK_TICKER) {
 		if (b->stats != NULL)
 			bts_mid(b->stats, now, (e->bt.b + e->bt.a) / 2);
 		lat = bt_lat_feed(&b->lat, e->rec_recv_ns, e->rec_E_ms);
@@ -448,6 +456,10 @@ bt_tick(struct bt *b, const struct bt_ev *ev)
 	m->stale = 0;
 	m->md_latency_ms = (double)(b->now - ev->u.tick.exch_ns) / 1e6;
 	shm_lat_record(&m->md_latency, m->md_latency_ms / 1e3);
+	if (b->est_on) {
+		est_mid(&b->est, b->now, m->mid);
+		est_publish(&b->est, m);
+	}
 	/* market publishes after the TICK; nobody reads it in between here */
 	bt_order_tick(b, m->bid, m->ask);
 }
@@ -666,6 +678,11 @@ bt_dispatch(struct bt *b, const struct bt_ev *ev)
 	case BT_EV_MARK:
 		b->mk.mark_price = ev->u.mark.price;
 		break;
+	case BT_EV_TRADE:
+		est_trade(&b->est, b->now, ev->u.trade.price,
+		    ev->u.trade.buyer_maker);
+		est_publish(&b->est, &b->mk);
+		break;
 	case BT_EV_USER:
 		bt_order_user(b, ev->u.p);
 		free(ev->u.p);
@@ -840,6 +857,15 @@ bt_run(const struct bt_run_opts *o, struct bt_result *res, char *err,
 	    b->start_ns)) == NULL) {
 		bt_fail(b, "out of memory");
 		goto out;
+	}
+	{
+		struct est_config ec;
+
+		/* market's estimator, as market.c runs it */
+		est_config_from_cfg(&ec, b->c);
+		b->est_on = est_init(&b->est, &ec) == 0;
+		if (b->est_on)
+			est_publish(&b->est, &b->mk);
 	}
 	b->next_turn_ns = b->start_ns + BT_TURN_NS;
 	b->next_sample_ns = b->start_ns + NS_PER_S_BT;

@@ -35,20 +35,6 @@ struct market_ctx {
 	struct bn_ws		*book, *mark, *trade;
 };
 
-/* The estimator's settings from the config. */
-static void
-market_est_config(struct est_config *ec, const struct cfg *c)
-{
-	memset(ec, 0, sizeof(*ec));
-	ec->live = c->estimator.live;
-	ec->window_s = c->estimator.window;
-	ec->sample_s = c->estimator.sample_interval;
-	ec->depth_step_bp = c->estimator.depth_step_bp;
-	ec->min_trades = c->estimator.min_trades;
-	ec->sigma_bp = c->estimator.fallback_sigma_bp;
-	ec->A = c->estimator.fallback_a;
-	ec->k = c->estimator.fallback_k;
-}
 
 static void
 market_publish(struct market_ctx *mc)
@@ -162,7 +148,7 @@ market_init(struct svc *s)
 	memset(&prev, 0, sizeof(prev));
 	SVC_READ(s, market, &prev);
 	mdf_init(&mc->feed, s->cfg.symbol, s->cfg.market.stale_after, &prev);
-	market_est_config(&ec, &s->cfg);
+	est_config_from_cfg(&ec, &s->cfg);
 	if (mdf_est_init(&mc->feed, &ec) == -1)
 		log_warnx("estimator settings unusable: fallbacks only");
 	market_publish(mc);
@@ -228,7 +214,7 @@ market_on_reload(struct svc *s, const struct cfg *nc)
 	if (memcmp(&nc->estimator, &s->cfg.estimator,
 	    sizeof(nc->estimator)) != 0) {
 		log_info("estimator settings changed: warming up again");
-		market_est_config(&ec, nc);
+		est_config_from_cfg(&ec, nc);
 		mdf_est_init(&mc->feed, &ec);
 		market_publish(mc);
 	}

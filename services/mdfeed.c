@@ -75,21 +75,7 @@ mdf_bad(struct mdfeed *f, const char *what, const char *why, int64_t now)
 static int
 mdf_est_copy(struct mdfeed *f)
 {
-	const struct est_result *e = est_get(&f->est);
-	struct shm_market *r = &f->rec;
-
-	if (r->est_sigma_bp == e->sigma_bp && r->est_a == e->A &&
-	    r->est_k == e->k && r->est_trades == e->n_trades &&
-	    r->est_returns == e->n_returns)
-		return 0;
-	r->est_sigma_bp = e->sigma_bp;
-	r->est_a = e->A;
-	r->est_k = e->k;
-	r->est_sigma_live = e->sigma_live;
-	r->est_ak_live = e->ak_live;
-	r->est_returns = e->n_returns;
-	r->est_trades = e->n_trades;
-	return 1;
+	return est_publish(&f->est, &f->rec);
 }
 
 int

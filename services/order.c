@@ -867,18 +867,7 @@ order_facts(struct order_ctx *oc, struct qt_facts *f, char *why, size_t len)
 	f->stream_up = oc->stream_up;
 	f->unreachable = oc->unreachable ? oc->unreach_why : NULL;
 	f->position = oc->position;
-	/* market's estimates (its fallbacks until live); ours when it has
-	 * none (estimator not running, an older market record) */
-	if (oc->seen_mkt.est_sigma_bp > 0 && oc->seen_mkt.est_a > 0 &&
-	    oc->seen_mkt.est_k > 0) {
-		f->est.sigma_bp = oc->seen_mkt.est_sigma_bp;
-		f->est.A = oc->seen_mkt.est_a;
-		f->est.k = oc->seen_mkt.est_k;
-	} else {
-		f->est.sigma_bp = oc->s->cfg.estimator.fallback_sigma_bp;
-		f->est.A = oc->s->cfg.estimator.fallback_a;
-		f->est.k = oc->s->cfg.estimator.fallback_k;
-	}
+	qt_est_from(&f->est, &oc->seen_mkt, &oc->s->cfg);
 	f->real_ns = now_real_ns();
 }
 

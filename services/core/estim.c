@@ -32,6 +32,20 @@ est_reset(struct est *e)
 	e->r.k = c.k;
 }
 
+void
+est_config_from_cfg(struct est_config *ec, const struct cfg *c)
+{
+	memset(ec, 0, sizeof(*ec));
+	ec->live = c->estimator.live;
+	ec->window_s = c->estimator.window;
+	ec->sample_s = c->estimator.sample_interval;
+	ec->depth_step_bp = c->estimator.depth_step_bp;
+	ec->min_trades = c->estimator.min_trades;
+	ec->sigma_bp = c->estimator.fallback_sigma_bp;
+	ec->A = c->estimator.fallback_a;
+	ec->k = c->estimator.fallback_k;
+}
+
 int
 est_init(struct est *e, const struct est_config *c)
 {
@@ -238,4 +252,23 @@ const struct est_result *
 est_get(const struct est *e)
 {
 	return &e->r;
+}
+
+int
+est_publish(const struct est *e, struct shm_market *m)
+{
+	const struct est_result *r = &e->r;
+
+	if (m->est_sigma_bp == r->sigma_bp && m->est_a == r->A &&
+	    m->est_k == r->k && m->est_trades == r->n_trades &&
+	    m->est_returns == r->n_returns)
+		return 0;
+	m->est_sigma_bp = r->sigma_bp;
+	m->est_a = r->A;
+	m->est_k = r->k;
+	m->est_sigma_live = r->sigma_live;
+	m->est_ak_live = r->ak_live;
+	m->est_returns = r->n_returns;
+	m->est_trades = r->n_trades;
+	return 1;
 }

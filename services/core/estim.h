@@ -30,6 +30,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cfg.h"
+#include "shm.h"
+
 #define EST_MAX_SAMPLES	3600	/* returns in the window, at most */
 #define EST_SLICES	16	/* the trade window rolls in slices */
 #define EST_BINS	40	/* depth grid points */
@@ -76,6 +79,8 @@ struct est {
 	struct est_result r;			/* as of the last boundary */
 };
 
+/* The estimator.* keys of a loaded config. */
+void	est_config_from_cfg(struct est_config *ec, const struct cfg *c);
 /* -1 when c is unusable (the config validates it first). */
 int	est_init(struct est *e, const struct est_config *c);
 /* A new mid at now_ns (any clock, only differences are used). */
@@ -88,6 +93,10 @@ void	est_trade(struct est *e, int64_t now_ns, double price,
 	    bool buyer_maker);
 /* The estimates as of the last sample boundary (fallbacks filled in). */
 const struct est_result *est_get(const struct est *e);
+
+/* The estimates into the market record (est_* fields): 1 if they
+ * changed (publish it), 0 if not. */
+int	est_publish(const struct est *e, struct shm_market *m);
 
 /* The fit itself, exported for the tests: x[i] depths, n[i] counts over
  * span_s seconds; 0 with A, k, or -1 with too few points or k <= 0. */

@@ -95,6 +95,21 @@ qt_guard(struct quoter *q, double mark, int64_t now, struct qt_plan *p)
 	return was && !q->insane;
 }
 
+void
+qt_est_from(struct strat_est *e, const struct shm_market *m,
+    const struct cfg *c)
+{
+	if (m->est_sigma_bp > 0 && m->est_a > 0 && m->est_k > 0) {
+		e->sigma_bp = m->est_sigma_bp;
+		e->A = m->est_a;
+		e->k = m->est_k;
+	} else {
+		e->sigma_bp = c->estimator.fallback_sigma_bp;
+		e->A = c->estimator.fallback_a;
+		e->k = c->estimator.fallback_k;
+	}
+}
+
 static void
 qt_strat_in(const struct quoter *q, const struct qt_facts *f,
     const struct ord_book *b, struct strat_order *open, bool refresh,

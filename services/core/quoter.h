@@ -116,6 +116,14 @@ struct qt_plan {
 	int			 first_oob;	/* out.place index of the first */
 };
 
+/*
+ * The sigma, A, k the strategy gets: the market record's (the market
+ * service's estimator: its fallbacks until live), else the config's
+ * fallbacks (no estimator running, an older record).
+ */
+void	qt_est_from(struct strat_est *e, const struct shm_market *m,
+	    const struct cfg *c);
+
 void	qt_init(struct quoter *q, const struct qt_config *c);
 /* New config (reload): the sanity reference stays; a new ladder now. */
 void	qt_reconfig(struct quoter *q, const struct qt_config *c);
