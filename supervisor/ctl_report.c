@@ -737,8 +737,8 @@ static const char *const rpt_caption[RPT_NCHARTS] = {
 static const char *const rpt_missing[RPT_NCHARTS] = {
 	"No mid_price samples in this window: no price chart.",
 	"No position samples in this window: no position chart.",
-	"No fills and no unrealized_pnl samples in this window: no PnL "
-	    "chart.",
+	("No fills and no unrealized_pnl samples in this window: no PnL "
+	    "chart."),
 };
 
 static void

@@ -114,7 +114,9 @@ rpt_gp_log(const char *dir, char *out, size_t len)
 	FILE *fp;
 
 	out[0] = '\0';
-	snprintf(path, sizeof(path), "%s/gnuplot.log", dir);
+	if (snprintf(path, sizeof(path), "%s/gnuplot.log", dir) >=
+	    (int)sizeof(path))
+		return;		/* the temporary directory's name fits: never */
 	if ((fp = fopen(path, "r")) != NULL) {
 		n = fread(out, 1, len - 1, fp);
 		fclose(fp);

@@ -336,10 +336,11 @@ make(const char *out, const char *gnuplot, int64_t since, char *err)
 {
 	struct rpt_opts o;
 	struct rpt_result res;
-	char d[128], od[128];
+	char d[512], od[512];
 
-	snprintf(d, sizeof(d), "%s/csv", tdir);
-	snprintf(od, sizeof(od), "%s/%s", tdir, out);
+	ck_assert_int_lt(snprintf(d, sizeof(d), "%s/csv", tdir), sizeof(d));
+	ck_assert_int_lt(snprintf(od, sizeof(od), "%s/%s", tdir, out),
+	    sizeof(od));
 	memset(&o, 0, sizeof(o));
 	o.dir = d;
 	o.out = out[0] == '/' ? out : od;
