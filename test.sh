@@ -58,10 +58,11 @@ if [ "${SKIP_ASAN:-0}" != 1 ]; then
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPMM_SANITIZE=ON \
 		-DPMM_WERROR=ON >/dev/null
 	cmake --build build-asan -j"$J"
-	# the long crash and fault suites run once, in the plain build above
+	# the long crash and fault suites, and the backtest's live fidelity run
+	# (minutes of a replay at speed 1), run once, in the plain build above
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-		ctest --test-dir build-asan --output-on-failure -j"$J" -LE 'crash|faults' 
+		ctest --test-dir build-asan --output-on-failure -j"$J" -LE 'crash|faults|fidelity'
 fi
 
 if [ "${SKIP_FUZZ:-0}" != 1 ]; then
