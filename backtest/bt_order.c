@@ -220,6 +220,7 @@ bt_quote(struct bt *b, bool refresh)
 		return;
 	bt_facts(b, &f, why, sizeof(why));
 	qt_eval(&od->q, &f, &od->book, refresh, b->now, p);
+	qt_model(&od->rec, &f, p, b->c);
 	if (p->book != QT_BOOK_SAME)
 		bt_event_book(b, p);
 	if (od->rec.quote_state != (uint32_t)p->state)

@@ -888,33 +888,6 @@ order_qstate_quoter(struct order_ctx *oc, enum quote_state st,
 		order_qstate(oc, st, "%s", reason);
 }
 
-/*
- * What the quote was built from and around, for status and the CSV.
- * Published with the record when the ladder was re-priced (a refresh or
- * a placement), not on every tick: the figures follow the mid.
- */
-static void
-order_model(struct order_ctx *oc, const struct qt_facts *f,
-    const struct qt_plan *p)
-{
-	const struct strat_out *o = &p->out;
-	const char *name = oc->s->cfg.strategy_name;
-	struct shm_orders *r = &oc->rec;
-
-	r->m_gamma = strcmp(name, "avellaneda_mm") == 0 ?
-	    oc->s->cfg.avellaneda.gamma : strcmp(name, "glft_mm") == 0 ?
-	    oc->s->cfg.glft.gamma : NAN;
-	r->m_sigma_bp = f->est.sigma_bp;
-	r->m_a = f->est.A;
-	r->m_k = f->est.k;
-	r->m_reservation = o->reservation;
-	r->m_half_spread = o->half_spread;
-	r->m_skew_bp = o->skew_bp;
-	r->m_q_lots = o->q_lots;
-	if (p->refresh || p->pl.n_place > 0)
-		oc->dirty = true;
-}
-
 /* The quote state between evaluations (the link changed). */
 static void
 order_quote_state(struct order_ctx *oc)
@@ -988,7 +961,8 @@ order_quote(struct order_ctx *oc, bool refresh)
 	    oc->seq_reserved) != 0)
 		order_seq_reserve(oc);
 	qt_eval(&oc->q, &f, &oc->book, refresh, now, p);
-	order_model(oc, &f, p);
+	if (qt_model(&oc->rec, &f, p, &oc->s->cfg))
+		oc->dirty = true;
 	if (p->book != QT_BOOK_SAME)
 		order_event_book(oc, p);
 	if (p->out_of_band > 0)

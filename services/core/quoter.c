@@ -6,6 +6,7 @@
  */
 #include "quoter.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -108,6 +109,25 @@ qt_est_from(struct strat_est *e, const struct shm_market *m,
 		e->A = c->estimator.fallback_a;
 		e->k = c->estimator.fallback_k;
 	}
+}
+
+bool
+qt_model(struct shm_orders *r, const struct qt_facts *f,
+    const struct qt_plan *p, const struct cfg *c)
+{
+	const struct strat_out *o = &p->out;
+
+	r->m_gamma = strcmp(c->strategy_name, "avellaneda_mm") == 0 ?
+	    c->avellaneda.gamma : strcmp(c->strategy_name, "glft_mm") == 0 ?
+	    c->glft.gamma : NAN;
+	r->m_sigma_bp = f->est.sigma_bp;
+	r->m_a = f->est.A;
+	r->m_k = f->est.k;
+	r->m_reservation = o->reservation;
+	r->m_half_spread = o->half_spread;
+	r->m_skew_bp = o->skew_bp;
+	r->m_q_lots = o->q_lots;
+	return p->refresh || p->pl.n_place > 0;
 }
 
 static void

@@ -124,6 +124,17 @@ struct qt_plan {
 void	qt_est_from(struct strat_est *e, const struct shm_market *m,
 	    const struct cfg *c);
 
+/*
+ * What an evaluation was built from and around, into the order record
+ * (pmmctl status' model, the CSV's model rows): gamma of the strategy
+ * (NaN for those without), the estimates it used, and its strat_out
+ * reservation, half spread, skew and q. True when it is worth publishing
+ * now: the ladder was re-priced (a refresh or a placement) — the figures
+ * follow the mid, and the tick path need not publish every tick.
+ */
+bool	qt_model(struct shm_orders *r, const struct qt_facts *f,
+	    const struct qt_plan *p, const struct cfg *c);
+
 void	qt_init(struct quoter *q, const struct qt_config *c);
 /* New config (reload): the sanity reference stays; a new ladder now. */
 void	qt_reconfig(struct quoter *q, const struct qt_config *c);

@@ -15,7 +15,8 @@
 #     synthetic market (live estimates fed by its aggTrades): each
 #     inventory-aware strategy fills both sides and is never paused nor at
 #     the limit, where simple_mm spends part of the run paused at it (the
-#     issue's complaint, measured the same way).
+#     issue's complaint, measured the same way); the backtest's CSV has
+#     the model rows and the live estimates.
 # The text status shows the model line too.
 . "$(dirname "$0")/lib.sh"
 exch_trap
@@ -122,6 +123,11 @@ for s in simple_mm skew_mm avellaneda_mm glft_mm; do
 		echo "$f" | jq -e '.paused_pct == 0 and .at_limit_s == 0 and
 		    .bids > 0 and .asks > 0' >/dev/null ||
 			fail "$s in the backtest: $f"
+		# its CSV has the model and the live estimates, as a tree's
+		grep -q ',reservation_price,[0-9]' "$T/bt-$s"/metrics-*.csv &&
+			grep -q ',est_sigma,[0-9.]*,bp_per_sqrt_s,BTCUSDT,,,live,' \
+			"$T/bt-$s"/metrics-*.csv ||
+			fail "$s: no model or live estimate rows in the backtest's CSV"
 	fi
 	pass "backtest $s: $f"
 done
