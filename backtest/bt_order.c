@@ -174,15 +174,9 @@ bt_facts(struct bt *b, struct qt_facts *f, char *why, size_t len)
 static void
 bt_event_book(struct bt *b, const struct qt_plan *p)
 {
-	bool insane = p->book == QT_BOOK_INSANE;
 	struct pmm_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.u.order.kind = insane ? ORD_BOOK_INSANE : ORD_BOOK_SANE;
-	m.u.order.side = UINT8_MAX;	/* neither */
-	m.u.order.price = p->mid;
-	snprintf(m.u.order.text, sizeof(m.u.order.text), "%s", insane ?
-	    b->od.q.insane_why : "");
+	qt_book_event(&b->od.q, p, &m);
 	bt_log_msg(b, PMM_MSG_ORDER_EVENT, &m);
 }
 

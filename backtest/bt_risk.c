@@ -26,21 +26,10 @@ bt_risk_publish(struct bt *b)
 {
 	struct bt_risk *rs = &b->rs;
 	struct shm_risk *k = &rs->rk;
-	bool was = k->paused != 0, now = risk_eval_paused(&rs->ev);
 
-	k->position = rs->have_pos ? rs->book.pos : NAN;
-	k->entry_price = rs->have_pos ? rs->book.entry : NAN;
-	k->mark_price = rs->mark > 0 ? rs->mark : NAN;
-	k->position_notional = k->position * k->mark_price;
-	k->unrealized_pnl = rs->book.pos == 0 && rs->have_pos ? 0 :
-	    k->position * (k->mark_price - k->entry_price);
-	k->realized_pnl = rs->book.realized;
-	k->paused = now;
-	k->pause_causes = rs->ev.causes;
-	snprintf(k->pause_reason, sizeof(k->pause_reason), "%s",
-	    risk_eval_reason(&rs->ev));
-	if (now != was)
-		k->paused_since_ns = now ? b->now : 0;
+	/* the virtual clock stands for the wall clock */
+	risk_record_fill(k, &rs->book, rs->have_pos, rs->mark, &rs->ev,
+	    b->now);
 	SHM_PUBLISH(&b->st->risk, k);
 }
 

@@ -907,12 +907,7 @@ order_event_book(struct order_ctx *oc, const struct qt_plan *p)
 	bool insane = p->book == QT_BOOK_INSANE;
 	struct pmm_msg m;
 
-	memset(&m, 0, sizeof(m));
-	m.u.order.kind = insane ? ORD_BOOK_INSANE : ORD_BOOK_SANE;
-	m.u.order.side = UINT8_MAX;	/* neither */
-	m.u.order.price = p->mid;
-	snprintf(m.u.order.text, sizeof(m.u.order.text), "%s", insane ?
-	    oc->q.insane_why : "");
+	qt_book_event(&oc->q, p, &m);
 	svc_publish(oc->s, PMM_MSG_ORDER_EVENT, &m);
 	if (insane)
 		log_warnx("not quoting: %s; our orders cancelled",

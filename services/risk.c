@@ -111,22 +111,9 @@ static void
 risk_publish(struct risk_ctx *rc)
 {
 	struct shm_risk *k = &rc->rk;
-	bool was = k->paused != 0, now = risk_eval_paused(&rc->ev);
 
-	/* NaN until known: a reader shows "no data", never a made-up 0 */
-	k->position = rc->have_pos ? rc->book.pos : NAN;
-	k->entry_price = rc->have_pos ? rc->book.entry : NAN;
-	k->mark_price = rc->mark > 0 ? rc->mark : NAN;
-	k->position_notional = k->position * k->mark_price;
-	k->unrealized_pnl = rc->book.pos == 0 && rc->have_pos ? 0 :
-	    k->position * (k->mark_price - k->entry_price);
-	k->realized_pnl = rc->book.realized;
-	k->paused = now;
-	k->pause_causes = rc->ev.causes;
-	snprintf(k->pause_reason, sizeof(k->pause_reason), "%s",
-	    risk_eval_reason(&rc->ev));
-	if (now != was)
-		k->paused_since_ns = now ? now_real_ns() : 0;
+	risk_record_fill(k, &rc->book, rc->have_pos, rc->mark, &rc->ev,
+	    now_real_ns());
 	SHM_PUBLISH(&rc->s->shm->risk, k);
 }
 

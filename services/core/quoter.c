@@ -323,3 +323,17 @@ qt_state(const struct quoter *q, bool stream_up, const char *unreachable,
 	snprintf(reason, len, "%s", "");
 	return QS_QUOTING;
 }
+
+void
+qt_book_event(const struct quoter *q, const struct qt_plan *p,
+    struct pmm_msg *m)
+{
+	bool insane = p->book == QT_BOOK_INSANE;
+
+	memset(m, 0, sizeof(*m));
+	m->u.order.kind = insane ? ORD_BOOK_INSANE : ORD_BOOK_SANE;
+	m->u.order.side = UINT8_MAX;	/* neither */
+	m->u.order.price = p->mid;
+	snprintf(m->u.order.text, sizeof(m->u.order.text), "%s", insane ?
+	    q->insane_why : "");
+}

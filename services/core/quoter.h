@@ -172,6 +172,11 @@ void	qt_retry_at(struct quoter *q, int64_t t);
 void	qt_on_placed(struct quoter *q, int side, int level, int64_t px_ticks,
 	    int code, uint64_t data_id, int64_t now);
 
+/* The ORDER_EVENT a sanity change (p->book != QT_BOOK_SAME) publishes:
+ * book_insane with why, or book_sane, at the plan's mid. */
+void	qt_book_event(const struct quoter *q, const struct qt_plan *p,
+	    struct pmm_msg *m);
+
 /* The quote state as of the last evaluation, with the link as it is
  * now (stream_up, unreachable: NULL or why); reason gets its line. */
 enum quote_state qt_state(const struct quoter *q, bool stream_up,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "shm.h"
 #include "strat.h"
 
 #define RISK_QTY_EPS	1e-12	/* below any step: float noise, not a qty */
@@ -729,4 +730,25 @@ risk_own_orders(const struct bn_order *os, int n, const char *instance,
 		ours++;
 	}
 	return ours;
+}
+
+void
+risk_record_fill(struct shm_risk *k, const struct risk_book *book,
+    bool have_pos, double mark, const struct risk_eval *ev, int64_t now_real)
+{
+	bool was = k->paused != 0, now = risk_eval_paused(ev);
+
+	k->position = have_pos ? book->pos : NAN;
+	k->entry_price = have_pos ? book->entry : NAN;
+	k->mark_price = mark > 0 ? mark : NAN;
+	k->position_notional = k->position * k->mark_price;
+	k->unrealized_pnl = book->pos == 0 && have_pos ? 0 :
+	    k->position * (k->mark_price - k->entry_price);
+	k->realized_pnl = book->realized;
+	k->paused = now;
+	k->pause_causes = ev->causes;
+	snprintf(k->pause_reason, sizeof(k->pause_reason), "%s",
+	    risk_eval_reason(ev));
+	if (now != was)
+		k->paused_since_ns = now ? now_real : 0;
 }

@@ -249,6 +249,17 @@ void	risk_eval_query_done(struct risk_eval *ev, int64_t now_ns,
 bool	risk_eval_paused(const struct risk_eval *ev);
 /* The reason of the first active cause, "" when running. */
 const char *risk_eval_reason(const struct risk_eval *ev);
+/*
+ * Risk's record in the state segment from what it knows: the position book
+ * (have_pos: the exchange said a position once; NaN until then, so a
+ * reader shows "no data", never a made-up 0), the mark (<= 0: unknown)
+ * and the verdicts. paused_since_ns moves to now_real when the pause flag
+ * flips. The risk service and the backtest both publish what this fills.
+ */
+struct shm_risk;
+void	risk_record_fill(struct shm_risk *k, const struct risk_book *book,
+	    bool have_pos, double mark, const struct risk_eval *ev,
+	    int64_t now_real);
 const char *risk_cause_name(enum risk_cause c);
 /* Is the cause of a latch gone (it could be cleared now)? */
 bool	risk_eval_cause_gone(const struct risk_eval *ev, enum risk_cause c);

@@ -227,6 +227,7 @@ END_TEST
 START_TEST(test_insane_then_sane)
 {
 	int64_t t = T0 + 100 * MS;
+	struct pmm_msg m;
 
 	f.mark_price = 60000;
 	ladder(T0);
@@ -239,6 +240,11 @@ START_TEST(test_insane_then_sane)
 	ck_assert_int_eq(p.pl.n_place, 0);
 	ck_assert_int_eq(p.state, QS_BOOK_INSANE);
 	ck_assert_ptr_nonnull(strstr(p.reason, "spread"));
+	/* the ORDER_EVENT the service publishes (and a backtest writes) */
+	qt_book_event(&q, &p, &m);
+	ck_assert_int_eq(m.u.order.kind, ORD_BOOK_INSANE);
+	ck_assert(m.u.order.price == 59950);
+	ck_assert_ptr_nonnull(strstr(m.u.order.text, "spread"));
 	fill_table();
 	qt_eval(&q, &f, &b, false, t + MS, &p);
 	ck_assert_int_eq(p.book, QT_BOOK_SAME);
@@ -247,6 +253,9 @@ START_TEST(test_insane_then_sane)
 	tick(59999.9, 60000.1, t, false);
 	qt_eval(&q, &f, &b, false, t, &p);
 	ck_assert_int_eq(p.book, QT_BOOK_SANE);
+	qt_book_event(&q, &p, &m);
+	ck_assert_int_eq(m.u.order.kind, ORD_BOOK_SANE);
+	ck_assert_str_eq(m.u.order.text, "");
 	ck_assert(p.refresh);
 	ck_assert_int_eq(p.pl.n_place, 4);
 	ck_assert_int_eq(p.state, QS_QUOTING);

@@ -19,6 +19,7 @@
 
 #include "bn_filters.h"
 #include "risk_eval.h"
+#include "shm.h"
 #include "strat.h"
 #include "check_run.h"
 
@@ -940,6 +941,43 @@ START_TEST(test_own_orders_only)
 }
 END_TEST
 
+/* Risk's published record, as the service and the backtest both fill it:
+ * NaN before the exchange said a position, 0 unrealized when flat, the
+ * parts by hand when long, and the pause's start when the flag flips. */
+START_TEST(test_record_fill)
+{
+	struct shm_risk k;
+	struct risk_book bk;
+	struct risk_eval ev;
+
+	memset(&k, 0, sizeof(k));
+	memset(&bk, 0, sizeof(bk));
+	memset(&ev, 0, sizeof(ev));
+	risk_record_fill(&k, &bk, false, 0, &ev, 111);
+	ck_assert(isnan(k.position) && isnan(k.entry_price) &&
+	    isnan(k.mark_price) && isnan(k.unrealized_pnl));
+	ck_assert_int_eq(k.paused, 0);
+	risk_record_fill(&k, &bk, true, 60000, &ev, 222);
+	ck_assert(k.position == 0 && k.unrealized_pnl == 0);
+	bk.pos = 0.01;
+	bk.entry = 60000;
+	bk.realized = -0.5;
+	ev.causes = 1;			/* any cause pauses */
+	risk_record_fill(&k, &bk, true, 60100, &ev, 333);
+	ck_assert_double_eq_tol(k.position_notional, 601, 1e-9);
+	ck_assert_double_eq_tol(k.unrealized_pnl, 1.0, 1e-9);
+	ck_assert_double_eq_tol(k.realized_pnl, -0.5, 1e-12);
+	ck_assert_int_eq(k.paused, 1);
+	ck_assert_int_eq(k.paused_since_ns, 333);
+	risk_record_fill(&k, &bk, true, 60100, &ev, 444);
+	ck_assert_int_eq(k.paused_since_ns, 333);	/* still the start */
+	ev.causes = 0;
+	risk_record_fill(&k, &bk, true, 60100, &ev, 555);
+	ck_assert_int_eq(k.paused, 0);
+	ck_assert_int_eq(k.paused_since_ns, 0);
+}
+END_TEST
+
 static Suite *
 risk_suite(void)
 {
@@ -969,6 +1007,7 @@ risk_suite(void)
 	tcase_add_test(tc, test_no_lot_no_order);
 	tcase_add_test(tc, test_unchecked_position_untouched);
 	tcase_add_test(tc, test_own_orders_only);
+	tcase_add_test(tc, test_record_fill);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("pause");
