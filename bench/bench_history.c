@@ -234,7 +234,7 @@ bench_report_read(const struct bench *b, size_t *points)
 	struct rpt *r = malloc(sizeof(*r));
 	struct cfile_sink s = { bench_rfeed, bench_rend, r };
 	struct rpt_opts o;
-	struct rpt_buf page = { 0 };
+	struct text_buf page = { 0 };
 	char err[256];
 	int64_t t = now_mono_ns();
 	int nfiles;
@@ -254,7 +254,7 @@ bench_report_read(const struct bench *b, size_t *points)
 	rpt_html(r, h, &o, t, &page);
 	json_decref(h);
 	*points = r->mid.n + r->pos.n + r->pnl.n + r->fills.n + r->nq;
-	rpt_buf_free(&page);
+	text_buf_free(&page);
 	rpt_free(r);
 	free(r);
 	return (now_mono_ns() - t) / 1e9;

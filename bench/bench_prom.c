@@ -69,7 +69,7 @@ main(int argc, char **argv)
 	static struct shm_state seg;
 	struct prom_in in, copy;
 	struct prom_fills f;
-	struct prom_buf b;
+	struct text_buf b;
 	struct cfg c;
 	int n = argc > 1 ? atoi(argv[1]) : 20000, i, lines;
 	int64_t t0, t1, t2;
@@ -107,6 +107,6 @@ main(int argc, char **argv)
 	    lines);
 	printf("baseline: snapshot of the same sections            %8.2f us\n",
 	    (t1 - t0) / 1e3 / n);
-	prom_buf_free(&b);
+	text_buf_free(&b);
 	return sink == 0;
 }

@@ -8,6 +8,11 @@
  */
 #include "text.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <string.h>
 
 /* Length of the well-formed sequence at s (1..4), 0 if ill-formed; *cp
@@ -100,4 +105,49 @@ text_is_clean(const char *src, int flags)
 		s += n;
 	}
 	return 1;
+}
+
+void
+text_buf_printf(struct text_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	size_t want;
+	char *np;
+	int n;
+
+	if (b->oom)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0,
+	    fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->oom = 1;
+		return;
+	}
+	if (b->p != NULL && b->len + (size_t)n < b->cap) {
+		b->len += (size_t)n;
+		return;
+	}
+	/* doubling: a page or a scrape is written in a few reallocations */
+	want = b->cap ? b->cap : 4096;
+	while (want <= b->len + (size_t)n)
+		want *= 2;
+	if ((np = realloc(b->p, want)) == NULL) {
+		b->oom = 1;
+		return;
+	}
+	b->p = np;
+	b->cap = want;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void
+text_buf_free(struct text_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
 }

@@ -23,4 +23,18 @@ size_t	 text_clean(char *dst, size_t cap, const char *src, int flags);
 /* 1 if s is already what text_clean would leave unchanged. */
 int	 text_is_clean(const char *s, int flags);
 
+/*
+ * A growing text: printf at its end. A failed allocation sets oom and
+ * every later call does nothing, so a writer checks once at the end.
+ * Zeroed is empty; p is NUL-terminated once anything was written.
+ */
+struct text_buf {
+	char	*p;
+	size_t	 len, cap;
+	int	 oom;
+};
+void	 text_buf_printf(struct text_buf *b, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+void	 text_buf_free(struct text_buf *b);
+
 #endif

@@ -94,7 +94,7 @@ logger_csv_open(struct svc *s, int64_t now)
 	    SHM_SNAPSHOT((sect), (dst)) == 0)
 
 static int
-logger_render(void *arg, struct prom_buf *b)
+logger_render(void *arg, struct text_buf *b)
 {
 	struct logger_ctx *lc = arg;
 	struct shm_state *st = lc->s->shm;

@@ -24,51 +24,12 @@
 
 /* One render: the buffer, the labels every sample carries, the family. */
 struct prom_ctx {
-	struct prom_buf		*b;
+	struct text_buf		*b;
 	const struct prom_in	*in;
 	char			 base[256];	/* instance="..",symbol=".." */
 	const char		*fam, *type, *help;
 	int			 fam_said;
 };
-
-static void __attribute__((format(printf, 2, 3)))
-pb_printf(struct prom_buf *b, const char *fmt, ...)
-{
-	va_list	ap;
-	size_t	need;
-	int	n;
-	char	*p;
-
-	if (b->oom)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0,
-	    fmt, ap);
-	va_end(ap);
-	if (n < 0 || (b->p != NULL && (size_t)n < b->cap - b->len)) {
-		b->len += n > 0 ? (size_t)n : 0;
-		return;
-	}
-	need = b->len + (size_t)n + 1;
-	if ((p = realloc(b->p, need < 2 * b->cap ? 2 * b->cap : need + 4096))
-	    == NULL) {
-		b->oom = 1;
-		return;
-	}
-	b->p = p;
-	b->cap = need < 2 * b->cap ? 2 * b->cap : need + 4096;
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-void
-prom_buf_free(struct prom_buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
 
 /* A label value: backslash, double quote and newline escaped. */
 static void
@@ -112,7 +73,7 @@ prom_head(struct prom_ctx *x)
 {
 	if (x->fam_said)
 		return;
-	pb_printf(x->b, "# HELP %s %s\n# TYPE %s %s\n", x->fam, x->help,
+	text_buf_printf(x->b, "# HELP %s %s\n# TYPE %s %s\n", x->fam, x->help,
 	    x->fam, x->type);
 	x->fam_said = 1;
 }
@@ -128,7 +89,7 @@ prom_val(struct prom_ctx *x, const char *suffix, const char *labels,
 		return;
 	prom_head(x);
 	prom_num(num, sizeof(num), v);
-	pb_printf(x->b, "%s%s{%s%s%s} %s\n", x->fam, suffix, x->base,
+	text_buf_printf(x->b, "%s%s{%s%s%s} %s\n", x->fam, suffix, x->base,
 	    labels && *labels ? "," : "", labels ? labels : "", num);
 }
 
@@ -493,7 +454,7 @@ prom_fill(struct prom_fills *f, const struct pmm_fill *fill,
 }
 
 int
-prom_render(const struct prom_in *in, struct prom_buf *b)
+prom_render(const struct prom_in *in, struct text_buf *b)
 {
 	struct prom_ctx x;
 	char inst[80], sym[64];

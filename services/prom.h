@@ -16,6 +16,7 @@
 #include "cfg.h"
 #include "msg.h"
 #include "shm.h"
+#include "text.h"
 
 /* What the logger counts from FILL events since it started. */
 struct prom_fills {
@@ -42,18 +43,10 @@ struct prom_in {
 	int64_t			 now_real_ns, now_mono_ns;
 };
 
-/* A growing text buffer; oom set (and text cut) when it cannot grow. */
-struct prom_buf {
-	char	*p;
-	size_t	 len, cap;
-	int	 oom;
-};
-
 /* Count one FILL into f (quote is the symbol's quote asset). */
 void	prom_fill(struct prom_fills *f, const struct pmm_fill *fill,
 	    const char *quote);
 /* The whole exposition for in; 0, or -1 when out of memory. */
-int	prom_render(const struct prom_in *in, struct prom_buf *b);
-void	prom_buf_free(struct prom_buf *b);
+int	prom_render(const struct prom_in *in, struct text_buf *b);
 
 #endif

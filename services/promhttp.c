@@ -163,5 +163,5 @@ promhttp_stop(struct promhttp *h)
 		MHD_stop_daemon(h->d);
 	h->d = NULL;
 	h->fd = -1;
-	prom_buf_free(&h->buf);
+	text_buf_free(&h->buf);
 }

@@ -15,7 +15,7 @@
 #include "prom.h"
 
 /* Fills b with the current exposition; -1 when it cannot. */
-typedef int	(*promhttp_render_fn)(void *arg, struct prom_buf *b);
+typedef int	(*promhttp_render_fn)(void *arg, struct text_buf *b);
 
 struct promhttp {
 	struct MHD_Daemon	*d;
@@ -23,7 +23,7 @@ struct promhttp {
 	int			 port;		/* the bound one */
 	promhttp_render_fn	 render;
 	void			*arg;
-	struct prom_buf		 buf;		/* reused across scrapes */
+	struct text_buf		 buf;		/* reused across scrapes */
 };
 
 /*

@@ -19,63 +19,19 @@ const char *const rpt_chart_file[RPT_NCHARTS] = {
 
 /* ---- text ----------------------------------------------------------------- */
 
-void
-rpt_buf_printf(struct rpt_buf *b, const char *fmt, ...)
-{
-	va_list ap;
-	size_t want;
-	char *np;
-	int n;
-
-	if (b->oom)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? b->cap - b->len : 0,
-	    fmt, ap);
-	va_end(ap);
-	if (n < 0) {
-		b->oom = 1;
-		return;
-	}
-	if (b->p != NULL && b->len + (size_t)n < b->cap) {
-		b->len += (size_t)n;
-		return;
-	}
-	want = b->cap ? b->cap : 4096;
-	while (want <= b->len + (size_t)n)
-		want *= 2;
-	if ((np = realloc(b->p, want)) == NULL) {
-		b->oom = 1;
-		return;
-	}
-	b->p = np;
-	b->cap = want;
-	va_start(ap, fmt);
-	vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-	va_end(ap);
-	b->len += (size_t)n;
-}
-
-void
-rpt_buf_free(struct rpt_buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
-
 /* Text from the CSV (an operator's pause reason, an instance name) in a
  * page: never markup. */
 static void
-rpt_esc(struct rpt_buf *b, const char *s)
+rpt_esc(struct text_buf *b, const char *s)
 {
 	for (; *s; s++)
 		switch (*s) {
-		case '<': rpt_buf_printf(b, "&lt;"); break;
-		case '>': rpt_buf_printf(b, "&gt;"); break;
-		case '&': rpt_buf_printf(b, "&amp;"); break;
-		case '"': rpt_buf_printf(b, "&quot;"); break;
-		case '\'': rpt_buf_printf(b, "&#39;"); break;
-		default: rpt_buf_printf(b, "%c", *s);
+		case '<': text_buf_printf(b, "&lt;"); break;
+		case '>': text_buf_printf(b, "&gt;"); break;
+		case '&': text_buf_printf(b, "&amp;"); break;
+		case '"': text_buf_printf(b, "&quot;"); break;
+		case '\'': text_buf_printf(b, "&#39;"); break;
+		default: text_buf_printf(b, "%c", *s);
 		}
 }
 
@@ -375,29 +331,29 @@ rpt_x(const struct rpt *r, int64_t t)
 }
 
 static void
-rpt_val(struct rpt_buf *b, double v)
+rpt_val(struct text_buf *b, double v)
 {
 	if (isnan(v))
-		rpt_buf_printf(b, " NaN");
+		text_buf_printf(b, " NaN");
 	else
-		rpt_buf_printf(b, " %.10g", v);
+		text_buf_printf(b, " %.10g", v);
 }
 
 static void
 rpt_pt_line(const struct rpt *r, const struct rpt_pt *p, int nv,
-    struct rpt_buf *b)
+    struct text_buf *b)
 {
 	int k;
 
-	rpt_buf_printf(b, "%.3f", rpt_x(r, p->t));
+	text_buf_printf(b, "%.3f", rpt_x(r, p->t));
 	for (k = 0; k < nv; k++)
 		rpt_val(b, p->v[k]);
-	rpt_buf_printf(b, "\n");
+	text_buf_printf(b, "\n");
 }
 
 /* The fills of one side (1 buy, -1 sell): every one. */
 static void
-rpt_fills_dat(const struct rpt *r, int side, struct rpt_buf *b)
+rpt_fills_dat(const struct rpt *r, int side, struct text_buf *b)
 {
 	size_t i;
 
@@ -415,7 +371,7 @@ rpt_fills_dat(const struct rpt *r, int side, struct rpt_buf *b)
  */
 static void
 rpt_series_dat(const struct rpt *r, const struct rpt_series *s, int nv,
-    int key, struct rpt_buf *b)
+    int key, struct text_buf *b)
 {
 	int64_t t0, span, bucket, cur = -1;
 	size_t i, lo = 0, hi = 0;
@@ -455,7 +411,7 @@ rpt_series_dat(const struct rpt *r, const struct rpt_series *s, int nv,
 /* The quote samples: every one up to RPT_MAX_POINTS, else evenly spaced
  * ones (the ladder follows the mid, which is drawn in full). */
 static void
-rpt_quotes_dat(const struct rpt *r, struct rpt_buf *b)
+rpt_quotes_dat(const struct rpt *r, struct text_buf *b)
 {
 	size_t j, step = (r->nq + RPT_MAX_POINTS - 1) / RPT_MAX_POINTS;
 	int s, l;
@@ -463,41 +419,41 @@ rpt_quotes_dat(const struct rpt *r, struct rpt_buf *b)
 	if (step == 0)
 		step = 1;
 	for (j = 0; j < r->nq; j += step) {
-		rpt_buf_printf(b, "%.3f", rpt_x(r, r->q[j].t));
+		text_buf_printf(b, "%.3f", rpt_x(r, r->q[j].t));
 		for (s = 0; s < 2; s++)
 			for (l = 0; l < r->levels; l++)
 				rpt_val(b, r->q[j].px[s][l]);
-		rpt_buf_printf(b, "\n");
+		text_buf_printf(b, "\n");
 	}
 }
 
 int
-rpt_data(const struct rpt *r, int i, const char **name, struct rpt_buf *b)
+rpt_data(const struct rpt *r, int i, const char **name, struct text_buf *b)
 {
 	if (i < 0 || i >= D_N)
 		return -1;
 	*name = rpt_dat[i];
 	switch (i) {
 	case D_MID:
-		rpt_buf_printf(b, "# time mid\n");
+		text_buf_printf(b, "# time mid\n");
 		rpt_series_dat(r, &r->mid, 1, 0, b);
 		break;
 	case D_QUOTES:
-		rpt_buf_printf(b, "# time bid1..bid%d ask1..ask%d\n", r->levels,
+		text_buf_printf(b, "# time bid1..bid%d ask1..ask%d\n", r->levels,
 		    r->levels);
 		rpt_quotes_dat(r, b);
 		break;
 	case D_BUYS:
 	case D_SELLS:
-		rpt_buf_printf(b, "# time price qty\n");
+		text_buf_printf(b, "# time price qty\n");
 		rpt_fills_dat(r, i == D_BUYS ? 1 : -1, b);
 		break;
 	case D_POS:
-		rpt_buf_printf(b, "# time position limit_base\n");
+		text_buf_printf(b, "# time position limit_base\n");
 		rpt_series_dat(r, &r->pos, 2, 0, b);
 		break;
 	case D_PNL:
-		rpt_buf_printf(b, "# time realized unrealized fees funding "
+		text_buf_printf(b, "# time realized unrealized fees funding "
 		    "net\n");
 		rpt_series_dat(r, &r->pnl, 5, 4, b);
 		break;
@@ -528,12 +484,12 @@ rpt_has_quote(const struct rpt *r, int side, int level)
 }
 
 static void
-rpt_gp_mid(const struct rpt *r, struct rpt_buf *b)
+rpt_gp_mid(const struct rpt *r, struct text_buf *b)
 {
 	static const char *const col[2] = { "#2a7fbf", "#d0502a" };
 	int s, l;
 
-	rpt_buf_printf(b, "set output \"mid.png\"\nset title \"Mid price, our "
+	text_buf_printf(b, "set output \"mid.png\"\nset title \"Mid price, our "
 	    "quotes and fills\"\nset ylabel \"price (%s)\"\nplot "
 	    "\"mid.dat\" using 1:2 with lines lw 2 lc rgb \"#222222\" "
 	    "title \"mid\"", r->quote[0] ? r->quote : "quote");
@@ -541,18 +497,18 @@ rpt_gp_mid(const struct rpt *r, struct rpt_buf *b)
 		for (l = 0; l < r->levels; l++) {
 			if (!rpt_has_quote(r, s, l))
 				continue;
-			rpt_buf_printf(b, ", \\\n  \"quotes.dat\" using 1:%d "
+			text_buf_printf(b, ", \\\n  \"quotes.dat\" using 1:%d "
 			    "with steps lw %s lc rgb \"%s\" title \"%s %d\"",
 			    2 + s * r->levels + l, l == 0 ? "1.5" : "0.7",
 			    col[s], s == 0 ? "bid" : "ask", l + 1);
 		}
 	if (rpt_count_side(r, 1) > 0)
-		rpt_buf_printf(b, ", \\\n  \"buys.dat\" using 1:2 with points "
+		text_buf_printf(b, ", \\\n  \"buys.dat\" using 1:2 with points "
 		    "pt 9 ps 1.6 lc rgb \"#138a36\" title \"our buys\"");
 	if (rpt_count_side(r, -1) > 0)
-		rpt_buf_printf(b, ", \\\n  \"sells.dat\" using 1:2 with points "
+		text_buf_printf(b, ", \\\n  \"sells.dat\" using 1:2 with points "
 		    "pt 11 ps 1.6 lc rgb \"#c0122b\" title \"our sells\"");
-	rpt_buf_printf(b, "\n");
+	text_buf_printf(b, "\n");
 }
 
 /* Is the limit line so far from the position that drawing it would
@@ -574,35 +530,35 @@ rpt_limit_far(const struct rpt *r, double *lim)
 }
 
 static void
-rpt_gp_pos(const struct rpt *r, struct rpt_buf *b)
+rpt_gp_pos(const struct rpt *r, struct text_buf *b)
 {
 	double lim = NAN;
 	int far = r->limit > 0 && rpt_limit_far(r, &lim);
 
 	if (far)
-		rpt_buf_printf(b, "set output \"position.png\"\nset title "
+		text_buf_printf(b, "set output \"position.png\"\nset title "
 		    "\"Position (its limit, +-%.6g %s at the mark or more, is "
 		    "off this scale)\"\n", lim, r->base[0] ? r->base : "base");
 	else
-		rpt_buf_printf(b, "set output \"position.png\"\nset title "
+		text_buf_printf(b, "set output \"position.png\"\nset title "
 		    "\"Position%s\"\n", r->limit > 0 ? " and its limit at the "
 		    "mark" : "");
-	rpt_buf_printf(b, "set ylabel \"position (%s)\"\nplot \"position.dat\" "
+	text_buf_printf(b, "set ylabel \"position (%s)\"\nplot \"position.dat\" "
 	    "using 1:2 with steps lw 2 lc rgb \"#2a7fbf\" title \"position\"",
 	    r->base[0] ? r->base : "base");
 	if (r->limit > 0 && !far)
-		rpt_buf_printf(b, ", \\\n  \"position.dat\" using 1:3 with "
+		text_buf_printf(b, ", \\\n  \"position.dat\" using 1:3 with "
 		    "lines dt 2 lw 1.5 lc rgb \"#c0122b\" title \"+limit "
 		    "(%.10g notional)\", \\\n  \"position.dat\" using "
 		    "1:(-$3) with lines dt 2 lw 1.5 lc rgb \"#c0122b\" title "
 		    "\"-limit\"", r->limit);
-	rpt_buf_printf(b, ", \\\n  0 with lines lc rgb \"#888888\" notitle\n");
+	text_buf_printf(b, ", \\\n  0 with lines lc rgb \"#888888\" notitle\n");
 }
 
 static void
-rpt_gp_pnl(const struct rpt *r, struct rpt_buf *b)
+rpt_gp_pnl(const struct rpt *r, struct text_buf *b)
 {
-	rpt_buf_printf(b, "set output \"pnl.png\"\nset title \"PnL since the "
+	text_buf_printf(b, "set output \"pnl.png\"\nset title \"PnL since the "
 	    "window's start\"\nset ylabel \"%s\"\nplot \"pnl.dat\" using 1:2 "
 	    "with steps lw 1.5 lc rgb \"#2a7fbf\" title \"realized\", \\\n"
 	    "  \"pnl.dat\" using 1:3 with lines lw 1.5 lc rgb \"#e09b00\" "
@@ -610,20 +566,20 @@ rpt_gp_pnl(const struct rpt *r, struct rpt_buf *b)
 	    "lw 1.5 lc rgb \"#c0122b\" title \"fees paid\", \\\n",
 	    r->quote[0] ? r->quote : "quote");
 	if (r->h.have_funding)
-		rpt_buf_printf(b, "  \"pnl.dat\" using 1:5 with steps lw 1.5 "
+		text_buf_printf(b, "  \"pnl.dat\" using 1:5 with steps lw 1.5 "
 		    "lc rgb \"#7a3fbf\" title \"funding\", \\\n");
-	rpt_buf_printf(b, "  \"pnl.dat\" using 1:6 with lines lw 2.5 lc rgb "
+	text_buf_printf(b, "  \"pnl.dat\" using 1:6 with lines lw 2.5 lc rgb "
 	    "\"#138a36\" title \"net\", \\\n  0 with lines lc rgb "
 	    "\"#888888\" notitle\n");
 }
 
 void
-rpt_gnuplot(const struct rpt *r, struct rpt_buf *b)
+rpt_gnuplot(const struct rpt *r, struct text_buf *b)
 {
 	int64_t span = r->h.last_ns - r->h.first_ns;
 	int off = r->utc_off_s < 0 ? -r->utc_off_s : r->utc_off_s;
 
-	rpt_buf_printf(b, "# made by pmmctl report (supervisor/ctl_report.c)\n"
+	text_buf_printf(b, "# made by pmmctl report (supervisor/ctl_report.c)\n"
 	    "set terminal pngcairo size 1100,440 font \"DejaVu Sans,10\"\n"
 	    "set datafile missing \"NaN\"\nset xdata time\nset timefmt "
 	    "\"%%s\"\nset format x \"%s\"\nset xlabel \"local time (UTC%c"
@@ -643,7 +599,7 @@ rpt_gnuplot(const struct rpt *r, struct rpt_buf *b)
 
 /* "2026-12-06 08:12:25" at the rows' UTC offset, and the offset. */
 static void
-rpt_when(const struct rpt *r, struct rpt_buf *b, int64_t ns)
+rpt_when(const struct rpt *r, struct text_buf *b, int64_t ns)
 {
 	time_t t = (time_t)(ns / 1000000000) + r->utc_off_s;
 	int off = r->utc_off_s < 0 ? -r->utc_off_s : r->utc_off_s;
@@ -652,42 +608,42 @@ rpt_when(const struct rpt *r, struct rpt_buf *b, int64_t ns)
 
 	gmtime_r(&t, &tm);
 	strftime(s, sizeof(s), "%Y-%m-%d %H:%M:%S", &tm);
-	rpt_buf_printf(b, "%s UTC%c%02d:%02d", s, r->utc_off_s < 0 ? '-' : '+',
+	text_buf_printf(b, "%s UTC%c%02d:%02d", s, r->utc_off_s < 0 ? '-' : '+',
 	    off / 3600, off % 3600 / 60);
 }
 
 /* One figure of the history table: the text as pmmctl history prints
  * it, the full value in data-v (for a program reading the page). */
 static void
-rpt_fig(struct rpt_buf *b, json_t *hist, const char *key, const char *label,
+rpt_fig(struct text_buf *b, json_t *hist, const char *key, const char *label,
     int decimals, const char *unit)
 {
 	json_t *v = json_object_get(hist, key);
 
-	rpt_buf_printf(b, "<tr><th>%s</th><td id=\"h-%s\"", label, key);
+	text_buf_printf(b, "<tr><th>%s</th><td id=\"h-%s\"", label, key);
 	if (json_is_integer(v))
-		rpt_buf_printf(b, " data-v=\"%lld\">%lld",
+		text_buf_printf(b, " data-v=\"%lld\">%lld",
 		    (long long)json_integer_value(v),
 		    (long long)json_integer_value(v));
 	else if (json_is_number(v))
-		rpt_buf_printf(b, " data-v=\"%.15g\">%.*f",
+		text_buf_printf(b, " data-v=\"%.15g\">%.*f",
 		    json_number_value(v), decimals, json_number_value(v));
 	else {
-		rpt_buf_printf(b, " data-v=\"\">n/a</td></tr>\n");
+		text_buf_printf(b, " data-v=\"\">n/a</td></tr>\n");
 		return;
 	}
-	rpt_buf_printf(b, "%s%s</td></tr>\n", unit[0] ? " " : "", unit);
+	text_buf_printf(b, "%s%s</td></tr>\n", unit[0] ? " " : "", unit);
 }
 
 static void
-rpt_table(const struct rpt *r, json_t *hist, struct rpt_buf *b)
+rpt_table(const struct rpt *r, json_t *hist, struct text_buf *b)
 {
 	const char *q = r->quote[0] ? r->quote : "quote";
 	const char *bs = r->base[0] ? r->base : "base";
 	json_t *why;
 	size_t i;
 
-	rpt_buf_printf(b, "<h2>History</h2>\n<table id=\"history\">\n");
+	text_buf_printf(b, "<h2>History</h2>\n<table id=\"history\">\n");
 	rpt_fig(b, hist, "trades", "Trades", 0, "");
 	rpt_fig(b, hist, "buys", "Buys", 0, "");
 	rpt_fig(b, hist, "sells", "Sells", 0, "");
@@ -708,21 +664,21 @@ rpt_table(const struct rpt *r, json_t *hist, struct rpt_buf *b)
 	rpt_fig(b, hist, "pauses", "Pauses", 0, "");
 	rpt_fig(b, hist, "paused_s", "Time paused", 1, "s");
 	rpt_fig(b, hist, "restarts", "Restarts (services that died)", 0, "");
-	rpt_buf_printf(b, "</table>\n");
+	text_buf_printf(b, "</table>\n");
 	why = json_object_get(hist, "pause_reasons");
 	if (json_array_size(why) == 0)
 		return;
-	rpt_buf_printf(b, "<h3>Paused, by reason</h3>\n<table id=\"pauses\">\n");
+	text_buf_printf(b, "<h3>Paused, by reason</h3>\n<table id=\"pauses\">\n");
 	for (i = 0; i < json_array_size(why); i++) {
 		json_t *w = json_array_get(why, i);
 
-		rpt_buf_printf(b, "<tr><th>");
+		text_buf_printf(b, "<tr><th>");
 		rpt_esc(b, json_string_value(json_object_get(w, "reason")) ?
 		    json_string_value(json_object_get(w, "reason")) : "");
-		rpt_buf_printf(b, "</th><td>%.1f s</td></tr>\n",
+		text_buf_printf(b, "</th><td>%.1f s</td></tr>\n",
 		    json_number_value(json_object_get(w, "seconds")));
 	}
-	rpt_buf_printf(b, "</table>\n");
+	text_buf_printf(b, "</table>\n");
 }
 
 static const char *const rpt_caption[RPT_NCHARTS] = {
@@ -742,25 +698,25 @@ static const char *const rpt_missing[RPT_NCHARTS] = {
 };
 
 static void
-rpt_charts(const struct rpt *r, struct rpt_buf *b)
+rpt_charts(const struct rpt *r, struct text_buf *b)
 {
 	int c;
 
-	rpt_buf_printf(b, "<h2>Charts</h2>\n");
+	text_buf_printf(b, "<h2>Charts</h2>\n");
 	for (c = 0; c < RPT_NCHARTS; c++) {
 		if (!rpt_has(r, c)) {
-			rpt_buf_printf(b, "<p class=\"note\" id=\"no-%.*s\">%s"
+			text_buf_printf(b, "<p class=\"note\" id=\"no-%.*s\">%s"
 			    "</p>\n", (int)strcspn(rpt_chart_file[c], "."),
 			    rpt_chart_file[c], rpt_missing[c]);
 			continue;
 		}
-		rpt_buf_printf(b, "<figure><img src=\"%s\" alt=\"%s\" "
+		text_buf_printf(b, "<figure><img src=\"%s\" alt=\"%s\" "
 		    "width=\"1100\" height=\"440\"><figcaption>%s"
 		    "</figcaption></figure>\n", rpt_chart_file[c],
 		    rpt_chart_file[c], rpt_caption[c]);
 	}
 	if (r->limit <= 0 && rpt_has(r, RPT_POS))
-		rpt_buf_printf(b, "<p class=\"note\">The position limit is not "
+		text_buf_printf(b, "<p class=\"note\">The position limit is not "
 		    "known (no config and no risk_action row): no limit "
 		    "lines.</p>\n");
 }
@@ -794,44 +750,44 @@ static const char rpt_css[] =
 
 void
 rpt_html(const struct rpt *r, json_t *hist, const struct rpt_opts *o,
-    int64_t now_ns, struct rpt_buf *b)
+    int64_t now_ns, struct text_buf *b)
 {
 	const char *title = o->title ? o->title : "pmm report";
 	int empty = r->h.first_ns == 0;
 
-	rpt_buf_printf(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
+	text_buf_printf(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
 	    "charset=\"utf-8\">\n<title>");
 	rpt_esc(b, title);
-	rpt_buf_printf(b, "</title>\n<style>\n%s</style>\n</head>\n<body "
+	text_buf_printf(b, "</title>\n<style>\n%s</style>\n</head>\n<body "
 	    "data-images=\"pending\">\n<h1>", rpt_css);
 	rpt_esc(b, title);
-	rpt_buf_printf(b, "</h1>\n<p class=\"meta\">");
+	text_buf_printf(b, "</h1>\n<p class=\"meta\">");
 	if (!empty) {
-		rpt_buf_printf(b, "instance <b id=\"instance\">");
+		text_buf_printf(b, "instance <b id=\"instance\">");
 		rpt_esc(b, r->inst);
-		rpt_buf_printf(b, "</b> &middot; ");
+		text_buf_printf(b, "</b> &middot; ");
 		rpt_esc(b, r->env);
-		rpt_buf_printf(b, " &middot; ");
+		text_buf_printf(b, " &middot; ");
 		rpt_esc(b, r->symbol);
-		rpt_buf_printf(b, "<br>\nrows from <span id=\"first\">");
+		text_buf_printf(b, "<br>\nrows from <span id=\"first\">");
 		rpt_when(r, b, r->h.first_ns);
-		rpt_buf_printf(b, "</span> to <span id=\"last\">");
+		text_buf_printf(b, "</span> to <span id=\"last\">");
 		rpt_when(r, b, r->h.last_ns);
-		rpt_buf_printf(b, "</span><br>\n");
+		text_buf_printf(b, "</span><br>\n");
 	}
-	rpt_buf_printf(b, "window <span id=\"window\">");
+	text_buf_printf(b, "window <span id=\"window\">");
 	if (r->h.since_ns)
 		rpt_when(r, b, r->h.since_ns);
 	else
-		rpt_buf_printf(b, "the first row");
-	rpt_buf_printf(b, " .. ");
+		text_buf_printf(b, "the first row");
+	text_buf_printf(b, " .. ");
 	if (r->h.until_ns)
 		rpt_when(r, b, r->h.until_ns);
 	else
-		rpt_buf_printf(b, "the last row");
-	rpt_buf_printf(b, "</span> &middot; generated <span id=\"generated\">");
+		text_buf_printf(b, "the last row");
+	text_buf_printf(b, "</span> &middot; generated <span id=\"generated\">");
 	rpt_when(r, b, now_ns);
-	rpt_buf_printf(b, "</span></p>\n<p id=\"records\" data-records=\"%llu\" "
+	text_buf_printf(b, "</span></p>\n<p id=\"records\" data-records=\"%llu\" "
 	    "data-skipped=\"%llu\"%s>%llu CSV records read, %llu skipped (torn "
 	    "or foreign lines)%s</p>\n", (unsigned long long)r->h.records,
 	    (unsigned long long)r->h.skipped, r->h.skipped ? " class=\"warn\"" :
@@ -839,14 +795,14 @@ rpt_html(const struct rpt *r, json_t *hist, const struct rpt_opts *o,
 	    (unsigned long long)r->h.skipped, r->h.other_instance ?
 	    ", rows of other instances left out" : "");
 	if (empty) {
-		rpt_buf_printf(b, "<p id=\"empty\" class=\"warn\">No row in "
+		text_buf_printf(b, "<p id=\"empty\" class=\"warn\">No row in "
 		    "this window: nothing to show.</p>\n");
 	} else
 		rpt_table(r, hist, b);
 	if (o->extra_html)
-		rpt_buf_printf(b, "<div id=\"extra\">\n%s\n</div>\n",
+		text_buf_printf(b, "<div id=\"extra\">\n%s\n</div>\n",
 		    o->extra_html);
 	if (!empty)
 		rpt_charts(r, b);
-	rpt_buf_printf(b, "%s</body>\n</html>\n", rpt_script);
+	text_buf_printf(b, "%s</body>\n</html>\n", rpt_script);
 }

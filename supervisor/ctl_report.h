@@ -40,6 +40,7 @@
 #include <stdint.h>
 
 #include "ctl_history.h"
+#include "text.h"
 
 /* ---- the entry point ---------------------------------------------------- */
 
@@ -81,14 +82,6 @@ int	rpt_make(const struct rpt_opts *o, int64_t now_ns,
 				   (each time bucket's least and largest) */
 
 /* A growable text; oom set once an allocation failed. */
-struct rpt_buf {
-	char		*p;
-	size_t		 len, cap;
-	int		 oom;
-};
-void	rpt_buf_printf(struct rpt_buf *b, const char *fmt, ...)
-	    __attribute__((format(printf, 2, 3)));
-void	rpt_buf_free(struct rpt_buf *b);
 
 struct rpt_pt {			/* one point of a series */
 	int64_t		 t;		/* realtime ns */
@@ -149,11 +142,11 @@ int	rpt_has(const struct rpt *r, enum rpt_chart c);
 /* The data files the script plots: name i (0..) and its text; -1 past
  * the last. Times are seconds at the rows' UTC offset (local time). */
 int	rpt_data(const struct rpt *r, int i, const char **name,
-	    struct rpt_buf *b);
+	    struct text_buf *b);
 /* The gnuplot script drawing every chart rpt_has. */
-void	rpt_gnuplot(const struct rpt *r, struct rpt_buf *b);
+void	rpt_gnuplot(const struct rpt *r, struct text_buf *b);
 /* The page; hist is chist_json of r->h. */
 void	rpt_html(const struct rpt *r, json_t *hist, const struct rpt_opts *o,
-	    int64_t now_ns, struct rpt_buf *b);
+	    int64_t now_ns, struct text_buf *b);
 
 #endif

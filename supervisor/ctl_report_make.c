@@ -72,7 +72,7 @@ rpt_rmdir(const char *dir)
 }
 
 static int
-rpt_write(const char *dir, const char *name, const struct rpt_buf *b,
+rpt_write(const char *dir, const char *name, const struct text_buf *b,
     char *err, size_t errlen)
 {
 	char path[PATH_MAX];
@@ -170,7 +170,7 @@ static int
 rpt_draw(const struct rpt *r, const struct rpt_opts *o, const char *tmp,
     int *ncharts, char *err, size_t errlen)
 {
-	struct rpt_buf b = { 0 };
+	struct text_buf b = { 0 };
 	char path[PATH_MAX];
 	const char *name;
 	struct stat sb;
@@ -185,7 +185,7 @@ rpt_draw(const struct rpt *r, const struct rpt_opts *o, const char *tmp,
 		rpt_gnuplot(r, &b);
 		rc = rpt_write(tmp, "report.gp", &b, err, errlen);
 	}
-	rpt_buf_free(&b);
+	text_buf_free(&b);
 	if (rc == -1)
 		return -1;
 	for (i = 0; i < RPT_NCHARTS; i++)
@@ -305,7 +305,7 @@ static int
 rpt_build(struct rpt *r, const struct rpt_opts *o, int64_t now_ns,
     const char *tmp, struct rpt_result *res, char *err, size_t errlen)
 {
-	struct rpt_buf b = { 0 };
+	struct text_buf b = { 0 };
 	json_t *hist;
 	int rc;
 
@@ -320,11 +320,11 @@ rpt_build(struct rpt *r, const struct rpt_opts *o, int64_t now_ns,
 	json_decref(hist);
 	rc = rpt_write(tmp, "index.html", &b, err, errlen);
 	b.len = 0;
-	rpt_buf_printf(&b, "made by pmmctl report; this directory is replaced "
+	text_buf_printf(&b, "made by pmmctl report; this directory is replaced "
 	    "whole by the next one\n");
 	if (rc == 0)
 		rc = rpt_write(tmp, RPT_MARKER, &b, err, errlen);
-	rpt_buf_free(&b);
+	text_buf_free(&b);
 	return rc;
 }
 

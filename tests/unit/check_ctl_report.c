@@ -73,7 +73,7 @@ load(struct rpt *r, int64_t since, int64_t until, size_t cut)
 static char *
 text(const struct rpt *r, int which, const char *want_name)
 {
-	struct rpt_buf b = { 0 };
+	struct text_buf b = { 0 };
 	const char *name;
 
 	ck_assert_int_eq(rpt_data(r, which, &name, &b), 0);
@@ -142,7 +142,7 @@ static char *
 page(struct rpt *r, const char *extra)
 {
 	struct rpt_opts o;
-	struct rpt_buf b = { 0 };
+	struct text_buf b = { 0 };
 	json_t *h = chist_json(&r->h, 0, 1);
 
 	memset(&o, 0, sizeof(o));
@@ -156,7 +156,7 @@ page(struct rpt *r, const char *extra)
 START_TEST(test_html)
 {
 	struct rpt r;
-	struct rpt_buf b = { 0 };
+	struct text_buf b = { 0 };
 	char *p;
 
 	load(&r, 0, 0, 1 << 20);
@@ -193,7 +193,7 @@ START_TEST(test_html)
 	ck_assert_ptr_nonnull(strstr(b.p, "its limit, +-0.0199997 BTC at the "
 	    "mark or more, is off this scale"));
 	ck_assert_ptr_null(strstr(b.p, "+limit"));
-	rpt_buf_free(&b);
+	text_buf_free(&b);
 	/* 60 is 0.001 BTC: lines */
 	r.limit = 60;
 	for (size_t i = 0; i < r.pos.n; i++)
@@ -203,7 +203,7 @@ START_TEST(test_html)
 	ck_assert_ptr_nonnull(strstr(b.p, "set xlabel \"local time "
 	    "(UTC+01:00)\""));
 	ck_assert_ptr_null(strstr(b.p, "funding"));	/* none in the CSV */
-	rpt_buf_free(&b);
+	text_buf_free(&b);
 	rpt_free(&r);
 }
 END_TEST
@@ -211,7 +211,7 @@ END_TEST
 START_TEST(test_empty_window)
 {
 	struct rpt r;
-	struct rpt_buf b = { 0 };
+	struct text_buf b = { 0 };
 	char *p;
 	int c;
 
@@ -226,7 +226,7 @@ START_TEST(test_empty_window)
 	free(p);
 	rpt_gnuplot(&r, &b);
 	ck_assert_ptr_null(strstr(b.p, "set output"));
-	rpt_buf_free(&b);
+	text_buf_free(&b);
 	rpt_free(&r);
 }
 END_TEST
@@ -260,7 +260,7 @@ START_TEST(test_thin)
 	struct rpt r;
 	char row[160], *t, *p;
 	const char *name;
-	struct rpt_buf b = { 0 };
+	struct text_buf b = { 0 };
 	int i, lines = 0;
 
 	rpt_init(&r, 0, 0, NULL);
@@ -283,7 +283,7 @@ START_TEST(test_thin)
 	ck_assert_ptr_nonnull(strstr(t, " 59000\n"));
 	ck_assert_ptr_nonnull(strstr(t, "\n1796515200.000 60000\n"));	/* first */
 	ck_assert_ptr_nonnull(strstr(t, "\n1796601599.000 60000.5\n"));	/* last */
-	rpt_buf_free(&b);
+	text_buf_free(&b);
 	rpt_free(&r);
 }
 END_TEST

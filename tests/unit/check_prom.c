@@ -18,7 +18,7 @@
 static struct cfg		c;
 static struct prom_in		in;
 static struct prom_fills	f;
-static struct prom_buf		b;
+static struct text_buf		b;
 
 static void
 setup(void)
@@ -42,7 +42,7 @@ setup(void)
 static void
 teardown(void)
 {
-	prom_buf_free(&b);
+	text_buf_free(&b);
 }
 
 static const char *

@@ -73,6 +73,31 @@ START_TEST(test_bounds_and_in_place)
 }
 END_TEST
 
+/* The growing text the Prometheus scrape and the report page are written
+ * into: empty when zeroed, grows by doubling past its first 4 KB, keeps
+ * every byte in order. */
+START_TEST(test_buf)
+{
+	struct text_buf b;
+	size_t i;
+
+	memset(&b, 0, sizeof(b));
+	for (i = 0; i < 1000; i++)
+		text_buf_printf(&b, "%04zu|", i);
+	ck_assert_int_eq(b.oom, 0);
+	ck_assert_uint_eq(b.len, 5000);
+	ck_assert_uint_eq(strlen(b.p), 5000);
+	ck_assert_uint_eq(b.cap, 8192);
+	ck_assert(strncmp(b.p, "0000|0001|", 10) == 0);
+	ck_assert_str_eq(b.p + 4995, "0999|");
+	text_buf_printf(&b, "%s", "");
+	ck_assert_uint_eq(b.len, 5000);
+	text_buf_free(&b);
+	ck_assert_ptr_null(b.p);
+	ck_assert_uint_eq(b.len, 0);
+}
+END_TEST
+
 static Suite *
 text_suite(void)
 {
@@ -83,6 +108,7 @@ text_suite(void)
 	tcase_add_test(tc, test_controls_replaced);
 	tcase_add_test(tc, test_invalid_utf8_replaced);
 	tcase_add_test(tc, test_bounds_and_in_place);
+	tcase_add_test(tc, test_buf);
 	suite_add_tcase(s, tc);
 	return s;
 }
