@@ -505,7 +505,8 @@ ctl_exchange(const char *path, const char *line, char *buf, size_t cap,
 		snprintf(err, errlen, "cannot reach pmmd at %s: %s", path,
 		    strerror(errno));
 		close(fd);
-		return -1;
+		/* a full listen queue (pmmd busy accepting): try again */
+		return errno == EAGAIN ? -2 : -1;
 	}
 	if (ctl_send_all(fd, line, strlen(line)) == -1) {
 		/* pmmd may have closed a connection it had no room for */

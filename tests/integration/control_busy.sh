@@ -48,7 +48,8 @@ run_50() {
 			ok=$((ok + 1))
 		else
 			bad=$((bad + 1))
-			[ $bad -gt 3 ] || echo "  pmmctl $i: rc $(cat "$T/rc.$i"): $(head -c 200 "$T/err.$i")"
+			# on stderr: stdout is the count the caller reads
+			[ $bad -gt 3 ] || echo "  pmmctl $i: rc $(cat "$T/rc.$i"): $(head -c 200 "$T/err.$i")" >&2
 		fi
 	done
 	echo "$ok"
