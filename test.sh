@@ -69,6 +69,18 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 	step "libFuzzer targets (${FUZZ_SECONDS:-60} s each)"
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DPMM_FUZZ=ON >/dev/null
 	cmake --build build-fuzz -j"$J" --target fuzzers
+	# J targets at a time (each is one process on one core), then each
+	# one's result in turn
+	fuzz_wait() {
+		local i
+		for i in "${!fz_pid[@]}"; do
+			wait "${fz_pid[$i]}" || { tail -n 40 "${fz_log[$i]}"
+				echo "FAIL: ${fz_name[$i]} found a crash"; exit 1; }
+			echo "-- ${fz_name[$i]}:"; tail -n 8 "${fz_log[$i]}"
+		done
+		fz_pid=(); fz_log=(); fz_name=()
+	}
+	fz_pid=(); fz_log=(); fz_name=()
 	for f in build-fuzz/fuzz/fuzz_*; do
 		[ -x "$f" ] || continue
 		name=$(basename "$f")
@@ -78,10 +90,11 @@ if [ "${SKIP_FUZZ:-0}" != 1 ]; then
 		[ -x "$seed" ] && "$seed" "$corpus" "$f"
 		echo "-- $name ($(ls "$corpus" | wc -l) inputs to start from)"
 		"$f" -max_total_time="${FUZZ_SECONDS:-60}" -print_final_stats=1 \
-			"$corpus" > "$corpus.log" 2>&1 \
-			|| { tail -n 40 "$corpus.log"; echo "FAIL: $name found a crash"; exit 1; }
-		tail -n 8 "$corpus.log"
+			"$corpus" > "$corpus.log" 2>&1 &
+		fz_pid+=($!); fz_log+=("$corpus.log"); fz_name+=("$name")
+		[ "${#fz_pid[@]}" -lt "$J" ] || fuzz_wait
 	done
+	fuzz_wait
 fi
 
 step "all tests passed"
